@@ -1,0 +1,3 @@
+"""servicedeck: one terminal home for Nuxeo, Cerb, MAX and OpenIAP."""
+
+__version__ = "0.1.0"

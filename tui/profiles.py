@@ -1,0 +1,254 @@
+"""Connection profiles: a TOML file in the platformdirs config dir, one connection per service kind per profile.
+
+Secrets come from the OS keyring (optional extra), an environment variable, or the file itself (then 0600, and the
+app says so). The file is written atomically and never overwritten when it cannot be read.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomli_w
+
+APP_NAME = "servicedeck"
+SANDBOX_PROFILE = "sandbox"
+KEYRING_SERVICE = "servicedeck"
+
+
+class ProfileError(Exception):
+    """A profile file that cannot be read or written, or a profile that does not exist; the message names the file."""
+
+
+def config_dir() -> Path:
+    return platformdirs.user_config_path(APP_NAME)
+
+
+def state_dir() -> Path:
+    return platformdirs.user_state_path(APP_NAME)
+
+
+def data_dir() -> Path:
+    return platformdirs.user_data_path(APP_NAME)
+
+
+@dataclass
+class Connection:
+    """How to reach one service: its base URL, who signs in, and where the secret is kept.
+
+    `secret_source` is "file" (stored in the profile file), "env" (`secret_env` names the variable), "keyring",
+    or "memory" (the built-in sandbox profile, never written).
+    """
+
+    kind: str
+    url: str
+    username: str = ""
+    secret: str = field(default="", repr=False)
+    secret_source: str = "file"
+    secret_env: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def resolve_secret(self, profile_name: str = "") -> str:
+        if self.secret_source == "env":
+            return os.environ.get(self.secret_env, "")
+        if self.secret_source == "keyring":
+            return _keyring_get(profile_name, self.kind, self.username)
+        return self.secret
+
+    def to_toml(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"url": self.url}
+        if self.username:
+            out["username"] = self.username
+        if self.secret_source == "env":
+            out["password_env"] = self.secret_env
+        elif self.secret_source == "keyring":
+            out["password_keyring"] = True
+        elif self.secret:
+            out["password"] = self.secret
+        if self.options:
+            out["options"] = dict(self.options)
+        return out
+
+    @classmethod
+    def from_toml(cls, kind: str, table: dict[str, Any]) -> Connection:
+        if "url" not in table:
+            raise ValueError(f"connection [{kind}] has no url")
+        conn = cls(kind=kind, url=str(table["url"]), username=str(table.get("username", "")))
+        if "password_env" in table:
+            conn.secret_source, conn.secret_env = "env", str(table["password_env"])
+        elif table.get("password_keyring"):
+            conn.secret_source = "keyring"
+        else:
+            conn.secret = str(table.get("password", ""))
+        conn.options = dict(table.get("options", {}))
+        return conn
+
+
+@dataclass
+class Profile:
+    name: str
+    connections: dict[str, Connection] = field(default_factory=dict)
+    builtin: bool = False
+
+    def connection(self, kind: str) -> Connection | None:
+        return self.connections.get(kind)
+
+    @property
+    def secrets_in_file(self) -> bool:
+        return any(c.secret_source == "file" and c.secret for c in self.connections.values())
+
+    def secret(self, kind: str) -> str:
+        conn = self.connections.get(kind)
+        return conn.resolve_secret(self.name) if conn else ""
+
+    def all_secrets(self) -> list[str]:
+        return [s for s in (c.resolve_secret(self.name) for c in self.connections.values()) if s]
+
+
+class ProfileStore:
+    """Reads and writes `profiles.toml`. Holds the built-in sandbox profile in memory when one is registered."""
+
+    def __init__(self, path: Path | None = None):
+        self.path = path or config_dir() / "profiles.toml"
+        self.builtin: dict[str, Profile] = {}
+
+    # -- reading ----------------------------------------------------------------------------------------------------
+
+    def _read(self) -> dict[str, Any]:
+        if not self.path.exists():
+            return {}
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ProfileError(f"Cannot read {self.path}: {exc.strerror}.") from None
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ProfileError(f"{self.path} is not valid TOML ({exc}); fix or move it, it was left untouched.") from None
+
+    def load(self) -> tuple[str | None, dict[str, Profile]]:
+        data = self._read()
+        profiles: dict[str, Profile] = {}
+        for name, table in (data.get("profiles") or {}).items():
+            if not isinstance(table, dict):
+                raise ProfileError(f"{self.path}: [profiles.{name}] must be a table.")
+            profile = Profile(name=name)
+            for kind, conn_table in table.items():
+                if not isinstance(conn_table, dict):
+                    raise ProfileError(f"{self.path}: [profiles.{name}.{kind}] must be a table.")
+                try:
+                    profile.connections[kind] = Connection.from_toml(kind, conn_table)
+                except ValueError as exc:
+                    raise ProfileError(f"{self.path}: profile {name!r}: {exc}.") from None
+            profiles[name] = profile
+        default = data.get("default")
+        return (str(default) if default else None), profiles
+
+    def names(self) -> list[str]:
+        return list(self.builtin) + list(self.load()[1])
+
+    def get(self, name: str) -> Profile:
+        if name in self.builtin:
+            return self.builtin[name]
+        profiles = self.load()[1]
+        if name not in profiles:
+            known = ", ".join(self.names()) or "none yet"
+            raise ProfileError(f"There is no profile named {name!r} in {self.path} (known: {known}).")
+        return profiles[name]
+
+    def default_name(self) -> str | None:
+        default, profiles = self.load()
+        if default and default in profiles:
+            return default
+        return next(iter(profiles), None)
+
+    # -- writing ----------------------------------------------------------------------------------------------------
+
+    def save(self, profile: Profile, *, make_default: bool = False) -> None:
+        if profile.builtin:
+            raise ProfileError(f"The built-in {profile.name!r} profile is not saved to disk.")
+        data = self._read()  # raises on a broken file: never overwrite what we could not read
+        for conn in profile.connections.values():
+            if conn.secret_source == "keyring" and conn.secret:
+                _keyring_set(profile.name, conn.kind, conn.username, conn.secret)
+        data.setdefault("profiles", {})[profile.name] = {k: c.to_toml() for k, c in profile.connections.items()}
+        if make_default or not data.get("default"):
+            data["default"] = profile.name
+        self._write(data)
+
+    def remove(self, name: str) -> None:
+        data = self._read()
+        if name not in (data.get("profiles") or {}):
+            raise ProfileError(f"There is no profile named {name!r} in {self.path}.")
+        del data["profiles"][name]
+        if data.get("default") == name:
+            data["default"] = next(iter(data["profiles"]), "")
+            if not data["default"]:
+                del data["default"]
+        self._write(data)
+
+    def set_default(self, name: str) -> None:
+        data = self._read()
+        if name not in (data.get("profiles") or {}):
+            raise ProfileError(f"There is no profile named {name!r} in {self.path}.")
+        data["default"] = name
+        self._write(data)
+
+    def _write(self, data: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_private(self.path, tomli_w.dumps(data))
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file atomically (temp file in the same folder, then rename) readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _keyring_name(profile: str, kind: str, username: str) -> str:
+    return f"{profile}/{kind}/{username}"
+
+
+def _keyring_get(profile: str, kind: str, username: str) -> str:
+    try:
+        import keyring
+    except ImportError:
+        return ""
+    try:
+        return keyring.get_password(KEYRING_SERVICE, _keyring_name(profile, kind, username)) or ""
+    except Exception:  # any keyring backend failure means "no secret there"
+        return ""
+
+
+def _keyring_set(profile: str, kind: str, username: str, secret: str) -> None:
+    try:
+        import keyring
+
+        keyring.set_password(KEYRING_SERVICE, _keyring_name(profile, kind, username), secret)
+    except Exception as exc:
+        raise ProfileError(f"Cannot store the secret in the OS keyring ({type(exc).__name__}); choose another place.") from None
+
+
+def keyring_available() -> bool:
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        return not isinstance(keyring.get_keyring(), fail.Keyring)
+    except Exception:
+        return False

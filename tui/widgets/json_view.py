@@ -1,0 +1,50 @@
+"""Pygments-highlighted JSON (through Rich's Syntax), scrollable."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.syntax import Syntax
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+
+def to_json_text(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str)
+
+
+def highlighted(value: Any, theme: str = "monokai") -> Syntax:
+    return Syntax(to_json_text(value), "json", theme=theme, word_wrap=True, background_color="default")
+
+
+class JsonView(VerticalScroll):
+    """Shows a value as highlighted JSON. `show(value)` replaces what is shown; `text` is what `copy` copies."""
+
+    DEFAULT_CSS = """
+    JsonView { height: 1fr; }
+    JsonView > Static { width: 100%; }
+    """
+
+    def __init__(self, value: Any = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._value = value
+        self.text = ""
+
+    def compose(self):
+        yield Static(id="json-body")
+
+    def on_mount(self) -> None:
+        if self._value is not None:
+            self.show(self._value)
+
+    def show(self, value: Any) -> None:
+        self._value = value
+        self.text = to_json_text(value)
+        self.query_one("#json-body", Static).update(highlighted(value))
+        self.scroll_home(animate=False)

@@ -1,0 +1,75 @@
+"""The base of every service pane: what the app hands a pane, and how a pane reports back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.containers import Vertical
+from textual.message import Message
+
+from tui.drafts import DraftStore
+from tui.http import ExchangeLog, ServiceError
+
+
+@dataclass
+class PaneContext:
+    """What the app shares with every pane."""
+
+    profile_name: str
+    drafts: DraftStore
+    exchange_log: ExchangeLog
+
+    def draft_key(self, kind: str, *parts: object) -> str:
+        """Drafts are per profile, so the same ticket id on two servers never shares a draft."""
+        return "/".join([kind, self.profile_name, *map(str, parts)])
+
+
+class ConnectionChanged(Message):
+    """A pane says how its connection is doing: state is "connecting", "ok", "error" or "reconnecting"."""
+
+    def __init__(self, kind: str, state: str, detail: str = ""):
+        super().__init__()
+        self.kind = kind
+        self.state = state
+        self.detail = detail
+
+
+class ServicePane(Vertical):
+    """Subclass per service. `kind` must match the registry. The app calls `reload()` on ctrl+r and `on_first_show`
+    the first time the pane becomes visible (load lazily: a pane nobody looks at costs nothing)."""
+
+    kind: str = ""
+    DEFAULT_CLASSES = "service-pane"
+
+    def __init__(self, client: Any, context: PaneContext, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.client = client
+        self.context = context
+        self._shown = False
+
+    def first_show(self) -> None:
+        if not self._shown:
+            self._shown = True
+            self.on_first_show()
+
+    def on_first_show(self) -> None:  # override
+        pass
+
+    def reload(self) -> None:  # override
+        pass
+
+    def set_state(self, state: str, detail: str = "") -> None:
+        self.post_message(ConnectionChanged(self.kind, state, detail))
+
+    def report(self, error: BaseException, doing: str = "") -> None:
+        """Show a failure as one readable notification; unexpected exceptions still never show a traceback."""
+        if isinstance(error, ServiceError):
+            text = error.readable
+            if doing:
+                text = f"Could not {doing}: {text}"
+            if error.__class__.__name__ in ("UnavailableError", "AuthError"):
+                self.set_state("error", error.message)
+        else:
+            text = f"Could not {doing or 'finish that'}: {type(error).__name__}: {error}"
+        self.notify(text, severity="error", timeout=8)
