@@ -148,9 +148,13 @@ class Sandbox:
             time.sleep(0.01)
         return self
 
-    def serve_forever(self) -> None:
-        """Serve in the foreground until Ctrl-C (uvicorn handles the signal and shuts down cleanly)."""
+    def serve_forever(self, on_listening: Callable[[Sandbox], None] | None = None) -> None:
+        """Serve in the foreground until Ctrl-C (uvicorn handles the signal and shuts down cleanly).
+
+        `on_listening` runs once the port is bound (so it knows the port), before requests are served."""
         sock = self._bind()
+        if on_listening is not None:
+            on_listening(self)
         self._server = uvicorn.Server(self._config(self.port))
         self._server.run(sockets=[sock])
         self._cleanup()

@@ -1,0 +1,270 @@
+"""The Textual app: one tab per service pane plus the exchange log, a connection bar, the command palette."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.command import Hit, Hits, Provider
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Static, TabbedContent, TabPane
+
+from tui import __version__
+from tui.drafts import DraftStore
+from tui.http import ExchangeLog
+from tui.profiles import Profile, ProfileError, ProfileStore
+from tui.services import SERVICES, ServiceKind, available
+from tui.widgets.connection_bar import ConnectionBar
+from tui.widgets.exchange_log import ExchangeLogView
+from tui.widgets.pane import ConnectionChanged, PaneContext, ServicePane
+
+EXCHANGES_TAB = "tab-exchanges"
+NO_PROFILE = "(none)"
+FIRST_RUN_INTRO = (
+    "No profile yet. Fill in the services you use and save; or press Escape, quit (ctrl+q) and run "
+    "`servicedeck demo` to try everything on the embedded sandbox."
+)
+
+
+def tab_id(kind: str) -> str:
+    return f"tab-{kind}"
+
+
+class Placeholder(Vertical):
+    """What a tab shows when its pane cannot run: no connection in the profile, or the client could not be built."""
+
+    DEFAULT_CSS = """
+    Placeholder { align: center middle; }
+    Placeholder > Static { width: auto; max-width: 90; text-align: center; margin-bottom: 1; }
+    Placeholder > Button { margin-top: 1; }
+    """
+
+    def __init__(self, message: str, *, kind: str, offer_add: bool):
+        super().__init__(classes="placeholder")
+        self.message = message
+        self.kind = kind
+        self.offer_add = offer_add
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.message)
+        if self.offer_add:
+            yield Button("Add a connection (ctrl+e)", id=f"add-{self.kind}", variant="primary")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.app.action_edit_profile(self.kind)
+
+
+class ServiceDeckCommands(Provider):
+    """Palette commands: switch pane, each pane's own commands, switch profile, reload, exchanges, profiles."""
+
+    def _commands(self) -> list[tuple[str, Any, str]]:
+        app: ServiceDeckApp = self.app  # type: ignore[assignment]
+        commands: list[tuple[str, Any, str]] = []
+        for service in SERVICES.values():
+            commands.append((f"Show {service.title} ({service.product})", partial(app.show_pane, service.kind), f"Switch to the {service.title} pane"))
+        commands.append(("Show exchanges", partial(app.show_pane, "exchanges"), "Every request and response, secrets redacted"))
+        commands.append(("Reload pane", app.action_reload, "Load the current pane again from the server"))
+        commands.append(("Edit profile", app.action_edit_profile, "Connections of the current profile, with test connection"))
+        for name in app.profile_names():
+            if name != app.profile.name:
+                commands.append((f"Switch profile: {name}", partial(app.switch_profile, name), "Open the app on another profile"))
+        for pane in app.query(ServicePane):
+            for title, action in getattr(pane, "COMMANDS", []):
+                commands.append((title, partial(app.run_pane_action, pane, action), f"{SERVICES[pane.kind].title} pane"))
+        return commands
+
+    async def discover(self) -> Hits:
+        for title, callback, help_text in self._commands():
+            yield Hit(1.0, title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, callback, help_text in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+class ServiceDeckApp(App):
+    """Built on one profile; `switch_profile` rebuilds the panes on another one."""
+
+    TITLE = "servicedeck"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {ServiceDeckCommands}
+    BINDINGS = [
+        *(Binding(s.key, f"show_pane('{s.kind}')", s.title, show=False, id=f"show-{s.kind}") for s in SERVICES.values()),
+        Binding("5", "show_pane('exchanges')", "Exchanges", show=False, id="show-exchanges"),
+        Binding("ctrl+r", "reload", "Reload", id="reload"),
+        Binding("ctrl+e", "edit_profile", "Profile", id="edit-profile"),
+        Binding("question_mark", "toggle_help", "Keys", id="help"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        profile: Profile | None,
+        *,
+        store: ProfileStore | None = None,
+        drafts: DraftStore | None = None,
+        exchange_log: ExchangeLog | None = None,
+        initial_pane: str | None = None,
+        notice: str = "",
+    ):
+        super().__init__()
+        self.store = store or ProfileStore()
+        self.profile = profile or Profile(name=NO_PROFILE)
+        self.drafts = drafts or DraftStore()
+        self.exchange_log = exchange_log or ExchangeLog()
+        self.initial_pane = initial_pane
+        self.notice = notice
+        self.clients: dict[str, Any] = {}
+        self.sub_title = self.profile.name
+
+    # -- layout ---------------------------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield ConnectionBar(self.profile.name, [(s.kind, s.title) for s in SERVICES.values()], version=__version__)
+        initial = tab_id(self.initial_pane) if self.initial_pane else tab_id(next(iter(SERVICES)))
+        with TabbedContent(initial=initial):
+            for service in SERVICES.values():
+                with TabPane(f"{service.key} {service.title}", id=tab_id(service.kind)):
+                    yield self._pane_for(service)
+            with TabPane("5 Exchanges", id=EXCHANGES_TAB):
+                yield ExchangeLogView(self.exchange_log)
+        yield Footer()
+
+    def _pane_for(self, service: ServiceKind):
+        if not available(service.kind):
+            return Placeholder(f"The {service.title} pane ({service.product}) is not built yet.", kind=service.kind, offer_add=False)
+        connection = self.profile.connection(service.kind)
+        if connection is None:
+            return Placeholder(
+                f"Profile {self.profile.name!r} has no {service.product} connection.",
+                kind=service.kind,
+                offer_add=not self.profile.builtin,
+            )
+        try:
+            client = service.client_class().from_connection(
+                connection, connection.resolve_secret(self.profile.name), exchange_log=self.exchange_log
+            )
+        except Exception as exc:  # a bad URL or missing secret must not take the whole app down
+            return Placeholder(f"Cannot set up the {service.product} connection: {exc}", kind=service.kind, offer_add=True)
+        self.clients[service.kind] = client
+        context = PaneContext(profile_name=self.profile.name, drafts=self.drafts, exchange_log=self.exchange_log)
+        return service.pane_class()(client, context, id=f"pane-{service.kind}")
+
+    def on_mount(self) -> None:
+        if self.profile.secrets_in_file:
+            self.notify(
+                "This profile keeps passwords in its file (readable by you only). Prefer password_env or the keyring.",
+                severity="warning",
+                timeout=6,
+            )
+        if self.notice:
+            self.notify(self.notice, timeout=10)
+        if not self.profile.connections and not self.profile.builtin and self.profile.name == NO_PROFILE:
+            self.action_edit_profile(intro=FIRST_RUN_INTRO)
+        self._show_current()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._show_current()
+
+    def _show_current(self) -> None:
+        pane = self.current_pane()
+        if pane is not None:
+            pane.first_show()
+            pane.focus(scroll_visible=False)
+
+    # -- panes ----------------------------------------------------------------------------------------------------------
+
+    def current_pane(self) -> ServicePane | None:
+        tabs = self.query_one(TabbedContent)
+        if not tabs.active or tabs.active == EXCHANGES_TAB:
+            return None
+        return next(iter(tabs.get_pane(tabs.active).query(ServicePane)), None)
+
+    def show_pane(self, kind: str) -> None:
+        self.query_one(TabbedContent).active = EXCHANGES_TAB if kind == "exchanges" else tab_id(kind)
+
+    def action_show_pane(self, kind: str) -> None:
+        self.show_pane(kind)
+
+    def action_reload(self) -> None:
+        pane = self.current_pane()
+        if pane is not None:
+            pane.reload()
+
+    def run_pane_action(self, pane: ServicePane, action: str) -> None:
+        self.show_pane(pane.kind)
+        self.call_later(pane.run_action, action)
+
+    def action_toggle_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    @on(ConnectionChanged)
+    def _connection_changed(self, event: ConnectionChanged) -> None:
+        self.query_one(ConnectionBar).set_state(event.kind, event.state, event.detail)
+
+    def get_system_commands(self, screen: Screen):
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Show exchanges", "Every request and response, secrets redacted", partial(self.show_pane, "exchanges"))
+
+    # -- profiles -------------------------------------------------------------------------------------------------------
+
+    def profile_names(self) -> list[str]:
+        try:
+            return self.store.names()
+        except ProfileError:
+            return []
+
+    def action_edit_profile(self, kind: str | None = None, intro: str = "") -> None:
+        from tui.profile_editor import ProfileEditor
+
+        if self.profile.builtin:
+            self.notify("The built-in sandbox profile is not editable; create your own with ctrl+e from `servicedeck`.")
+            return
+        name = None if self.profile.name == NO_PROFILE else self.profile.name
+
+        def saved(profile: Profile | None) -> None:
+            if profile is not None:
+                self.switch_profile(profile.name, profile)
+
+        self.push_screen(ProfileEditor(self.store, name, focus_kind=kind, intro=intro), saved)
+
+    @work(exclusive=True, group="profile")
+    async def switch_profile(self, name: str, profile: Profile | None = None) -> None:
+        try:
+            new_profile = profile or self.store.get(name)
+        except ProfileError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        await self.close_clients()
+        self.profile = new_profile
+        self.sub_title = new_profile.name
+        await self.recompose()
+        self._show_current()
+        self.notify(f"Profile {new_profile.name!r}.")
+
+    async def close_clients(self) -> None:
+        clients, self.clients = self.clients, {}
+        for client in clients.values():
+            try:
+                await client.aclose()
+            except Exception:  # closing a broken connection must not stop the others from closing
+                pass
+
+    async def on_unmount(self) -> None:
+        await self.close_clients()
+
+    async def action_quit(self) -> None:
+        await self.close_clients()
+        self.exit()

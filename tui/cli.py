@@ -1,0 +1,263 @@
+"""Command line: servicedeck [--profile NAME] | demo | sandbox | profiles ... | tail QUEUE.
+
+Exit codes: 0 ok, 1 runtime error (one line on stderr), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from tui import __version__
+from tui.profiles import Connection, Profile, ProfileError, ProfileStore
+from tui.services import SERVICES
+
+DEFAULT_SANDBOX_PORT = 8470
+
+
+class CommandError(Exception):
+    """A runtime failure with a message for the person at the terminal (exit 1)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="servicedeck",
+        description="One keyboard-driven terminal home for Nuxeo, Cerb, MAX and OpenIAP.",
+        epilog="Try it with no servers at all: servicedeck demo",
+    )
+    parser.add_argument("--version", action="version", version=f"servicedeck {__version__}")
+    parser.add_argument("--profile", "-p", help="profile to open (default: the default profile)")
+    parser.add_argument("--pane", choices=list(SERVICES), help="pane to open first")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="run the app on the embedded sandbox (no servers needed)")
+    demo.add_argument("--data", type=Path, help="keep the sandbox data in DIR (default: a temporary directory)")
+    demo.add_argument("--pane", choices=list(SERVICES), help="pane to open first")
+
+    sandbox = sub.add_parser("sandbox", help="run only the sandbox servers, in the foreground")
+    sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sandbox.add_argument("--port", type=int, default=DEFAULT_SANDBOX_PORT, help=f"port (default {DEFAULT_SANDBOX_PORT}; 0 picks a free one)")
+    sandbox.add_argument("--data", type=Path, help="keep the data in DIR (default: the platformdirs data dir)")
+    sandbox.add_argument("--reset", action="store_true", help="start from freshly seeded data")
+    sandbox.add_argument("--live", action="store_true", help="generate live activity, as `demo` does")
+    sandbox.add_argument("--tickets", type=int, help="seed this many Cerb tickets (benchmarks)")
+    sandbox.add_argument("--activities", type=int, help="seed this many MAX activities (benchmarks)")
+    sandbox.add_argument("--scale", action="append", default=[], metavar="KEY=N", help="other seed sizes, e.g. nuxeo_docs=10000")
+
+    profiles = sub.add_parser("profiles", help="list, add, remove or test connection profiles")
+    psub = profiles.add_subparsers(dest="action", metavar="ACTION", required=True)
+    psub.add_parser("list", help="list the profiles and their connections")
+    add = psub.add_parser("add", help="add or change one connection of a profile")
+    add.add_argument("name")
+    add.add_argument("--kind", required=True, choices=list(SERVICES), help="which service")
+    add.add_argument("--url", required=True)
+    add.add_argument("--username", default="", help="user name (Cerb: the access key)")
+    where = add.add_mutually_exclusive_group()
+    where.add_argument("--password-env", metavar="VAR", help="read the secret from this environment variable")
+    where.add_argument("--keyring", action="store_true", help="keep the secret in the OS keyring")
+    where.add_argument("--no-secret", action="store_true", help="this connection needs no secret")
+    add.add_argument("--default", action="store_true", help="make it the default profile")
+    remove = psub.add_parser("remove", help="remove a profile")
+    remove.add_argument("name")
+    test = psub.add_parser("test", help="try every connection of a profile")
+    test.add_argument("name")
+    psub.add_parser("path", help="print where profiles are kept")
+
+    tail = sub.add_parser("tail", help="print the messages of an OpenIAP queue as JSON lines")
+    tail.add_argument("queue")
+    tail.add_argument("--profile", "-p", dest="tail_profile", help="profile to use (default: the default profile)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "demo":
+            return run_demo(args)
+        if args.command == "sandbox":
+            return run_sandbox(args, parser)
+        if args.command == "profiles":
+            return run_profiles(args)
+        if args.command == "tail":
+            return run_tail(args)
+        return run_app(args)
+    except (CommandError, ProfileError, OSError) as exc:
+        print(f"servicedeck: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+
+
+# -- the app ---------------------------------------------------------------------------------------------------------
+
+
+def run_app(args) -> int:
+    from tui.app import ServiceDeckApp
+
+    store = ProfileStore()
+    name = args.profile or store.default_name()
+    profile = store.get(name) if name else None
+    ServiceDeckApp(profile, store=store, initial_pane=args.pane).run()
+    return 0
+
+
+def run_demo(args) -> int:
+    from tui.app import ServiceDeckApp
+    from tui.sandbox import Sandbox
+
+    print("Starting the sandbox…", file=sys.stderr)
+    with Sandbox(port=0, data_dir=args.data, demo=True) as box:
+        ServiceDeckApp(
+            box.profile(),
+            initial_pane=args.pane,
+            notice=f"Demo: every service runs in the embedded sandbox at {box.base_url}.",
+        ).run()
+    return 0
+
+
+def parse_scale(args, parser) -> dict[str, int]:
+    scale: dict[str, int] = {}
+    for item in args.scale:
+        key, _, value = item.partition("=")
+        if not key or not value.isdigit():
+            parser.error(f"--scale takes KEY=N, not {item!r}")
+        scale[key] = int(value)
+    if args.tickets is not None:
+        scale["tickets"] = args.tickets
+    if args.activities is not None:
+        scale["activities"] = args.activities
+    return scale
+
+
+def run_sandbox(args, parser) -> int:
+    from tui.profiles import data_dir
+    from tui.sandbox import Sandbox
+
+    box = Sandbox(
+        host=args.host, port=args.port, data_dir=args.data or data_dir() / "sandbox", demo=args.live,
+        reset=args.reset, scale=parse_scale(args, parser),
+    )
+    print(f"servicedeck sandbox: data in {box.context.data_dir}", file=sys.stderr)
+
+    def announce(running: Sandbox) -> None:
+        for line in running.describe():
+            print(line, flush=True)
+        print("Press Ctrl-C to stop.", file=sys.stderr, flush=True)
+
+    box.serve_forever(on_listening=announce)
+    print("servicedeck sandbox: stopped.", file=sys.stderr)
+    return 0
+
+
+# -- profiles ----------------------------------------------------------------------------------------------------------
+
+
+def describe_secret(conn: Connection) -> str:
+    if conn.secret_source == "env":
+        state = "set" if os.environ.get(conn.secret_env) else "NOT SET"
+        return f"secret from ${conn.secret_env} ({state})"
+    if conn.secret_source == "keyring":
+        return "secret in the OS keyring"
+    return "secret in the profile file" if conn.secret else "no secret"
+
+
+def run_profiles(args) -> int:
+    store = ProfileStore()
+    if args.action == "path":
+        print(store.path)
+        return 0
+    if args.action == "list":
+        default, profiles = store.load()
+        if not profiles:
+            print(f"No profiles yet in {store.path}. Add one with `servicedeck profiles add`, or try `servicedeck demo`.")
+            return 0
+        for name, profile in profiles.items():
+            print(f"{name}{'  (default)' if name == default else ''}")
+            for kind, conn in profile.connections.items():
+                print(f"  {kind:<8} {conn.url}  user {conn.username or '-'}  {describe_secret(conn)}")
+        return 0
+    if args.action == "add":
+        try:
+            profile = store.get(args.name)
+        except ProfileError:
+            profile = Profile(name=args.name)
+        conn = Connection(kind=args.kind, url=args.url, username=args.username)
+        if args.password_env:
+            conn.secret_source, conn.secret_env = "env", args.password_env
+        elif not args.no_secret:
+            conn.secret = read_secret(f"{SERVICES[args.kind].secret_label} for {args.kind} ({args.url}): ")
+            if args.keyring:
+                conn.secret_source = "keyring"
+        profile.connections[args.kind] = conn
+        store.save(profile, make_default=args.default)
+        print(f"Saved {args.kind} connection of profile {args.name!r} to {store.path}.")
+        if conn.secret_source == "file" and conn.secret:
+            print("Note: the secret is stored in that file (mode 0600). Prefer --password-env or --keyring.", file=sys.stderr)
+        return 0
+    if args.action == "remove":
+        store.remove(args.name)
+        print(f"Removed profile {args.name!r}.")
+        return 0
+    if args.action == "test":
+        return asyncio.run(test_profile(store.get(args.name)))
+    raise CommandError(f"unknown action {args.action}")
+
+
+def read_secret(prompt: str) -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return sys.stdin.readline().rstrip("\n")
+
+
+async def test_profile(profile: Profile) -> int:
+    """Try every connection; print one line each; exit 1 when any fails."""
+    from tui.http import ServiceError
+
+    failed = 0
+    for kind, conn in profile.connections.items():
+        service = SERVICES.get(kind)
+        if service is None:
+            print(f"{kind:<8} skipped   unknown service kind")
+            continue
+        client = None
+        try:
+            client = service.client_class().from_connection(conn, conn.resolve_secret(profile.name))
+            print(f"{kind:<8} ok        {await client.check()}")
+        except ServiceError as exc:
+            failed += 1
+            print(f"{kind:<8} failed    {exc.readable}")
+        except ModuleNotFoundError:
+            print(f"{kind:<8} skipped   not built into this version")
+        finally:
+            if client is not None:
+                await client.aclose()
+    return 1 if failed else 0
+
+
+# -- headless tail -------------------------------------------------------------------------------------------------
+
+
+def run_tail(args) -> int:
+    from tui.services.openiap.tail import run_tail as tail
+
+    store = ProfileStore()
+    name = args.tail_profile or store.default_name()
+    if not name:
+        raise CommandError("no profile yet: add one with `servicedeck profiles add NAME --kind openiap --url ...`.")
+    profile = store.get(name)
+    conn = profile.connection("openiap")
+    if conn is None:
+        raise CommandError(f"profile {name!r} has no openiap connection.")
+    try:
+        return asyncio.run(tail(conn, conn.resolve_secret(profile.name), args.queue, sys.stdout, sys.stderr))
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,53 @@
+"""The bar at the top: app, profile, and how each service's connection is doing."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+STATE_STYLE = {
+    "idle": ("○", "dim"),
+    "connecting": ("◌", "yellow"),
+    "reconnecting": ("◌", "yellow bold"),
+    "ok": ("●", "green"),
+    "error": ("✖", "red bold"),
+}
+
+
+class ConnectionBar(Static):
+    DEFAULT_CSS = "ConnectionBar { height: 1; background: $panel; color: $text; padding: 0 1; }"
+
+    def __init__(self, profile: str, services: list[tuple[str, str]], *, version: str = ""):
+        super().__init__()
+        self.profile = profile
+        self.version = version
+        self.services = services
+        self.states: dict[str, tuple[str, str]] = {kind: ("idle", "") for kind, _ in services}
+
+    def on_mount(self) -> None:
+        self.update(self.render_bar())
+
+    def set_state(self, kind: str, state: str, detail: str = "") -> None:
+        self.states[kind] = (state, detail)
+        self.update(self.render_bar())
+        self.tooltip = "\n".join(f"{title}: {self.states[k][0]} {self.states[k][1]}".rstrip() for k, title in self.services)
+
+    def render_bar(self) -> Text:
+        text = Text()
+        text.append("servicedeck", style="bold")
+        if self.version:
+            text.append(f" {self.version}", style="dim")
+        text.append("  profile ", style="dim")
+        text.append(self.profile, style="bold cyan")
+        for kind, title in self.services:
+            state, detail = self.states.get(kind, ("idle", ""))
+            icon, style = STATE_STYLE.get(state, ("?", ""))
+            text.append("   ")
+            text.append(icon, style=style)
+            text.append(f" {title}")
+            if state in ("error", "reconnecting") and detail:
+                text.append(f" ({detail[:40]})", style=style)
+        return text
+
+    def state_of(self, kind: str) -> str:
+        return self.states.get(kind, ("idle", ""))[0]
