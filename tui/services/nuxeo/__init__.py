@@ -1,0 +1,1 @@
+"""Nuxeo: the content repository (documents, folders, blobs, automation operations)."""
