@@ -108,7 +108,8 @@ SECRET_FIELDS = frozenset(
 
 
 def is_secret_field(name: str) -> bool:
-    return name.lower() in SECRET_FIELDS
+    name = name.lower()
+    return name in SECRET_FIELDS or name in SECRET_HEADERS
 
 
 def redact_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -123,8 +124,15 @@ def _redact_json(value: Any) -> Any:
     return value
 
 
+_FIELD_NAMES = "|".join(re.escape(n) for n in sorted(SECRET_FIELDS | SECRET_HEADERS, key=len, reverse=True))
+# A secret field inside text that is not parseable as a whole (JSON embedded in a JSON string, a log line).
+_SECRET_FIELD_IN_TEXT = re.compile(r'((?:\\)?"(?:' + _FIELD_NAMES + r')(?:\\)?"\s*:\s*(?:\\)?")((?:[^"\\]|\\(?!"))*)', re.I)
+_JWT = re.compile(r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}")
+
+
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """Redact secret fields of a JSON or form body, then any literal secret value that is still there."""
+    """Redact secret fields of a JSON or form body, then secret fields and JWTs embedded in text, then any literal
+    secret value that is still there."""
     stripped = text.strip()
     if stripped[:1] in ("{", "["):
         try:
@@ -135,6 +143,8 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
         pairs = parse_qsl(stripped, keep_blank_values=True)
         if pairs:
             text = urlencode([(k, REDACTED if is_secret_field(k) else v) for k, v in pairs])
+    text = _SECRET_FIELD_IN_TEXT.sub(lambda m: m.group(1) + REDACTED, text)
+    text = _JWT.sub(REDACTED, text)
     for secret in secrets:
         if secret and len(secret) >= 3:
             text = text.replace(secret, REDACTED)
