@@ -1,0 +1,258 @@
+"""Seed data for the Cerb sandbox: a small helpdesk with believable conversations.
+
+Deterministic (a fixed random seed), so a screenshot or a test sees the same tickets every time. Written with
+`executemany` in one transaction; 100,000 tickets take a few seconds.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import string
+import time
+
+SCHEMA = """
+CREATE TABLE workers (id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT, email TEXT, title TEXT,
+    is_superuser INTEGER DEFAULT 0, is_disabled INTEGER DEFAULT 0, at_mention_name TEXT, updated INTEGER);
+CREATE TABLE api_keys (access_key TEXT PRIMARY KEY, secret TEXT, worker_id INTEGER);
+CREATE TABLE oauth_tokens (token TEXT PRIMARY KEY, worker_id INTEGER, expires INTEGER);
+CREATE TABLE groups (id INTEGER PRIMARY KEY, name TEXT, is_default INTEGER DEFAULT 0, is_private INTEGER DEFAULT 0,
+    updated INTEGER);
+CREATE TABLE buckets (id INTEGER PRIMARY KEY, group_id INTEGER, name TEXT, is_default INTEGER DEFAULT 0, updated INTEGER);
+CREATE TABLE orgs (id INTEGER PRIMARY KEY, name TEXT, city TEXT, country TEXT, website TEXT, updated INTEGER);
+CREATE TABLE addresses (id INTEGER PRIMARY KEY, email TEXT UNIQUE, first_name TEXT, last_name TEXT, org_id INTEGER,
+    worker_id INTEGER DEFAULT 0);
+CREATE TABLE tickets (id INTEGER PRIMARY KEY, mask TEXT UNIQUE, subject TEXT, status_id INTEGER, importance INTEGER,
+    group_id INTEGER, bucket_id INTEGER, owner_id INTEGER, org_id INTEGER, created INTEGER, updated INTEGER,
+    closed INTEGER, initial_message_id INTEGER, latest_message_id INTEGER, num_messages INTEGER,
+    first_wrote_address_id INTEGER);
+CREATE TABLE messages (id INTEGER PRIMARY KEY, ticket_id INTEGER, sender_id INTEGER, worker_id INTEGER,
+    created INTEGER, is_outgoing INTEGER, content TEXT);
+CREATE TABLE comments (id INTEGER PRIMARY KEY, ticket_id INTEGER, worker_id INTEGER, created INTEGER, comment TEXT);
+CREATE INDEX tickets_updated ON tickets(updated);
+CREATE INDEX tickets_status_updated ON tickets(status_id, updated);
+CREATE INDEX tickets_group ON tickets(group_id, updated);
+CREATE INDEX tickets_owner ON tickets(owner_id, updated);
+CREATE INDEX messages_ticket ON messages(ticket_id, created);
+CREATE INDEX comments_ticket ON comments(ticket_id, created);
+"""
+
+ACCESS_KEY = "sandbox"
+SECRET = "sandbox-secret"
+OAUTH_TOKEN = "sandbox-oauth-token"
+ME = 1  # the worker the sandbox key signs in as
+
+WORKERS = [
+    (1, "Jamie", "Torres", "jamie@support.example", "Support lead", 1),
+    (2, "Priya", "Nair", "priya@support.example", "Support engineer", 0),
+    (3, "Marco", "Rossi", "marco@support.example", "Account manager", 0),
+    (4, "Lena", "Fischer", "lena@support.example", "Developer", 0),
+    (5, "Sam", "Okafor", "sam@support.example", "Operations", 0),
+    (6, "Aiko", "Tanaka", "aiko@support.example", "Billing specialist", 0),
+]
+
+GROUPS = [
+    (1, "Support", ["Billing", "Escalated", "Refunds"]),
+    (2, "Sales", ["Leads", "Renewals"]),
+    (3, "Development", ["Bugs", "Feature requests"]),
+    (4, "Operations", ["Outages", "Maintenance"]),
+]
+
+ORGS = [
+    ("Acme Widgets", "Denver", "US"), ("Blue Harbor Logistics", "Rotterdam", "NL"), ("Cedar & Pine Dental", "Portland", "US"),
+    ("Delta Fitness", "Manchester", "GB"), ("Evergreen Books", "Dublin", "IE"), ("Fjord Analytics", "Oslo", "NO"),
+    ("Granite Legal", "Toronto", "CA"), ("Helios Solar", "Seville", "ES"), ("Iris Florists", "Lyon", "FR"),
+    ("Juniper Schools", "Melbourne", "AU"), ("Kestrel Aviation", "Hamburg", "DE"), ("Lumen Clinics", "Austin", "US"),
+]
+
+FIRST = ["Alex", "Maria", "Chen", "Fatima", "Oliver", "Sofia", "Kwame", "Hannah", "Luis", "Ingrid", "Ravi", "Grace",
+         "Tomás", "Yuki", "Noah", "Amara", "Pieter", "Elena", "Jonas", "Leila"]
+LAST = ["Smith", "Garcia", "Wang", "Haddad", "Brown", "Rossi", "Mensah", "Schmidt", "Fernández", "Larsen", "Patel",
+        "Kim", "Silva", "Sato", "Miller", "Okoye", "de Vries", "Popescu", "Berg", "Karimi"]
+
+# Each conversation: group, bucket name (or None for the inbox), subject, and the messages in order
+# ("c" = the customer writes, "w" = a worker answers). {name}, {worker}, {org}, {n} are filled in.
+CONVERSATIONS = [
+    (1, "Refunds", "Refund for duplicate charge on invoice #{n}", [
+        ("c", "Hi,\n\nI was charged twice for invoice #{n} this month (two identical payments on the same day).\n"
+              "Could you refund one of them?\n\nThanks,\n{name}"),
+        ("w", "Hi {name},\n\nThanks for flagging this. I can see both payments for invoice #{n}; the second one was "
+              "a retry that should have been voided.\n\nI've issued a refund for the duplicate. It takes 3-5 business "
+              "days to show on your statement.\n\nBest,\n{worker}"),
+        ("c", "Great, thank you for the quick help!\n\n> I've issued a refund for the duplicate.\n\n{name}"),
+    ]),
+    (1, "Billing", "Can we switch to annual billing?", [
+        ("c", "Hello,\n\nWe're on the monthly plan for {org}. What would annual billing cost for 25 seats, and can we "
+              "switch mid-cycle?\n\n{name}"),
+        ("w", "Hi {name},\n\nAnnual billing is two months free compared to monthly. You can switch any time; we "
+              "prorate the remainder of the current month.\n\nWant me to send a quote for 25 seats?\n\n{worker}"),
+    ]),
+    (1, None, "Password reset email never arrives", [
+        ("c", "I've requested a password reset three times and nothing arrives, not even in spam.\n\n{name}"),
+        ("w", "Hi {name},\n\nSorry about that. Our mail logs show the messages were rejected by your mail server "
+              "({org} uses a strict filter). Could you ask IT to allow mail from our domain?\n\nMeanwhile I've sent a "
+              "one-time login link by another route.\n\n{worker}"),
+        ("c", "IT added the rule and the reset worked. Thanks!\n\n{name}"),
+    ]),
+    (1, "Escalated", "URGENT: cannot access our account since this morning", [
+        ("c", "Nobody at {org} can sign in since about 8am. We get 'session expired' immediately after login.\n\n"
+              "This is blocking our whole team.\n\n{name}"),
+        ("w", "Hi {name},\n\nI've escalated this to our engineers. We found an expired SSO certificate on your "
+              "tenant. A fix is rolling out now; I'll update you within the hour.\n\n{worker}"),
+    ]),
+    (2, "Leads", "Question about the enterprise plan", [
+        ("c", "Hi there,\n\nWe're evaluating helpdesk tools for {org} (about 120 agents). Do you support SAML SSO and "
+              "data residency in the EU?\n\n{name}"),
+        ("w", "Hi {name},\n\nYes to both: SAML 2.0 SSO and an EU-hosted region. I'd be happy to set up a demo this "
+              "week. Does Thursday at 15:00 CET work?\n\n{worker}"),
+        ("c", "Thursday works. Please send an invite.\n\n{name}"),
+    ]),
+    (2, "Renewals", "Renewal quote for {org}", [
+        ("c", "Our contract ends next month. Can you send a renewal quote? We'd like to add 10 seats.\n\n{name}"),
+    ]),
+    (3, "Bugs", "Export to CSV cuts off after 1,000 rows", [
+        ("c", "When I export the report to CSV, the file stops at exactly 1,000 rows. We have about 4,300.\n\n"
+              "Steps:\n1. Open Reports > Monthly\n2. Click Export > CSV\n3. Count the rows\n\n{name}"),
+        ("w", "Thanks {name}, I can reproduce it. The export uses the on-screen page size by mistake. I've filed "
+              "it with development (ticket linked). Workaround: set the page size to 'All' before exporting.\n\n{worker}"),
+        ("c", "The workaround does the job for now, thanks.\n\n> Workaround: set the page size to 'All' before "
+              "exporting.\n\n{name}"),
+    ]),
+    (3, "Feature requests", "Feature request: dark mode for the customer portal", [
+        ("c", "Our customers keep asking for a dark theme on the portal. Any plans?\n\n{name}"),
+        ("w", "Hi {name},\n\nIt's on the roadmap for next quarter. I've added {org} to the list of interested "
+              "customers so you hear first when it ships.\n\n{worker}"),
+    ]),
+    (3, None, "API returns 500 when the filter contains an apostrophe", [
+        ("c", "Calling /api/contacts?q=O'Brien returns HTTP 500. Without the apostrophe it works.\n\n{name}"),
+        ("w", "Confirmed, that's a quoting bug on our side. A fix is in review.\n\n{worker}"),
+    ]),
+    (4, "Outages", "Intermittent timeouts from the EU region", [
+        ("c", "Since about 14:00 UTC we see 1 in 20 requests time out from our Frankfurt servers.\n\n{name}"),
+        ("w", "Hi {name},\n\nWe're investigating elevated latency on one EU load balancer. I'll post updates here "
+              "and on the status page.\n\n{worker}"),
+        ("w", "Update: the faulty load balancer was taken out of rotation at 15:12 UTC. Error rates are back to "
+              "normal. Please let us know if you still see timeouts.\n\n{worker}"),
+    ]),
+    (4, "Maintenance", "Scheduled maintenance window next Sunday", [
+        ("c", "Will the maintenance on Sunday affect the API, or only the web app?\n\n{name}"),
+        ("w", "Only the web app; the API stays up. Expect up to 10 minutes of read-only mode.\n\n{worker}"),
+    ]),
+    (1, None, "How do I add a new user?", [
+        ("c", "Sorry if this is obvious, but how do I add a colleague to our account?\n\n{name}"),
+        ("w", "Not obvious at all! Go to Settings > Team > Invite, enter their email and pick a role. They get an "
+              "invitation link valid for 7 days.\n\n{worker}"),
+        ("c", "Found it, thanks.\n\n{name}"),
+    ]),
+    (2, None, "Discount for non-profits?", [
+        ("c", "{org} is a registered charity. Do you offer a non-profit discount?\n\n{name}"),
+    ]),
+    (1, "Billing", "VAT number missing on invoice", [
+        ("c", "Our invoice doesn't show our VAT number, which we need for accounting. Can you reissue it?\n\n{name}"),
+        ("w", "Hi {name}, I've added the VAT number to your billing profile and reissued the invoice; it's attached "
+              "to your account under Billing > Invoices.\n\n{worker}"),
+    ]),
+]
+
+COMMENTS = [
+    "Checked the payment gateway: the duplicate was a retry after a timeout.",
+    "Customer is on the enterprise plan; prioritise.",
+    "Linked to the engineering issue; waiting for the fix to ship.",
+    "Called the customer, they confirmed it's working now.",
+    "@Priya can you take this one? I'm out tomorrow.",
+    "Same problem reported by two other customers this week.",
+]
+
+
+def _mask(rng: random.Random, used: set[str]) -> str:
+    while True:
+        mask = "{}-{:05d}-{:03d}".format("".join(rng.choice(string.ascii_uppercase) for _ in range(3)),
+                                         rng.randrange(100000), rng.randrange(1000))
+        if mask not in used:
+            used.add(mask)
+            return mask
+
+
+def seed(db: sqlite3.Connection, tickets: int = 300, now: int | None = None) -> None:
+    """Create the schema and fill it. Runs once, when the database is new."""
+    rng = random.Random(20240611)
+    now = int(now or time.time())
+    db.executescript(SCHEMA)
+    with db:
+        db.executemany(
+            "INSERT INTO workers (id, first_name, last_name, email, title, is_superuser, at_mention_name, updated)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            [(i, f, l, e, t, s, f, now - 86400 * 30) for i, f, l, e, t, s in WORKERS],
+        )
+        db.execute("INSERT INTO api_keys VALUES (?,?,?)", (ACCESS_KEY, SECRET, ME))
+        db.execute("INSERT INTO oauth_tokens VALUES (?,?,?)", (OAUTH_TOKEN, ME, now + 86400 * 3650))
+        group_rows, bucket_rows = [], []
+        buckets_by_group: dict[int, dict[str | None, int]] = {}
+        bucket_id = 0
+        for gid, name, bucket_names in GROUPS:
+            group_rows.append((gid, name, 1 if gid == 1 else 0, 0, now - 86400 * 60))
+            buckets_by_group[gid] = {}
+            for bname in [None, *bucket_names]:  # None: the group's inbox (its default bucket)
+                bucket_id += 1
+                bucket_rows.append((bucket_id, gid, bname or "Inbox", 1 if bname is None else 0, now - 86400 * 60))
+                buckets_by_group[gid][bname] = bucket_id
+        db.executemany("INSERT INTO groups VALUES (?,?,?,?,?)", group_rows)
+        db.executemany("INSERT INTO buckets VALUES (?,?,?,?,?)", bucket_rows)
+        db.executemany(
+            "INSERT INTO orgs VALUES (?,?,?,?,?,?)",
+            [(i + 1, n, c, k, "https://" + n.split()[0].lower().replace("&", "") + ".example", now - 86400 * 90)
+             for i, (n, c, k) in enumerate(ORGS)],
+        )
+        address_rows = [(w[0], w[3], w[1], w[2], 0, w[0]) for w in WORKERS]  # workers' own addresses, same ids
+        customers = []
+        for i in range(80):
+            first, last = FIRST[i % len(FIRST)], LAST[(i * 7) % len(LAST)]
+            org_id = rng.randrange(len(ORGS)) + 1
+            domain = ORGS[org_id - 1][0].split()[0].lower().replace("&", "") + ".example"
+            email = f"{first.lower()}.{last.lower().replace(' ', '')}{i}@{domain}".replace("á", "a").replace("é", "e")
+            address_id = 100 + i
+            address_rows.append((address_id, email, first, last, org_id, 0))
+            customers.append((address_id, first, org_id))
+        db.executemany("INSERT INTO addresses VALUES (?,?,?,?,?,?)", address_rows)
+
+        used: set[str] = set()
+        ticket_rows, message_rows, comment_rows = [], [], []
+        message_id = comment_id = 0
+        span = 86400 * 120
+        for tid in range(1, tickets + 1):
+            group_id, bucket_name, subject, script = CONVERSATIONS[rng.randrange(len(CONVERSATIONS))]
+            address_id, name, org_id = customers[rng.randrange(len(customers))]
+            worker = WORKERS[rng.randrange(len(WORKERS))]
+            n = rng.randrange(10000, 99999)
+            fill = {"name": name, "worker": worker[1], "org": ORGS[org_id - 1][0], "n": n}
+            # older ids are older tickets, so the default sort (updated, newest first) looks natural
+            created = now - span + int(span * (tid / (tickets + 1))) - rng.randrange(3600)
+            length = len(script) if tickets <= 5000 else min(len(script), 1 + rng.randrange(2))
+            steps = script[: max(1, rng.randrange(1, length + 1))]
+            at = created
+            first_mid = message_id + 1
+            for who, body in steps:
+                message_id += 1
+                outgoing = who == "w"
+                message_rows.append((message_id, tid, worker[0] if outgoing else address_id, worker[0] if outgoing else 0,
+                                     at, 1 if outgoing else 0, body.format(**fill)))
+                at += rng.randrange(600, 86400)
+            updated = min(at, now - 60 - rng.randrange(600))
+            last_who = steps[-1][0]
+            roll = rng.random()
+            if last_who == "w":
+                status = 2 if roll < 0.55 else 1
+            else:
+                status = 0 if roll < 0.85 else 2
+            owner = 0 if (status == 0 and rng.random() < 0.35) else worker[0]
+            bucket = buckets_by_group[group_id][bucket_name]
+            importance = rng.choice((10, 30, 50, 50, 50, 70, 90)) if "URGENT" not in subject else 95
+            ticket_rows.append((tid, _mask(rng, used), subject.format(**fill), status, importance, group_id, bucket, owner,
+                                org_id, created, updated, updated if status == 2 else 0, first_mid, message_id,
+                                len(steps), address_id))
+            if tickets <= 5000 and rng.random() < 0.25:
+                comment_id += 1
+                comment_rows.append((comment_id, tid, rng.choice(WORKERS)[0], created + 1800, rng.choice(COMMENTS)))
+        db.executemany("INSERT INTO tickets VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", ticket_rows)
+        db.executemany("INSERT INTO messages VALUES (?,?,?,?,?,?,?)", message_rows)
+        db.executemany("INSERT INTO comments VALUES (?,?,?,?,?)", comment_rows)
