@@ -1,0 +1,131 @@
+"""The collections browser: pick a collection, type a JSON query, see the matching documents."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.widgets.json_view import JsonView
+
+RESULT_LIMIT = 100
+
+
+def parse_query(text: str) -> dict[str, Any]:
+    """The query as a JSON object, or a ValueError saying what is wrong."""
+    if not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"The query is not valid JSON: {exc.msg} at column {exc.colno}.") from None
+    if not isinstance(value, dict):
+        raise ValueError('The query must be a JSON object, for example {"_type": "order"}.')
+    return value
+
+
+class CollectionsView(Horizontal):
+    DEFAULT_CSS = """
+    CollectionsView { height: 1fr; }
+    CollectionsView > #col-list { width: 26; height: 1fr; border-right: solid $panel; }
+    CollectionsView > Vertical { height: 1fr; }
+    CollectionsView #col-query { height: 3; }
+    CollectionsView #col-status { height: 1; padding: 0 1; }
+    CollectionsView #col-results { height: 1fr; }
+    CollectionsView #col-document { height: 1fr; border-top: solid $panel; }
+    """
+
+    def __init__(self, client: Any, report: Callable[[BaseException, str], None], **kwargs: Any):
+        super().__init__(**kwargs)
+        self.client = client
+        self.report = report
+        self.collection = ""
+        self.documents: list[dict] = []
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield OptionList(id="col-list")
+        with Vertical():
+            yield Input('{}', placeholder='JSON query, e.g. {"name": {"$regex": "^a"}} — Enter runs it', id="col-query")
+            yield Static("Pick a collection on the left.", id="col-status")
+            table = DataTable(id="col-results", cursor_type="row", zebra_stripes=True)
+            table.add_columns("_id", "name", "_type", "_modified")
+            yield table
+            yield JsonView(id="col-document")
+
+    def open(self) -> None:
+        if not self.loaded:
+            self.load_collections()
+        self.query_one("#col-list").focus()
+
+    @work(exclusive=True, group="collections-list")
+    async def load_collections(self) -> None:
+        try:
+            collections = await self.client.list_collections()
+        except Exception as exc:
+            self.report(exc, "list the collections")
+            return
+        self.loaded = True
+        options = self.query_one("#col-list", OptionList)
+        options.clear_options()
+        options.add_options([Option(c.name, id=c.name) for c in sorted(collections, key=lambda c: c.name)])
+        if self.collection:
+            try:
+                options.highlighted = options.get_option_index(self.collection)
+            except Exception:
+                pass
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.collection = str(event.option.id)
+        self.run_query()
+        self.query_one("#col-query").focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "col-query":
+            event.stop()
+            self.run_query()
+
+    def run_query(self) -> None:
+        status = self.query_one("#col-status", Static)
+        if not self.collection:
+            status.update("Pick a collection on the left first.")
+            return
+        try:
+            query = parse_query(self.query_one("#col-query", Input).value)
+        except ValueError as exc:
+            status.update(f"[red]{exc}[/red]")
+            return
+        status.update(f"Querying {self.collection}…")
+        self._query(self.collection, query)
+
+    @work(exclusive=True, group="collections-query")
+    async def _query(self, collection: str, query: dict[str, Any]) -> None:
+        status = self.query_one("#col-status", Static)
+        try:
+            documents = await self.client.query(collection, query, top=RESULT_LIMIT)
+        except Exception as exc:
+            status.update("The query failed; fix it and press Enter again.")
+            self.report(exc, f"query {collection}")
+            return
+        self.documents = documents
+        table = self.query_one("#col-results", DataTable)
+        table.clear()
+        for index, doc in enumerate(documents):
+            table.add_row(str(doc.get("_id", "")), str(doc.get("name", ""))[:40], str(doc.get("_type", "")),
+                          str(doc.get("_modified", ""))[:19], key=str(index))
+        more = " (first 100)" if len(documents) >= RESULT_LIMIT else ""
+        status.update(f"{len(documents)} document(s) in {collection}{more} for {json.dumps(query)}")
+        self.query_one("#col-document", JsonView).show(documents[0] if documents else {"result": "no documents match"})
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "col-results" and event.row_key is not None:
+            index = int(str(event.row_key.value))
+            if 0 <= index < len(self.documents):
+                self.query_one("#col-document", JsonView).show(self.documents[index])

@@ -1,0 +1,545 @@
+"""The live tail: a bounded buffer that subscription workers append to, and a view that draws only the visible lines.
+
+A flood must not freeze the screen, so nothing here touches a widget per message: workers call `TailBuffer.append`
+(a deque append and a counter), and a ~50 ms timer copies what arrived into the view's rows in one go. While the tail
+is held (paused with space, or scrolled up by the user) the rows stay frozen and the status counts "+N new".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Input, Static
+
+FLUSH_INTERVAL = 0.05  # at most ~20 screen updates a second, however fast messages arrive
+DEFAULT_LIMIT = 10_000
+
+
+@dataclass
+class TailMarker:
+    """A line the pane itself writes into a tail: "connection lost", "resumed", "tailing queue x"."""
+
+    text: str
+    level: str = "info"  # "info" | "warning" | "error" | "success"
+    received_at: float = field(default_factory=time.time)
+
+
+# -- matching --------------------------------------------------------------------------------------------------------
+
+
+class TailFilter:
+    """What `/` typed: a case-insensitive regular expression, or plain text when it is not a valid expression."""
+
+    def __init__(self, text: str):
+        self.text = text
+        try:
+            self.pattern = re.compile(text, re.IGNORECASE)
+            self.is_regex = any(c in text for c in ".*+?[](){}|^$\\")
+        except re.error:
+            self.pattern = re.compile(re.escape(text), re.IGNORECASE)
+            self.is_regex = False
+
+    def describe(self) -> str:
+        return f"/{self.text}/" if self.is_regex else f'"{self.text}"'
+
+
+# -- the buffer ------------------------------------------------------------------------------------------------------
+
+
+class TailBuffer:
+    """The last `limit` entries of a stream, what was dropped to stay within it, and the filter's matches.
+
+    `append` is the only call on the hot path; filtering happens in `catch_up`, once per flush, over what is new.
+    """
+
+    def __init__(self, haystack: Callable[[Any], str], limit: int = DEFAULT_LIMIT):
+        self.limit = limit
+        self.haystack = haystack
+        self.items: deque[Any] = deque(maxlen=limit)
+        self.received = 0  # every entry ever appended (markers included)
+        self.messages = 0  # entries that are not markers
+        self.filter: TailFilter | None = None
+        self.matched: deque[Any] = deque(maxlen=limit)
+        self._filtered_upto = 0
+
+    def append(self, item: Any) -> None:
+        self.items.append(item)
+        self.received += 1
+        self.messages += 1
+
+    def extend(self, items: list[Any]) -> None:
+        """A batch of messages (what a subscription had waiting): one deque call for all of them."""
+        self.items.extend(items)
+        self.received += len(items)
+        self.messages += len(items)
+
+    def mark(self, marker: TailMarker) -> None:
+        self.items.append(marker)
+        self.received += 1
+
+    @property
+    def dropped(self) -> int:
+        """Entries pushed out of the buffer to keep it bounded (they were received, just no longer shown)."""
+        return self.received - len(self.items)
+
+    def matches(self, item: Any) -> bool:
+        if self.filter is None or isinstance(item, TailMarker):
+            return True
+        return self.filter.pattern.search(self.haystack(item)) is not None
+
+    def set_filter(self, text: str) -> None:
+        self.filter = TailFilter(text) if text else None
+        if self.filter is None:
+            self.matched.clear()
+        else:
+            self.matched = deque((i for i in self.items if self.matches(i)), maxlen=self.limit)
+        self._filtered_upto = self.received
+
+    def catch_up(self) -> int:
+        """Apply the filter to what arrived since the last call; returns how many new entries are visible."""
+        new = self.received - self._filtered_upto
+        self._filtered_upto = self.received
+        if new <= 0:
+            return 0
+        if self.filter is None:
+            return new
+        fresh = list(islice(reversed(self.items), min(new, len(self.items))))
+        fresh.reverse()
+        visible = [i for i in fresh if self.matches(i)]
+        self.matched.extend(visible)
+        return len(visible)
+
+    def visible(self) -> deque[Any]:
+        return self.items if self.filter is None else self.matched
+
+    def clear(self) -> None:
+        self.items.clear()
+        self.matched.clear()
+        self.received = self.messages = self._filtered_upto = 0
+
+
+# -- formatting ------------------------------------------------------------------------------------------------------
+
+MARKER_STYLES = {
+    "info": Style(color="bright_blue", italic=True),
+    "warning": Style(color="yellow", bold=True),
+    "error": Style(color="red", bold=True),
+    "success": Style(color="green", bold=True),
+}
+TIME_STYLE = Style(color="bright_black")
+NAME_STYLE = Style(color="cyan")
+ID_STYLE = Style(color="magenta")
+PREVIEW_STYLE = Style()
+OPERATION_STYLES = {
+    "insert": Style(color="green", bold=True),
+    "update": Style(color="yellow", bold=True),
+    "replace": Style(color="yellow", bold=True),
+    "delete": Style(color="red", bold=True),
+}
+
+
+def clock(timestamp: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(timestamp)) + f".{int(timestamp * 1000) % 1000:03d}"
+
+
+def compact(text: str, limit: int = 400) -> str:
+    """One line of JSON (or whatever text) for a preview: whitespace runs folded, long text cut."""
+    return " ".join(text[:limit].split())
+
+
+def fit(text: str, width: int) -> str:
+    if len(text) > width:
+        return text[: width - 1] + "…"
+    return text.ljust(width)
+
+
+def json_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+class TailFormat:
+    """How one kind of stream draws a line and what the filter searches. Subclass per stream kind."""
+
+    def segments(self, item: Any) -> list[Segment]:
+        raise NotImplementedError
+
+    def haystack(self, item: Any) -> str:
+        raise NotImplementedError
+
+    def marker_segments(self, marker: TailMarker) -> list[Segment]:
+        return [Segment(clock(marker.received_at), TIME_STYLE), Segment("  "), Segment(f"— {marker.text} —", MARKER_STYLES.get(marker.level))]
+
+
+class QueueMessageFormat(TailFormat):
+    """time, queue, correlationId, a compact JSON preview."""
+
+    def segments(self, m: Any) -> list[Segment]:
+        return [
+            Segment(clock(m.received_at), TIME_STYLE),
+            Segment("  "),
+            Segment(fit(m.queuename, 16), NAME_STYLE),
+            Segment(" "),
+            Segment(fit(m.correlation_id or "-", 14), ID_STYLE),
+            Segment(" "),
+            Segment(compact(m.raw or json_text(m.data)), PREVIEW_STYLE),
+        ]
+
+    def haystack(self, m: Any) -> str:
+        return "\n".join((m.queuename, m.correlation_id, m.replyto, m.routingkey, m.exchangename, m.raw or json_text(m.data)))
+
+
+class WatchEventFormat(TailFormat):
+    """time, collection, operation, document id, a compact JSON preview of the document."""
+
+    def segments(self, e: Any) -> list[Segment]:
+        doc = e.document if isinstance(e.document, dict) else {}
+        return [
+            Segment(clock(e.received_at), TIME_STYLE),
+            Segment("  "),
+            Segment(fit(e.collection, 14), NAME_STYLE),
+            Segment(" "),
+            Segment(fit(e.operation, 8), OPERATION_STYLES.get(e.operation, PREVIEW_STYLE)),
+            Segment(fit(str(doc.get("_id", "")), 25), ID_STYLE),
+            Segment(" "),
+            Segment(compact(json_text(e.document)), PREVIEW_STYLE),
+        ]
+
+    def haystack(self, e: Any) -> str:
+        return "\n".join((e.collection, e.operation, json_text(e.document)))
+
+
+# -- the view --------------------------------------------------------------------------------------------------------
+
+
+class TailView(ScrollView, can_focus=True):
+    """Draws `rows` (a snapshot of the buffer) one Strip per visible line; a cursor picks a row to inspect."""
+
+    DEFAULT_CSS = """
+    TailView { height: 1fr; background: $surface; }
+    TailView:focus { background-tint: $foreground 4%; }
+    """
+    BINDINGS = [
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home,g", "first", "First", show=False),
+        Binding("end,G", "follow", "Follow", show=False),
+        Binding("enter", "inspect", "Inspect"),
+    ]
+
+    class Held(Message):
+        """The user moved away from the end (held=True) or came back to it (held=False)."""
+
+        def __init__(self, view: TailView, held: bool):
+            super().__init__()
+            self.view = view
+            self.held = held
+
+    class Inspect(Message):
+        def __init__(self, view: TailView, item: Any, open_inspector: bool):
+            super().__init__()
+            self.view = view
+            self.item = item
+            self.open_inspector = open_inspector
+
+    def __init__(self, fmt: TailFormat, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.fmt = fmt
+        self.rows: list[Any] = []
+        self.cursor: int | None = None  # None while following the end
+        self._cache: dict[int, tuple[Any, list[Segment]]] = {}
+        self._cursor_style = Style(reverse=True)
+
+    # -- content ------------------------------------------------------------------------------------------------------
+
+    def set_rows(self, rows: list[Any], *, follow: bool) -> None:
+        self.rows = rows
+        if len(self._cache) > 4000:  # the cache only needs what was drawn recently
+            self._cache.clear()
+        self.virtual_size = Size(self.size.width, len(rows))
+        if follow:
+            self.scroll_to(y=max(0, len(rows) - self.scrollable_content_region.height), animate=False, immediate=True)
+        self.refresh()
+
+    @property
+    def selected(self) -> Any | None:
+        if self.cursor is not None and 0 <= self.cursor < len(self.rows):
+            return self.rows[self.cursor]
+        return None
+
+    def line_text(self, index: int) -> str:
+        """The plain text of a row as drawn (tests and screenshots read it)."""
+        return "".join(s.text for s in self._segments(self.rows[index]))
+
+    def _segments(self, item: Any) -> list[Segment]:
+        key = id(item)
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] is item:
+            return cached[1]
+        segments = self.fmt.marker_segments(item) if isinstance(item, TailMarker) else self.fmt.segments(item)
+        self._cache[key] = (item, segments)
+        return segments
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width or self.size.width
+        index = self.scroll_offset.y + y
+        base = self.rich_style
+        if index >= len(self.rows):
+            return Strip.blank(width, base)
+        strip = Strip(self._segments(self.rows[index])).crop_extend(0, width, base)
+        strip = strip.apply_style(base)
+        if index == self.cursor:
+            strip = strip.apply_style(self._cursor_style)
+        return strip
+
+    # -- moving -------------------------------------------------------------------------------------------------------
+
+    def _move(self, index: int) -> None:
+        if not self.rows:
+            return
+        index = max(0, min(len(self.rows) - 1, index))
+        was_following = self.cursor is None
+        self.cursor = index
+        self.scroll_to_region_of(index)
+        self.refresh()
+        if was_following:
+            self.post_message(self.Held(self, True))
+        self.post_message(self.Inspect(self, self.rows[index], open_inspector=False))
+
+    def scroll_to_region_of(self, index: int) -> None:
+        height = self.scrollable_content_region.height or 1
+        top = self.scroll_offset.y
+        if index < top:
+            self.scroll_to(y=index, animate=False, immediate=True)
+        elif index >= top + height:
+            self.scroll_to(y=index - height + 1, animate=False, immediate=True)
+
+    def _current(self) -> int:
+        return len(self.rows) - 1 if self.cursor is None else self.cursor
+
+    def action_cursor_up(self) -> None:
+        self._move(self._current() - (0 if self.cursor is None else 1))
+
+    def action_cursor_down(self) -> None:
+        if self.cursor is not None:
+            self._move(self.cursor + 1)
+
+    def action_page_up(self) -> None:
+        self._move(self._current() - max(1, self.scrollable_content_region.height - 1))
+
+    def action_page_down(self) -> None:
+        if self.cursor is not None:
+            self._move(self.cursor + max(1, self.scrollable_content_region.height - 1))
+
+    def action_first(self) -> None:
+        self._move(0)
+
+    def action_follow(self) -> None:
+        self.cursor = None
+        self.refresh()
+        self.post_message(self.Held(self, False))
+
+    def action_inspect(self) -> None:
+        if self.cursor is None:
+            self._move(len(self.rows) - 1)
+        item = self.selected
+        if item is not None:
+            self.post_message(self.Inspect(self, item, open_inspector=True))
+
+    # -- the mouse ----------------------------------------------------------------------------------------------------
+
+    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        # scrolling up is how a person says "let me read": hold the tail where it is
+        if self.cursor is None and self.rows:
+            self.cursor = min(len(self.rows) - 1, self.scroll_offset.y + self.scrollable_content_region.height - 1)
+            self.post_message(self.Held(self, True))
+
+    def on_click(self, event: events.Click) -> None:
+        index = self.scroll_offset.y + event.y
+        if 0 <= index < len(self.rows):
+            self._move(index)
+            if event.chain >= 2:
+                self.action_inspect()
+
+
+# -- the panel: status line + view + filter bar ----------------------------------------------------------------------
+
+
+class TailPanel(Vertical):
+    """A live stream: buffer, view, status ("live", "paused +N new", dropped, filter) and the `/` filter bar."""
+
+    DEFAULT_CSS = """
+    TailPanel { height: 1fr; }
+    TailPanel > .tail-status { height: 1; background: $panel; padding: 0 1; }
+    TailPanel > .tail-filter { display: none; height: 3; border: tall $accent; }
+    TailPanel.filtering > .tail-filter { display: block; }
+    """
+
+    def __init__(self, fmt: TailFormat, *, title: str, limit: int = DEFAULT_LIMIT, empty_hint: str = "", **kwargs: Any):
+        super().__init__(**kwargs)
+        self.fmt = fmt
+        self.title = title
+        self.empty_hint = empty_hint
+        self.buffer = TailBuffer(fmt.haystack, limit=limit)
+        self.paused = False  # space
+        self.scrolled = False  # the user moved up
+        self.new_while_held = 0
+        self.connection_note = ""  # e.g. "reconnecting…", shown until cleared
+        self._flushed_received = -1
+        self._status_text = ""
+        self.flushes = 0
+
+    @property
+    def held(self) -> bool:
+        return self.paused or self.scrolled
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="tail-status")
+        yield TailView(self.fmt, classes="tail-view")
+        yield Input(placeholder="filter: text or regular expression (Enter keeps it, Escape clears it)", classes="tail-filter")
+
+    @property
+    def view(self) -> TailView:
+        return self.query_one(TailView)
+
+    @property
+    def status(self) -> Static:
+        return self.query_one(".tail-status", Static)
+
+    def on_mount(self) -> None:
+        self.set_interval(FLUSH_INTERVAL, self.flush, name="tail-flush")
+        self.flush(force=True)
+
+    # -- the timer ----------------------------------------------------------------------------------------------------
+
+    def flush(self, force: bool = False) -> None:
+        """Bring the screen up to date with the buffer: at most once per timer tick, however much arrived."""
+        if not force and self.buffer.received == self._flushed_received:
+            return
+        self._flushed_received = self.buffer.received
+        new = self.buffer.catch_up()
+        if self.held:
+            self.new_while_held += new
+        else:
+            self.view.set_rows(list(self.buffer.visible()), follow=True)
+            self.flushes += 1
+        self.update_status()
+
+    def update_status(self) -> None:
+        text = Text()
+        if self.connection_note:
+            text.append(f"◌ {self.connection_note}  ", style="bold yellow")
+        if self.paused:
+            text.append("❚❚ paused", style="bold yellow")
+        elif self.scrolled:
+            text.append("↑ holding (End follows)", style="bold yellow")
+        else:
+            text.append("● live", style="bold green")
+        if self.held and self.new_while_held:
+            text.append(f"  +{self.new_while_held:,} new", style="bold reverse yellow")
+        b = self.buffer
+        text.append(f"   {b.messages:,} received", style="dim")
+        if b.dropped:
+            text.append(f" · last {b.limit:,} kept · {b.dropped:,} dropped from view", style="yellow")
+        if b.filter is not None:
+            text.append(f"   filter {b.filter.describe()}: {len(b.matched):,} shown", style="cyan")
+        if not b.received and self.empty_hint:
+            text.append(f"   {self.empty_hint}", style="italic dim")
+        plain = text.plain
+        if plain != self._status_text:
+            self._status_text = plain
+            self.status.update(text)
+
+    # -- holding ------------------------------------------------------------------------------------------------------
+
+    def set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        if not self.held:
+            self.resume()
+        self.update_status()
+
+    def resume(self) -> None:
+        self.paused = self.scrolled = False
+        self.new_while_held = 0
+        self.view.cursor = None
+        self.view.set_rows(list(self.buffer.visible()), follow=True)
+        self.update_status()
+
+    def on_tail_view_held(self, event: TailView.Held) -> None:
+        event.stop()
+        if event.held:
+            self.scrolled = True
+            self.update_status()
+        else:
+            self.scrolled = False
+            if not self.paused:
+                self.resume()
+            else:
+                self.update_status()
+
+    # -- filter -------------------------------------------------------------------------------------------------------
+
+    def open_filter(self) -> None:
+        self.add_class("filtering")
+        box = self.query_one(".tail-filter", Input)
+        box.value = self.buffer.filter.text if self.buffer.filter else ""
+        box.focus()
+
+    def apply_filter(self, text: str) -> None:
+        self.buffer.set_filter(text)
+        self.new_while_held = 0
+        self.view.cursor = None if not self.held else self.view.cursor
+        rows = list(self.buffer.visible())
+        if self.view.cursor is not None and self.view.cursor >= len(rows):
+            self.view.cursor = None
+        self.view.set_rows(rows, follow=self.view.cursor is None)
+        self.update_status()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.has_class("tail-filter"):
+            event.stop()
+            self.apply_filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.has_class("tail-filter"):
+            event.stop()
+            self.remove_class("filtering")
+            self.view.focus()
+
+    def close_filter(self, clear: bool = True) -> None:
+        if clear:
+            self.apply_filter("")
+        self.remove_class("filtering")
+        self.view.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "escape" and self.has_class("filtering"):
+            event.stop()
+            event.prevent_default()
+            self.close_filter(clear=True)
+
+    # -- writing from the pane ----------------------------------------------------------------------------------------
+
+    def mark(self, text: str, level: str = "info") -> None:
+        self.buffer.mark(TailMarker(text, level))

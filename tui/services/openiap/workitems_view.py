@@ -1,0 +1,234 @@
+"""A work item queue's items by state: push, pop, and mark successful / failed / retry."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from tui.widgets.dialogs import Field, FormDialog
+from tui.widgets.json_view import JsonView
+
+STATES = ("new", "processing", "retry", "successful", "failed")
+STATE_STYLES = {"new": "bold cyan", "processing": "bold yellow", "retry": "bold magenta", "successful": "bold green", "failed": "bold red"}
+REFRESH_SECONDS = 3.0  # work items move on the server (other workers, retries): look again while shown
+
+
+def when(value: datetime | None) -> str:
+    if value is None:
+        return "-"
+    return value.astimezone().strftime("%m-%d %H:%M:%S")
+
+
+class WorkitemsView(Vertical):
+    """Shows one work item queue (`show(wiq)`); the table is sorted by state, then priority."""
+
+    DEFAULT_CSS = """
+    WorkitemsView { height: 1fr; }
+    WorkitemsView > #wi-header { height: 1; background: $panel; padding: 0 1; }
+    WorkitemsView > DataTable { height: 2fr; }
+    WorkitemsView > JsonView { height: 1fr; border-top: solid $panel; }
+    """
+    BINDINGS = [
+        Binding("n", "push", "Push item"),
+        Binding("o", "pop", "Pop next"),
+        Binding("s", "mark('successful')", "Successful"),
+        Binding("f", "mark('failed')", "Failed"),
+        Binding("t", "mark('retry')", "Retry"),
+        Binding("v", "cycle_state", "By state"),
+    ]
+
+    def __init__(self, client: Any, report: Callable[[BaseException, str], None], **kwargs: Any):
+        super().__init__(**kwargs)
+        self.client = client
+        self.report = report
+        self.wiq = ""
+        self.items: list[Any] = []
+        self.state_filter: str | None = None
+        self.loads = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="wi-header")
+        table = DataTable(id="wi-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns("State", "Name", "Prio", "Retries", "Next run", "Last run", "Error", "Id")
+        yield table
+        yield JsonView(id="wi-payload")
+
+    def on_mount(self) -> None:
+        self.set_interval(REFRESH_SECONDS, self._auto_refresh)
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#wi-table", DataTable)
+
+    def show(self, wiq: str) -> None:
+        if wiq != self.wiq:
+            self.wiq = wiq
+            self.items = []
+            self.table.clear()
+        self.load()
+
+    def _auto_refresh(self) -> None:
+        if self.wiq and self.display and self.parent is not None and self.parent.display and self.is_on_screen:
+            self.load()
+
+    # -- loading ------------------------------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="workitems-load")
+    async def load(self, select_id: str = "") -> None:
+        wiq = self.wiq
+        try:
+            items = await self.client.workitems(wiq, top=200)
+        except Exception as exc:
+            self.report(exc, f"list the work items of {wiq}")
+            return
+        if wiq != self.wiq:
+            return
+        self.items = items
+        self.loads += 1
+        self._fill(select_id)
+
+    def visible_items(self) -> list[Any]:
+        order = {s: i for i, s in enumerate(STATES)}
+        items = [i for i in self.items if self.state_filter in (None, i.state)]
+        return sorted(items, key=lambda i: (order.get(i.state, len(STATES)), i.priority, i.name))
+
+    def _fill(self, select_id: str = "") -> None:
+        table = self.table
+        keep = select_id or self.selected_id()
+        table.clear()
+        rows = self.visible_items()
+        for item in rows:
+            table.add_row(
+                Text(item.state, style=STATE_STYLES.get(item.state, "")), item.name, str(item.priority), str(item.retries),
+                when(item.nextrun), when(item.lastrun), item.errormessage or "", item.id, key=item.id,
+            )
+        if keep:
+            for index, item in enumerate(rows):
+                if item.id == keep:
+                    table.move_cursor(row=index)
+                    break
+        self._update_header()
+        self._show_selected()
+
+    def _update_header(self) -> None:
+        counts = Counter(i.state for i in self.items)
+        text = Text()
+        text.append(f"{self.wiq or 'no work item queue'}", style="bold")
+        for state in STATES:
+            style = STATE_STYLES[state] if counts.get(state) else "dim"
+            text.append(f"  {state} {counts.get(state, 0)}", style=style)
+        text.append(f"   showing: {self.state_filter or 'all states'} (v)", style="dim")
+        text.append("   n push · o pop · s successful · f failed · t retry", style="dim italic")
+        self.query_one("#wi-header", Static).update(text)
+
+    def selected_id(self) -> str:
+        table = self.table
+        if table.row_count == 0:
+            return ""
+        try:
+            return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        except Exception:
+            return ""
+
+    def selected(self) -> Any | None:
+        wanted = self.selected_id()
+        return next((i for i in self.items if i.id == wanted), None)
+
+    def _show_selected(self) -> None:
+        item = self.selected()
+        view = self.query_one("#wi-payload", JsonView)
+        if item is None:
+            view.show({"hint": "no work item selected"})
+        else:
+            view.show({"name": item.name, "state": item.state, "payload": item.payload, "errormessage": item.errormessage,
+                       "retries": item.retries, "username": item.username, "_id": item.id})
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_selected()
+
+    # -- actions ------------------------------------------------------------------------------------------------------
+
+    def action_cycle_state(self) -> None:
+        order = [None, *STATES]
+        self.state_filter = order[(order.index(self.state_filter) + 1) % len(order)]
+        self._fill()
+
+    def action_push(self, values: dict[str, Any] | None = None, error: str = "") -> None:
+        if not self.wiq:
+            self.app.notify("Add a work item queue first (i).", severity="warning")
+            return
+        values = values or {"name": "", "payload": "{}", "priority": "2"}
+        fields = [
+            Field("name", "Name", values["name"], placeholder="what this item is"),
+            Field("payload", "Payload (JSON)", values["payload"], kind="multiline"),
+            Field("priority", "Priority (lower runs first)", values["priority"]),
+        ]
+
+        def done(result: dict[str, Any] | None) -> None:
+            if result is None:
+                return
+            try:
+                payload = json.loads(result["payload"] or "{}")
+                priority = int(result["priority"] or 2)
+            except ValueError as exc:
+                self.action_push(result, f"Not pushed: {exc}. Fix it and send again.")
+                return
+            self._push(result["name"] or "item", payload, priority)
+
+        note = error or f"A new item in {self.wiq}."
+        self.app.push_screen(FormDialog(f"Push a work item to {self.wiq}", fields, submit="Push", note=note), done)
+
+    @work(group="workitems-change")
+    async def _push(self, name: str, payload: Any, priority: int) -> None:
+        try:
+            item = await self.client.push_workitem(self.wiq, name, payload, priority=priority)
+        except Exception as exc:
+            self.report(exc, "push the work item")
+            return
+        self.app.notify(f"Pushed {item.name!r} to {self.wiq}.")
+        self.load(item.id)
+
+    def action_pop(self) -> None:
+        if self.wiq:
+            self._pop()
+
+    @work(group="workitems-change")
+    async def _pop(self) -> None:
+        try:
+            item = await self.client.pop_workitem(self.wiq)
+        except Exception as exc:
+            self.report(exc, f"pop from {self.wiq}")
+            return
+        if item is None:
+            self.app.notify(f"No work item is waiting in {self.wiq}.")
+            return
+        self.app.notify(f"Popped {item.name!r}: now processing.")
+        self.load(item.id)
+
+    def action_mark(self, state: str) -> None:
+        item = self.selected()
+        if item is None:
+            self.app.notify("Select a work item first.", severity="warning")
+            return
+        self._mark(item, state)
+
+    @work(group="workitems-change")
+    async def _mark(self, item: Any, state: str) -> None:
+        message = "Marked failed from servicedeck." if state == "failed" else ""
+        try:
+            updated = await self.client.update_workitem(item, state=state, errormessage=message)
+        except Exception as exc:
+            self.report(exc, f"mark {item.name!r} {state}")
+            return
+        self.app.notify(f"{updated.name!r} is now {updated.state}.")
+        self.load(updated.id)
