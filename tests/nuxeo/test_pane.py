@@ -1,0 +1,347 @@
+"""The Documents pane, driven through the real app against the Nuxeo sandbox over real sockets."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from textual.widgets import Input, Static, TextArea
+
+from tests.conftest import make_app, start_sandbox, wait_for
+from tui.drafts import DraftStore
+from tui.http import NotFoundError
+from tui.services.nuxeo.client import NuxeoClient
+from tui.services.nuxeo.dialogs import ConflictDialog, EditDocumentDialog, OperationDialog, ResultDialog, SearchDialog
+from tui.services.nuxeo.pane import DocumentsPane
+from tui.widgets.dialogs import ConfirmDialog, FormDialog
+
+SIZE = (140, 45)
+
+
+@pytest.fixture(scope="module")
+def box(tmp_path_factory):
+    sandbox = start_sandbox(tmp_path_factory, "nuxeo")
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+async def client(box):
+    connection = box.profile().connection("nuxeo")
+    async with NuxeoClient.from_connection(connection, connection.resolve_secret("sandbox")) as c:
+        yield c
+
+
+@pytest.fixture
+async def workspace(client):
+    """A folder of this test's own, so tests never see each other's documents."""
+    return await client.create("/default-domain/workspaces", type="Folder", name=f"t-{uuid.uuid4().hex[:8]}", properties={"dc:title": "Test folder"})
+
+
+async def big_folder(client) -> tuple[str, int]:
+    """The seeded folder holding thousands of documents: the folderish child of the workspaces with the most children."""
+    best = ("", -1)
+    for ref in ("/default-domain/workspaces", "/default-domain"):
+        page = await client.children(ref, page_size=100)
+        for doc in page.entries:
+            if doc.is_folderish and (doc.child_count or 0) > best[1]:
+                best = (doc.path, doc.child_count or 0)
+    assert best[1] >= 1000, "the sandbox has no big folder"
+    return best
+
+
+def pane_of(app) -> DocumentsPane:
+    return app.query_one(DocumentsPane)
+
+
+async def started(pilot) -> DocumentsPane:
+    pane = pane_of(pilot.app)
+    await wait_for(pilot, lambda: pane.root_loaded and pane.tree.root.children)
+    return pane
+
+
+def cursor_path(pane: DocumentsPane) -> str | None:
+    node = pane.tree.cursor_node
+    return node.data.doc.path if node is not None and node.data is not None and node.data.doc is not None else None
+
+
+async def reveal(pilot, pane: DocumentsPane, path: str) -> None:
+    pane.reveal(path)
+    await wait_for(pilot, lambda: cursor_path(pane) == path)
+
+
+async def open_editor(pilot) -> EditDocumentDialog:
+    await pilot.press("e")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, EditDocumentDialog))
+    return pilot.app.screen
+
+
+async def type_into(pilot, widget, text: str, *, replace: bool = True) -> None:
+    widget.focus()
+    await pilot.pause()
+    if replace:
+        if isinstance(widget, Input):
+            widget.value = ""
+        else:
+            widget.text = ""
+    await pilot.press(*[("space" if ch == " " else ch) for ch in text])
+
+
+async def test_browse_with_the_keyboard_shows_details(box, tmp_path, client):
+    app = make_app(box.profile(), tmp_path, pane="nuxeo")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        tree = pane.tree
+        domain = tree.root.children[0]
+        assert domain.data.doc.path == "/default-domain"
+        # the single domain opens by itself, showing its three roots
+        await wait_for(pilot, lambda: domain.data.folder.complete and len(domain.children) >= 3)
+        assert {c.data.doc.name for c in domain.children} >= {"sections", "templates", "workspaces"}
+        workspaces = tree.find_child(domain, name="workspaces")
+        while tree.cursor_node is not workspaces:
+            await pilot.press("down")
+        await pilot.press("space")
+        await wait_for(pilot, lambda: workspaces.data.folder.loaded > 0)
+        await pilot.press("down")
+        first = workspaces.children[0].data.doc
+        await wait_for(pilot, lambda: pane.details.doc is not None and pane.details.doc.uid == first.uid)
+        summary = str(pane.details.query_one("#doc-summary", Static).render())
+        assert first.path in summary and first.type in summary
+        # j switches between properties and raw JSON
+        await pilot.press("j")
+        assert pane.details.raw and '"entity-type"' in pane.details.query_one("#doc-json").text
+        await pilot.press("j")
+        assert not pane.details.raw and '"dc:title"' in pane.details.query_one("#doc-json").text
+
+
+async def test_pages_through_the_big_folder(box, tmp_path, client):
+    path, total = await big_folder(client)
+    big = await client.get(path)
+    last_page = await client.children(big.uid, page=(total - 1) // 100, page_size=100)
+    app = make_app(box.profile(), tmp_path, pane="nuxeo")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await reveal(pilot, pane, path)
+        node = pane.tree.cursor_node
+        await pilot.press("space")
+        state = node.data.folder
+        await wait_for(pilot, lambda: state.loaded == 100)
+        more = pane.tree.more_node(node)
+        assert more is not None and f"100 of {total:,}" in str(more.label)
+        # walking onto "load more" loads the next page and puts the cursor on its first document
+        while not state.complete:
+            loaded = state.loaded
+            pane.tree.select_line_of(pane.tree.more_node(node))
+            await wait_for(pilot, lambda: state.loaded > loaded and not state.loading, timeout=15)
+            assert cursor_path(pane) is not None  # the cursor is on a document, not riding the "more" line
+        assert state.loaded == total
+        assert len(node.children) == total and pane.tree.more_node(node) is None
+        assert node.children[-1].data.doc.uid == last_page.entries[-1].uid
+        await pilot.press("end")
+        await wait_for(pilot, lambda: pane.details.doc is not None and pane.details.doc.uid == last_page.entries[-1].uid)
+
+
+async def test_edit_and_save(box, tmp_path, client, workspace):
+    doc = await client.create(workspace.uid, type="Note", name="edit-me", properties={"dc:title": "Before", "dc:description": "old"})
+    drafts = DraftStore(tmp_path / "drafts")
+    app = make_app(box.profile(), tmp_path, pane="nuxeo", drafts=drafts)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await reveal(pilot, pane, doc.path)
+        form = await open_editor(pilot)
+        await type_into(pilot, form.query_one("#field-dc-title", Input), "After edit")
+        key = pane.context.draft_key("nuxeo", doc.uid)
+        assert drafts.load(key).data["values"]["dc:title"] == "After edit"  # kept on disk as the user types
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, EditDocumentDialog))
+        assert (await client.get(doc.uid)).title == "After edit"
+        assert drafts.load(key) is None
+        await wait_for(pilot, lambda: "After edit" in str(pane.tree.cursor_node.label))
+
+
+async def test_conflict_reload_then_overwrite(box, tmp_path, client, workspace):
+    doc = await client.create(workspace.uid, type="Note", name="contested", properties={"dc:title": "Contested", "dc:description": "v1"})
+    drafts = DraftStore(tmp_path / "drafts")
+    app = make_app(box.profile(), tmp_path, pane="nuxeo", drafts=drafts)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await reveal(pilot, pane, doc.path)
+        form = await open_editor(pilot)
+        await type_into(pilot, form.query_one("#field-dc-description", TextArea), "mine")
+        await client.update(doc.uid, {"dc:description": "theirs"})  # behind the pane's back
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConflictDialog))
+        conflict = app.screen
+        assert conflict.theirs["dc:description"] == "theirs" and conflict.yours["dc:description"] == "mine"
+        await pilot.press("r")  # take theirs, keep mine as a draft
+        await wait_for(pilot, lambda: not isinstance(app.screen, (ConflictDialog, EditDocumentDialog)))
+        assert (await client.get(doc.uid)).description == "theirs"
+        key = pane.context.draft_key("nuxeo", doc.uid)
+        assert drafts.load(key).data["values"]["dc:description"] == "mine"
+        await wait_for(pilot, lambda: pane.details.doc.description == "theirs")
+
+        # editing again offers the draft back; a second conflict is overwritten with mine
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, EditDocumentDialog))
+        assert app.screen.query_one("#field-dc-description", TextArea).text == "mine"
+        await client.update(doc.uid, {"dc:description": "theirs again"})
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConflictDialog))
+        await pilot.press("o")
+        await wait_for(pilot, lambda: not isinstance(app.screen, (ConflictDialog, EditDocumentDialog)))
+        assert (await client.get(doc.uid)).description == "mine"
+        assert drafts.load(key) is None
+
+
+async def test_failed_save_keeps_the_form_and_the_text(box, tmp_path, client, workspace):
+    doc = await client.create(workspace.uid, type="Note", name="doomed", properties={"dc:title": "Doomed"})
+    drafts = DraftStore(tmp_path / "drafts")
+    app = make_app(box.profile(), tmp_path, pane="nuxeo", drafts=drafts)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await reveal(pilot, pane, doc.path)
+        form = await open_editor(pilot)
+        title = form.query_one("#field-dc-title", Input)
+        await type_into(pilot, title, "Precious words")
+        await client.delete(doc.uid)  # the save will fail on the server: the document is gone
+        await pilot.press("ctrl+s")
+        error = form.query_one("#form-error", Static)
+        await wait_for(pilot, lambda: "Not saved" in str(error.render()))
+        assert app.screen is form and title.value == "Precious words"
+        assert "Traceback" not in str(error.render())
+        assert drafts.load(pane.context.draft_key("nuxeo", doc.uid)).data["values"]["dc:title"] == "Precious words"
+
+
+async def test_draft_survives_a_restart(box, tmp_path, client, workspace):
+    doc = await client.create(workspace.uid, type="Note", name="crashy", properties={"dc:title": "Crashy"})
+    drafts = DraftStore(tmp_path / "drafts")
+    app = make_app(box.profile(), tmp_path, pane="nuxeo", drafts=drafts)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await reveal(pilot, pane, doc.path)
+        form = await open_editor(pilot)
+        await type_into(pilot, form.query_one("#field-dc-title", Input), "Typed before the crash")
+    # the first app is gone without saving; a new one on the same draft store offers the text back
+    app2 = make_app(box.profile(), tmp_path, pane="nuxeo", drafts=DraftStore(tmp_path / "drafts"))
+    async with app2.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await reveal(pilot, pane, doc.path)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app2.screen, ConfirmDialog))
+        assert "Restore draft?" in app2.screen.question
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app2.screen, EditDocumentDialog))
+        assert app2.screen.query_one("#field-dc-title", Input).value == "Typed before the crash"
+    assert (await client.get(doc.uid)).title == "Crashy"  # nothing was saved behind the user's back
+
+
+async def test_search_and_open_in_the_tree(box, tmp_path, client, workspace):
+    inner = await client.create(workspace.uid, type="Folder", name="inner", properties={"dc:title": "Inner"})
+    word = f"zebra{uuid.uuid4().hex[:6]}"
+    target = await client.create(inner.uid, type="Note", name="needle", properties={"dc:title": f"Needle {word}"})
+    app = make_app(box.profile(), tmp_path, pane="nuxeo")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchDialog))
+        dialog = app.screen
+        await pilot.press(*word, "enter")
+        await wait_for(pilot, lambda: len(dialog.docs) == 1)
+        assert dialog.docs[0].uid == target.uid
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: cursor_path(pane) == target.path)  # ancestors expanded, cursor on it
+        assert pane.tree.cursor_node.parent.data.doc.uid == inner.uid
+
+        # NXQL works too, and a malformed query is one readable sentence in the dialog
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchDialog))
+        dialog = app.screen
+        box_input = dialog.query_one("#search-input", Input)
+        box_input.value = f"SELECT * FROM Document WHERE ecm:parentId = '{inner.uid}'"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: [d.uid for d in dialog.docs] == [target.uid])
+        box_input.value = "SELECT * FROM WHERE ((("
+        await pilot.press("enter")
+        status = dialog.query_one("#search-status", Static)
+        await wait_for(pilot, lambda: not dialog.loading and "result" not in str(status.render()) and "Searching" not in str(status.render()))
+        assert "Traceback" not in str(status.render()) and str(status.render()).strip()
+        await pilot.press("escape")
+
+
+async def test_delete_create_and_move(box, tmp_path, client, workspace):
+    doc = await client.create(workspace.uid, type="Note", name="victim", properties={"dc:title": "Victim"})
+    app = make_app(box.profile(), tmp_path, pane="nuxeo")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await reveal(pilot, pane, doc.path)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: pane.tree.node_for_uid(doc.uid) is None)
+        with pytest.raises(NotFoundError):
+            await client.get(doc.uid)
+
+        # n creates in the selected folder
+        await reveal(pilot, pane, workspace.path)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        app.screen.query_one("#field-title", Input).value = "Fresh Folder"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: cursor_path(pane) == f"{workspace.path}/fresh-folder")
+        fresh = await client.get(f"{workspace.path}/fresh-folder")
+        assert fresh.title == "Fresh Folder" and fresh.type == "Folder"
+
+        # m renames it (same folder, new name)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        app.screen.query_one("#field-name", Input).value = "renamed"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: cursor_path(pane) == f"{workspace.path}/renamed")
+        assert (await client.get(fresh.uid)).path == f"{workspace.path}/renamed"
+
+
+async def test_upload_then_download(box, tmp_path, client, workspace):
+    source = tmp_path / "hello.txt"
+    source.write_bytes(b"hello from the pane\n" * 500)
+    doc = await client.create(workspace.uid, type="File", name="holder", properties={"dc:title": "Holder"})
+    app = make_app(box.profile(), tmp_path, pane="nuxeo")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await reveal(pilot, pane, doc.path)
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        app.screen.query_one("#field-path", Input).value = str(source)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: pane.details.doc is not None and pane.details.doc.has_blob)
+        blob = (await client.get(doc.uid)).blob
+        assert blob.name == "hello.txt" and blob.length == source.stat().st_size
+
+        target = tmp_path / "out" / "copy.txt"
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        assert app.screen.query_one("#field-dest", Input).value.endswith("hello.txt")  # ~/Downloads/<filename> by default
+        app.screen.query_one("#field-dest", Input).value = str(target)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: target.exists())
+        assert target.read_bytes() == source.read_bytes()
+
+
+async def test_run_an_operation(box, tmp_path, client, workspace):
+    app = make_app(box.profile(), tmp_path, pane="nuxeo")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await reveal(pilot, pane, workspace.path)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, OperationDialog))
+        picker = app.screen
+        await pilot.press(*"Document.Update")
+        await wait_for(pilot, lambda: picker.shown and picker.shown[0].id == "Document.Update")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        app.screen.query_one("#field-properties", TextArea).text = "dc:description=set by an operation"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultDialog))
+        assert "set by an operation" in app.screen.query_one("#op-result").text
+        assert (await client.get(workspace.uid)).description == "set by an operation"

@@ -1,0 +1,212 @@
+"""Documents pane benchmarks: start-up, opening the 10,000-document folder, memory after paging through it.
+
+The sandbox runs in a separate process, so its CPU and memory are not counted against the pane.
+Run with `python -m tests.perf nuxeo`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import multiprocessing
+import os
+import socket
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from tests.perf.common import report, rss_mb
+
+SIZE = (140, 42)
+REPEAT = 5
+
+
+def _serve(data_dir: str, port: int) -> None:
+    from tui.sandbox import Sandbox
+
+    Sandbox(port=port, data_dir=Path(data_dir), kinds=["nuxeo"]).serve_forever()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_listening(port: int, timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError("the sandbox did not start")
+
+
+def _profile(base_url: str):
+    from tui.profiles import SANDBOX_PROFILE, Connection, Profile
+
+    connection = Connection(kind="nuxeo", url=base_url + "/nuxeo", username="Administrator", secret="Administrator", secret_source="memory")
+    return Profile(name=SANDBOX_PROFILE, connections={"nuxeo": connection}, builtin=True)
+
+
+def _app(profile, home: Path):
+    from tui.app import ServiceDeckApp
+    from tui.drafts import DraftStore
+    from tui.http import ExchangeLog
+
+    return ServiceDeckApp(profile, drafts=DraftStore(home / "drafts"), exchange_log=ExchangeLog(), initial_pane="nuxeo")
+
+
+async def _until(pilot, predicate, timeout: float = 30.0) -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise TimeoutError("benchmark condition not met")
+        await asyncio.sleep(0.002)
+    await pilot.pause()  # and one refresh, so it is on screen
+
+
+def _pane(app):
+    from tui.services.nuxeo.pane import DocumentsPane
+
+    return app.query_one(DocumentsPane)
+
+
+async def _startup_ms(profile, home: Path) -> float:
+    start = time.perf_counter()
+    app = _app(profile, home)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = _pane(app)
+        await _until(pilot, lambda: pane.root_loaded and len(pane.tree.root.children) > 0)
+        elapsed = (time.perf_counter() - start) * 1000
+    return elapsed
+
+
+async def _bare_ms() -> float:
+    from textual.app import App
+    from textual.widgets import Footer, Static
+
+    class Bare(App):
+        def compose(self):
+            yield Static("hello")
+            yield Footer()
+
+    start = time.perf_counter()
+    app = Bare()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        elapsed = (time.perf_counter() - start) * 1000
+    return elapsed
+
+
+async def _big_folder(base_url: str) -> tuple[str, str, int]:
+    from tui.services.nuxeo.client import NuxeoClient
+
+    async with NuxeoClient(base_url + "/nuxeo", "Administrator", "Administrator") as client:
+        best = ("", "", -1)
+        for ref in ("/default-domain/workspaces", "/default-domain"):
+            for doc in (await client.children(ref)).entries:
+                if doc.is_folderish and (doc.child_count or 0) > best[2]:
+                    best = (doc.path, doc.uid, doc.child_count or 0)
+        return best
+
+
+async def _expand_and_page(profile, home: Path, path: str) -> tuple[list[float], float, float, int]:
+    """Times to show the first page of the big folder (several openings), then RSS before/after loading all of it."""
+    app = _app(profile, home)
+    times: list[float] = []
+    async with app.run_test(size=SIZE) as pilot:
+        pane = _pane(app)
+        await _until(pilot, lambda: pane.root_loaded)
+        pane.reveal(path)
+        await _until(pilot, lambda: pane.tree.cursor_node is not None and pane.tree.cursor_node.data.doc is not None
+                     and pane.tree.cursor_node.data.doc.path == path)
+        node = pane.tree.cursor_node
+        for _ in range(REPEAT):
+            if node.is_expanded:
+                pane.reload_folder(node)  # forget what was loaded, so each opening fetches again
+                await _until(pilot, lambda: node.data.folder.loaded > 0)
+                node.collapse()
+                node.remove_children()
+                node.data.folder = type(node.data.folder)()
+                await pilot.pause()
+            start = time.perf_counter()
+            await pilot.press("space")
+            await _until(pilot, lambda: node.data.folder.loaded >= 100)
+            times.append((time.perf_counter() - start) * 1000)
+        gc.collect()
+        before = rss_mb()
+        state = node.data.folder
+        while not state.complete:
+            loaded = state.loaded
+            pane.tree.select_line_of(pane.tree.more_node(node))
+            await _until(pilot, lambda: state.loaded > loaded and not state.loading)
+        await pilot.press("end")
+        await pilot.pause()
+        gc.collect()
+        after = rss_mb()
+        count = len(node.children)
+    return times, before, after, count
+
+
+def _official_page_ms(base_url: str, uid: str) -> float:
+    from nuxeo.client import Nuxeo
+
+    nuxeo = Nuxeo(host=base_url + "/nuxeo/", auth=("Administrator", "Administrator"))
+
+    def fetch():
+        return nuxeo.documents.get(
+            path=f"id/{uid}",
+            adapter="children",
+            params={"currentPageIndex": 0, "pageSize": 100},
+            headers={"properties": "dublincore,file"},
+            enrichers=["children"],
+        )
+
+    docs = fetch()  # warm the connection, as the pane's is warm by the time the user expands a folder
+    assert len(docs) == 100, len(docs)
+    times = []
+    for _ in range(REPEAT):
+        start = time.perf_counter()
+        fetch()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    home = Path(tempfile.mkdtemp(prefix="servicedeck-bench-nuxeo-"))
+    for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+        os.environ[var] = str(home / var.lower())
+    port = _free_port()
+    server = multiprocessing.get_context("spawn").Process(target=_serve, args=(str(home / "sandbox"), port), daemon=True)
+    server.start()
+    try:
+        _wait_listening(port)
+        base_url = f"http://127.0.0.1:{port}"
+        profile = _profile(base_url)
+        import tui.app  # noqa: F401 - import once, outside the timings, as the bare app's imports are
+
+        asyncio.run(_bare_ms())  # warm-up of both, so neither pays first-run costs the other does not
+        asyncio.run(_startup_ms(profile, home))
+        bare = statistics.median(asyncio.run(_bare_ms()) for _ in range(REPEAT))
+        ours = statistics.median(asyncio.run(_startup_ms(profile, home)) for _ in range(REPEAT))
+        report("start-up to the document tree's first level", ours, "ms", reference=bare,
+               reference_name="bare Textual app", target="<= 2.0x")
+
+        path, uid, total = asyncio.run(_big_folder(base_url))
+        official = _official_page_ms(base_url, uid)
+        times, before, after, count = asyncio.run(_expand_and_page(profile, home, path))
+        report(f"open the {total:,}-document folder: first page on screen", statistics.median(times), "ms",
+               reference=official, reference_name="official nuxeo client, same page", target="<= 1.5x and < 250 ms")
+        report(f"RSS after paging through all {count:,} children", after, "MB", reference=before,
+               reference_name="after the first page", target="< 150 MB")
+    finally:
+        server.terminate()
+        server.join(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
