@@ -232,6 +232,8 @@ def parse_orderby(text: str) -> list[tuple[str, int]]:
         spec = json.loads(text)
     except ValueError:
         spec = text  # a plain field name
+    if spec is None:
+        return []
     if isinstance(spec, str):
         return [(spec.lstrip("-"), -1 if spec.startswith("-") else 1)] if spec else []
     if isinstance(spec, dict):
