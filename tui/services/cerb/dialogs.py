@@ -1,0 +1,239 @@
+"""The Tickets pane's dialogs: the reply/comment/compose editor (drafts kept on disk), the conflict dialog, pickers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rich.console import RenderableType
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widgets import Button, Input, Label, OptionList, Select, Static, TextArea
+from textual.widgets.option_list import Option
+
+from tui.drafts import DraftStore
+from tui.http import ServiceError
+from tui.widgets.dialogs import DIALOG_CSS, Field
+
+DRAFT_DELAY = 0.3  # seconds of quiet typing before the draft is written
+
+
+class TicketEditor(ModalScreen[Any]):
+    """Write a reply, a comment or a new ticket. Everything typed is kept as a draft on disk until it is sent;
+    a failed send keeps the editor open with the reason, and Escape closes it keeping the draft."""
+
+    DEFAULT_CSS = """
+    TicketEditor { align: center middle; }
+    TicketEditor .dialog { width: 90%; max-width: 120; height: 90%; }
+    TicketEditor #editor-body { height: 1fr; min-height: 6; }
+    TicketEditor .context { color: $text-muted; max-height: 8; overflow-y: auto; }
+    TicketEditor .field-label { margin-top: 0; }
+    """ + DIALOG_CSS
+    BINDINGS = [
+        Binding("escape", "close", "Close, keep draft"),
+        Binding("ctrl+s", "send", "Send", priority=True),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        *,
+        drafts: DraftStore,
+        draft_key: str,
+        send: Callable[[dict[str, Any]], Awaitable[Any]],
+        fields: list[Field] | None = None,
+        body: str = "",
+        context: RenderableType | None = None,
+        send_label: str = "Send",
+    ):
+        super().__init__()
+        self.title_text = title
+        self.drafts = drafts
+        self.draft_key = draft_key
+        self.send_fn = send
+        self.fields = fields or []
+        self.initial_body = body
+        self.context_renderable = context
+        self.send_label = send_label
+        self.sending = False
+        self._save_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="title")
+            if self.context_renderable is not None:
+                yield Static(self.context_renderable, classes="context")
+            for f in self.fields:
+                yield Label(f.label, classes="field-label")
+                if f.kind == "select":
+                    yield Select(f.choices, value=f.value if f.value not in ("", None) else Select.BLANK,
+                                 id=f"field-{f.name}", allow_blank=True)
+                else:
+                    yield Input(str(f.value), placeholder=f.placeholder, id=f"field-{f.name}")
+            yield TextArea(self.initial_body, id="editor-body", soft_wrap=True, show_line_numbers=False)
+            yield Static("", classes="error", id="editor-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Close, keep draft (esc)", id="close")
+                yield Button(f"{self.send_label} (ctrl+s)", id="send", variant="primary")
+
+    def on_mount(self) -> None:
+        body = self.query_one("#editor-body", TextArea)
+        if self.fields and not all(self.values().get(f.name) for f in self.fields):
+            self.query(f"#field-{self.fields[0].name}").first().focus()
+        else:
+            body.focus()
+            body.move_cursor(body.document.end)
+
+    # -- the draft ------------------------------------------------------------------------------------------------------
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in self.fields:
+            widget = self.query_one(f"#field-{f.name}")
+            if isinstance(widget, Select):
+                out[f.name] = None if widget.value is Select.BLANK else widget.value
+            else:
+                out[f.name] = widget.value
+        out["body"] = self.query_one("#editor-body", TextArea).text
+        return out
+
+    def has_content(self) -> bool:
+        return any(str(v or "").strip() for k, v in self.values().items() if k in ("body", "subject"))
+
+    def save_draft(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_timer = None
+        if self.has_content():
+            self.drafts.save(self.draft_key, self.values())
+
+    def _schedule_save(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(DRAFT_DELAY, self.save_draft)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._schedule_save()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._schedule_save()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self._schedule_save()
+
+    # -- actions --------------------------------------------------------------------------------------------------------
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "send":
+            self.action_send()
+        else:
+            self.action_close()
+
+    def action_close(self) -> None:
+        self.save_draft()
+        self.dismiss(None)
+
+    def action_send(self) -> None:
+        if self.sending:
+            return
+        values = self.values()
+        if not values["body"].strip():
+            self.query_one("#editor-error", Static).update("Write something first.")
+            return
+        self.save_draft()  # on disk before the network is involved: a crash mid-send loses nothing
+        self._send(values)
+
+    @work(exclusive=True, group="cerb-editor-send")
+    async def _send(self, values: dict[str, Any]) -> None:
+        self.sending = True
+        error = self.query_one("#editor-error", Static)
+        button = self.query_one("#send", Button)
+        button.disabled = True
+        error.update("Sending…")
+        try:
+            result = await self.send_fn(values)
+        except ServiceError as exc:
+            error.update(f"Not sent: {exc.readable} Your text is kept as a draft.")
+            return
+        except Exception as exc:  # never a traceback; the draft is on disk either way
+            error.update(f"Not sent ({type(exc).__name__}: {exc}). Your text is kept as a draft.")
+            return
+        finally:
+            self.sending = False
+            button.disabled = False
+        self.drafts.discard(self.draft_key)
+        self.dismiss(result)
+
+
+class ConflictDialog(ModalScreen[str]):
+    """The ticket changed on the server since it was loaded: show how, then apply mine anyway or keep theirs."""
+
+    DEFAULT_CSS = "ConflictDialog { align: center middle; }\n" + DIALOG_CSS
+    BINDINGS = [
+        Binding("a", "choose('apply')", "Apply mine anyway"),
+        Binding("escape,k", "choose('keep')", "Keep theirs"),
+    ]
+
+    def __init__(self, title: str, body: RenderableType):
+        super().__init__()
+        self.title_text = title
+        self.body = body
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="conflict"):
+            yield Static(self.title_text, classes="title")
+            yield Static(self.body)
+            with Horizontal(classes="buttons"):
+                yield Button("Keep theirs (k)", id="keep")
+                yield Button("Apply mine anyway (a)", id="apply", variant="warning")
+
+    def on_mount(self) -> None:
+        self.query_one("#keep", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id or "keep")
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
+
+
+class PickDialog(ModalScreen[Any]):
+    """Choose one of a few options (an owner, a group / bucket, a status); Enter picks, Escape cancels."""
+
+    DEFAULT_CSS = """
+    PickDialog { align: center middle; }
+    PickDialog .dialog { width: 60; }
+    PickDialog OptionList { height: auto; max-height: 20; }
+    """ + DIALOG_CSS
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, options: list[tuple[str, Any]], *, current: Any = None):
+        super().__init__()
+        self.title_text = title
+        self.options = options
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="title")
+            yield OptionList(*[Option(label, id=str(i)) for i, (label, _) in enumerate(self.options)], id="pick")
+
+    def on_mount(self) -> None:
+        option_list = self.query_one(OptionList)
+        option_list.focus()
+        for i, (_, value) in enumerate(self.options):
+            if value == self.current:
+                option_list.highlighted = i
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self.options[int(event.option.id or 0)][1])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,131 @@
+"""How tickets look on screen: table cells, properties at a glance, a conversation a person can read."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime
+
+from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from tui.services.cerb.client import Comment, Conversation, Message, Ticket
+
+STATUS_STYLE = {"open": "bold green", "waiting": "yellow", "closed": "dim", "deleted": "dim red strike"}
+
+
+def relative_time(ts: int, now: float | None = None) -> str:
+    """`just now`, `5m ago`, `3h ago`, `2d ago`, then the date."""
+    if not ts:
+        return "-"
+    delta = int((now or time.time()) - ts)
+    if delta < 45:
+        return "just now"
+    if delta < 3600:
+        return f"{max(1, delta // 60)}m ago"
+    if delta < 86400:
+        return f"{delta // 3600}h ago"
+    if delta < 86400 * 30:
+        return f"{delta // 86400}d ago"
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d")
+
+
+def when(ts: int) -> str:
+    return f"{datetime.fromtimestamp(ts).strftime('%Y-%m-%d %H:%M')} ({relative_time(ts)})" if ts else "-"
+
+
+def importance_cell(importance: int) -> tuple[str, str]:
+    style = "bold red" if importance >= 90 else "red" if importance >= 70 else "dim" if importance <= 20 else ""
+    return str(importance), style
+
+
+def owner_label(ticket: Ticket) -> str:
+    return ticket.owner_name or ("-" if not ticket.owner_id else f"#{ticket.owner_id}")
+
+
+def ticket_cells(ticket: Ticket) -> list[str | tuple[str, str]]:
+    """mask, subject, status, group / bucket, owner, importance, updated."""
+    return [
+        (ticket.mask, "cyan"),
+        ticket.subject,
+        (ticket.status, STATUS_STYLE.get(ticket.status, "")),
+        ticket.where,
+        (owner_label(ticket), "" if ticket.owner_id else "dim"),
+        importance_cell(ticket.importance),
+        (relative_time(ticket.updated), "dim"),
+    ]
+
+
+def properties(ticket: Ticket) -> RenderableType:
+    """The ticket at a glance: two columns of label/value pairs."""
+    grid = Table.grid(padding=(0, 2))
+    for _ in range(4):
+        grid.add_column()
+    status = Text(ticket.status, style=STATUS_STYLE.get(ticket.status, ""))
+    importance = Text(*importance_cell(ticket.importance))
+    rows = [
+        ("Status", status, "Owner", owner_label(ticket)),
+        ("Group", ticket.group_name or str(ticket.group_id), "Bucket", ticket.bucket_name or str(ticket.bucket_id)),
+        ("Importance", importance, "Organisation", ticket.org_name or "-"),
+        ("Created", when(ticket.created), "Updated", when(ticket.updated)),
+    ]
+    for a, b, c, d in rows:
+        grid.add_row(Text(a, style="dim"), b, Text(c, style="dim"), d)
+    title = Text.assemble((f"[#{ticket.mask}] ", "bold cyan"), (ticket.subject, "bold"))
+    return Group(title, grid)
+
+
+_QUOTE = re.compile(r"^\s*>")
+_BLANKS = re.compile(r"\n{3,}")
+
+
+def body_text(content: str) -> Text:
+    """A message body made readable: line endings normalised, runs of blank lines squeezed, quoted lines dimmed."""
+    content = _BLANKS.sub("\n\n", content.replace("\r\n", "\n").replace("\r", "\n")).strip("\n")
+    text = Text()
+    for i, line in enumerate(content.split("\n")):
+        if i:
+            text.append("\n")
+        text.append(line, style="dim italic" if _QUOTE.match(line) else "")
+    return text
+
+
+def entry_renderable(entry: Message | Comment) -> RenderableType:
+    if isinstance(entry, Comment):
+        header = Text.assemble(("✎ comment ", "bold yellow"), (entry.author or "someone", "yellow"),
+                               ("  ·  " + when(entry.created), "dim"))
+        return Group(header, Padding(body_text(entry.text), (0, 0, 1, 2), style="on #2a2a1a"))
+    direction = ("➜ ", "bold blue") if entry.is_outgoing else ("✉ ", "bold green")
+    sender = entry.sender or entry.sender_email or "unknown sender"
+    email = f" <{entry.sender_email}>" if entry.sender_email and entry.sender_email != sender else ""
+    header = Text.assemble(direction, (sender, "bold"), (email, "dim"), ("  ·  " + when(entry.created), "dim"))
+    return Group(header, Padding(body_text(entry.content), (0, 0, 1, 2)))
+
+
+def conversation(conv: Conversation) -> RenderableType:
+    parts: list[RenderableType] = []
+    for i, entry in enumerate(conv.entries):
+        if i:
+            parts.append(Rule(style="dim"))
+        parts.append(entry_renderable(entry))
+    if not parts:
+        parts.append(Text("No messages yet.", style="dim"))
+    return Group(*parts)
+
+
+def differences_table(differences: list[tuple[str, str, str]], mine: dict[str, str]) -> RenderableType:
+    table = Table(expand=True, show_edge=False, pad_edge=False)
+    table.add_column("", style="dim")
+    table.add_column("When you loaded it")
+    table.add_column("On the server now", style="bold")
+    for what, before, after in differences:
+        table.add_row(what, before, after)
+    if not differences:
+        table.add_row("updated", "earlier", "just now (no visible field changed)")
+    if not mine:
+        return table
+    yours = Text.assemble(("Your change: ", "bold"), ", ".join(f"{k} → {v}" for k, v in mine.items()))
+    return Group(table, Text(""), yours)

@@ -1,0 +1,278 @@
+"""A table over a server-side result set: it knows the total, fetches pages as they scroll into view.
+
+A `DataTable` keeps every row it was given; this widget keeps a handful of pages and renders only the visible
+lines (`render_line`), so 100,000 rows cost the same as 100. The owner answers `PageNeeded` by calling
+`set_page(...)`; rows not loaded yet show as "loading…" until then. Jumping to the end loads only the last page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+Cell = str | tuple[str, str]  # text, or (text, rich style)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    width: int | None = None  # None: takes the room the fixed columns leave
+
+
+@dataclass
+class Row:
+    key: Hashable
+    cells: Sequence[Cell]
+    data: Any = None  # the record behind the row, for the owner
+
+
+class PagedTable(ScrollView, can_focus=True):
+    COMPONENT_CLASSES = {"paged-table--header", "paged-table--cursor", "paged-table--loading", "paged-table--sorted"}
+    DEFAULT_CSS = """
+    PagedTable { height: 1fr; overflow-x: hidden; }
+    PagedTable > .paged-table--header { text-style: bold; background: $panel; }
+    PagedTable > .paged-table--sorted { text-style: bold underline; background: $panel; }
+    PagedTable > .paged-table--cursor { background: $accent 40%; }
+    PagedTable:focus > .paged-table--cursor { background: $accent; color: $text; }
+    PagedTable > .paged-table--loading { color: $text-muted; text-style: italic; }
+    """
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown,space", "page(1)", "Page down", show=False),
+        Binding("home,g", "jump(0)", "First", show=False),
+        Binding("end,G", "jump(-1)", "Last", show=False),
+        Binding("enter", "select", "Open", show=False),
+    ]
+
+    cursor = reactive(0, always_update=True)
+
+    class PageNeeded(Message):
+        def __init__(self, table: PagedTable, page: int, generation: int):
+            super().__init__()
+            self.table = table
+            self.page = page  # 0-based
+            self.generation = generation
+
+    class RowSelected(Message):
+        def __init__(self, table: PagedTable, index: int, row: Row):
+            super().__init__()
+            self.table = table
+            self.index = index
+            self.row = row
+
+    class HeaderClicked(Message):
+        def __init__(self, table: PagedTable, column: Column):
+            super().__init__()
+            self.table = table
+            self.column = column
+
+    def __init__(self, columns: Sequence[Column], *, page_size: int = 50, keep_pages: int = 12, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.columns = list(columns)
+        self.page_size = page_size
+        self.keep_pages = keep_pages
+        self.total = 0
+        self.generation = 0
+        self.sorted_key: str | None = None
+        self.sorted_ascending = True
+        self.empty_text = "Nothing here."
+        self._pages: dict[int, list[Row]] = {}
+        self._requested: set[int] = set()
+        self._styles: dict[str, Style] = {}
+
+    # -- data -------------------------------------------------------------------------------------------------------
+
+    def reset(self, total: int = 0) -> int:
+        """Forget every row (a new query); returns the new generation, which stale pages are recognised by."""
+        self.generation += 1
+        self._pages.clear()
+        self._requested.clear()
+        self.set_total(total)
+        self.cursor = 0
+        self.scroll_to(y=0, animate=False)
+        return self.generation
+
+    def set_total(self, total: int) -> None:
+        self.total = max(0, total)
+        self.virtual_size = Size(self.size.width, self.total + 1)  # +1: the header line
+        if self.cursor >= self.total:
+            self.cursor = max(0, self.total - 1)
+        self.refresh()
+
+    def set_page(self, page: int, rows: list[Row], *, generation: int | None = None, total: int | None = None) -> bool:
+        """Store a fetched page; ignored (False) when it belongs to an older query."""
+        if generation is not None and generation != self.generation:
+            return False
+        self._requested.discard(page)
+        self._pages[page] = rows
+        if total is not None and total != self.total:
+            self.set_total(total)
+        self._evict()
+        self.refresh()
+        return True
+
+    def page_failed(self, page: int) -> None:
+        """A fetch failed: forget that it was asked for, so scrolling back asks again."""
+        self._requested.discard(page)
+
+    def row(self, index: int) -> Row | None:
+        page = self._pages.get(index // self.page_size)
+        if page is None:
+            return None
+        offset = index % self.page_size
+        return page[offset] if offset < len(page) else None
+
+    def current(self) -> Row | None:
+        return self.row(self.cursor) if self.total else None
+
+    def replace_row(self, key: Hashable, cells: Sequence[Cell], data: Any = None) -> bool:
+        """Update a loaded row in place (after an edit), wherever it is."""
+        for rows in self._pages.values():
+            for i, row in enumerate(rows):
+                if row.key == key:
+                    rows[i] = Row(key, cells, data if data is not None else row.data)
+                    self.refresh()
+                    return True
+        return False
+
+    @property
+    def loaded_rows(self) -> int:
+        return sum(len(rows) for rows in self._pages.values())
+
+    def _evict(self) -> None:
+        if len(self._pages) <= self.keep_pages:
+            return
+        here = self.cursor // self.page_size
+        for page in sorted(self._pages, key=lambda p: abs(p - here), reverse=True)[: len(self._pages) - self.keep_pages]:
+            del self._pages[page]
+
+    def _want(self, page: int) -> None:
+        if page < 0 or page * self.page_size >= self.total or page in self._pages or page in self._requested:
+            return
+        self._requested.add(page)
+        self.post_message(self.PageNeeded(self, page, self.generation))
+
+    def _prefetch(self) -> None:
+        """Ask for every page that is on screen, and the next one, so scrolling on rarely waits."""
+        top = int(self.scroll_offset.y)
+        bottom = top + max(1, self.size.height)
+        for page in range(top // self.page_size, bottom // self.page_size + 2):
+            self._want(page)
+
+    # -- rendering --------------------------------------------------------------------------------------------------
+
+    def _widths(self) -> list[int]:
+        width = self.scrollable_content_region.width or self.size.width
+        fixed = sum((c.width or 0) + 1 for c in self.columns)
+        flexible = [c for c in self.columns if c.width is None]
+        room = max(8, width - fixed - 1)
+        share = room // max(1, len(flexible))
+        return [c.width if c.width is not None else share for c in self.columns]
+
+    def _style(self, spec: str) -> Style:
+        style = self._styles.get(spec)
+        if style is None:
+            style = self._styles[spec] = Style.parse(spec) if spec else Style()
+        return style
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width or self.size.width
+        widths = self._widths()
+        if y == 0:
+            header = self.get_component_rich_style("paged-table--header")
+            sorted_style = self.get_component_rich_style("paged-table--sorted")
+            segments = [Segment(" ", header)]
+            for column, w in zip(self.columns, widths):
+                label = column.label
+                style = header
+                if column.key == self.sorted_key:
+                    label = f"{label} {'▲' if self.sorted_ascending else '▼'}"
+                    style = sorted_style
+                segments.append(Segment(set_cell_size(label, w), style))
+                segments.append(Segment(" ", header))
+            return Strip(segments).adjust_cell_length(width, header)
+        index = int(self.scroll_offset.y) + y - 1
+        if index >= self.total:
+            if self.total == 0 and y == 2:
+                return Strip([Segment(set_cell_size(f" {self.empty_text}", width),
+                                      self.get_component_rich_style("paged-table--loading"))])
+            return Strip.blank(width, self.rich_style)
+        row = self.row(index)
+        base = self.get_component_rich_style("paged-table--cursor") if index == self.cursor else self.rich_style
+        if row is None:
+            self._want(index // self.page_size)
+            loading = self.get_component_rich_style("paged-table--loading")
+            return Strip([Segment(set_cell_size(" loading…", width), base + loading)])
+        segments = [Segment(" ", base)]
+        for cell, w in zip(row.cells, widths):
+            text, spec = (cell, "") if isinstance(cell, str) else cell
+            if cell_len(text) > w:
+                text = set_cell_size(text, max(0, w - 1)) + "…"
+            segments.append(Segment(set_cell_size(text, w), base + self._style(spec) if spec else base))
+            segments.append(Segment(" ", base))
+        return Strip(segments).adjust_cell_length(width, base)
+
+    # -- movement ---------------------------------------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        visible = max(1, self.size.height - 1)
+        top = int(self.scroll_offset.y)
+        if new < top:
+            self.scroll_to(y=new, animate=False)
+        elif new >= top + visible:
+            self.scroll_to(y=new - visible + 1, animate=False)
+        self.refresh()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._prefetch()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, self.total + 1)
+        self._prefetch()
+
+    def action_cursor(self, delta: int) -> None:
+        if self.total:
+            self.cursor = min(self.total - 1, max(0, self.cursor + delta))
+
+    def action_page(self, direction: int) -> None:
+        self.action_cursor(direction * max(1, self.size.height - 2))
+
+    def action_jump(self, where: int) -> None:
+        if self.total:
+            self.cursor = self.total - 1 if where < 0 else 0
+
+    def action_select(self) -> None:
+        row = self.current()
+        if row is not None:
+            self.post_message(self.RowSelected(self, self.cursor, row))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y == 0:
+            x = event.x - 1
+            for column, w in zip(self.columns, self._widths()):
+                if x < w + 1:
+                    self.post_message(self.HeaderClicked(self, column))
+                    return
+                x -= w + 1
+            return
+        index = int(self.scroll_offset.y) + event.y - 1
+        if 0 <= index < self.total:
+            self.cursor = index
+            if event.chain >= 2:
+                self.action_select()
