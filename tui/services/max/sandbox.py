@@ -134,11 +134,11 @@ def seed_content(rng: random.Random) -> str:
     subject, verb, tag = rng.choice(SUBJECTS), rng.choice(VERBS), rng.choice(HASHTAGS)
     style = rng.random()
     if style < 0.45:
-        return f"{subject.capitalize()} {verb}. #{tag}"
+        return f"{subject[0].upper()}{subject[1:]} {verb}. #{tag}"
     if style < 0.7:
         return (f"<p><b>Heads up:</b> {subject} {verb}.</p><p>Details on the "
                 f"<a href=\"http://intranet.example.com/wiki\">wiki</a> #{tag} #{rng.choice([h for h in HASHTAGS if h != tag])}</p>")
-    return (f"**{subject.capitalize()}** {verb}.\n\n- check the *notes*\n- ping me with `questions`\n\n"
+    return (f"**{subject[0].upper()}{subject[1:]}** {verb}.\n\n- check the *notes*\n- ping me with `questions`\n\n"
             f"More in [the tracker](http://tracker.example.com) #{tag}")
 
 
