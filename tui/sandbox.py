@@ -130,6 +130,7 @@ class Sandbox:
         except OSError as exc:
             sock.close()
             raise OSError(f"Cannot listen on {self.host}:{self.requested_port}: {exc.strerror}.") from None
+        sock.listen(2048)  # connections made before uvicorn takes over wait in the backlog instead of being refused
         self.port = sock.getsockname()[1]
         return sock
 

@@ -1,0 +1,90 @@
+"""The command line as a person uses it: real subprocesses, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+
+def run(*args: str, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, env=env, input=input, timeout=60
+    )
+
+
+@pytest.fixture
+def home(tmp_path) -> dict:
+    env = dict(os.environ)
+    for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"):
+        env[var] = str(tmp_path / var.lower())
+    return env
+
+
+def test_version_and_help():
+    from tui import __version__
+
+    assert run("--version").stdout.strip() == f"servicedeck {__version__}"
+    help_text = run("--help")
+    assert help_text.returncode == 0 and "demo" in help_text.stdout and "sandbox" in help_text.stdout
+
+
+def test_usage_error_exits_2():
+    result = run("profiles", "frobnicate")
+    assert result.returncode == 2 and "usage:" in result.stderr
+
+
+def test_profiles_add_list_remove(home):
+    add = run("profiles", "add", "work", "--kind", "nuxeo", "--url", "https://n.example/nuxeo", "--username", "alice",
+              "--password-env", "NX_PW", "--default", env=home)
+    assert add.returncode == 0, add.stderr
+    listing = run("profiles", "list", env=home)
+    assert "work  (default)" in listing.stdout and "secret from $NX_PW (NOT SET)" in listing.stdout
+    add_secret = run("profiles", "add", "work", "--kind", "cerb", "--url", "https://c.example/rest/", "--username", "key",
+                     env=home, input="top-secret\n")
+    assert add_secret.returncode == 0
+    assert "stored in that file" in add_secret.stderr
+    assert "top-secret" not in run("profiles", "list", env=home).stdout
+    path = Path(run("profiles", "path", env=home).stdout.strip())
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert run("profiles", "remove", "work", env=home).returncode == 0
+    assert "No profiles yet" in run("profiles", "list", env=home).stdout
+
+
+def test_broken_profile_file_is_one_line_error(home):
+    path = Path(run("profiles", "path", env=home).stdout.strip())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("[profiles.work\n")
+    result = run("profiles", "list", env=home)
+    assert result.returncode == 1
+    assert str(path) in result.stderr and "line 1" in result.stderr and "Traceback" not in result.stderr
+    assert path.read_text() == "[profiles.work\n"
+
+
+def test_unknown_profile_is_exit_1(home):
+    result = run("--profile", "nope", env=home)
+    assert result.returncode == 1 and "no profile named 'nope'" in result.stderr
+
+
+def test_sandbox_command_prints_urls_and_stops_cleanly_on_ctrl_c(home, tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui", "sandbox", "--port", "0", "--data", str(tmp_path / "data")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=home,
+    )
+    try:
+        first = proc.stdout.readline()
+        assert "http://127.0.0.1:" in first, first + proc.stderr.read()
+        base = first.split("http://", 1)[1].split("/", 1)[0]
+        with urllib.request.urlopen(f"http://{base}/", timeout=10) as response:
+            assert "servicedeck-sandbox" in json.loads(response.read())
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
