@@ -275,9 +275,9 @@ class TicketsPane(ServicePane):
     @on(PagedTable.RowSelected)
     def _row_selected(self, event: PagedTable.RowSelected) -> None:
         event.stop()
-        self.open(event.row.data)
+        self.open_ticket_view(event.row.data)
 
-    def open(self, ticket: Ticket) -> None:
+    def open_ticket_view(self, ticket: Ticket) -> None:
         ticket = self._newest(ticket)
         self.open_ticket = ticket
         self.conversation = None
@@ -363,13 +363,14 @@ class TicketsPane(ServicePane):
             try:
                 updated = await self.client.update_ticket(baseline.id, loaded=baseline, **wanted)
             except TicketChanged as conflict:
-                self.known[baseline.id] = conflict.current
+                current = conflict.current
+                self.known[baseline.id] = current
                 self.app.push_screen(
                     ConflictDialog(
-                        f"[#{conflict.current.mask}] changed on the server since you loaded it",
+                        f"[#{current.mask}] changed on the server since you loaded it",
                         render.differences_table(conflict.differences, {"→": describe}),
                     ),
-                    lambda choice: self._resolve(choice, conflict.current, describe, changes),
+                    lambda choice: self._resolve(choice, current, describe, changes),
                 )
                 return
             except ServiceError as exc:

@@ -1,0 +1,281 @@
+"""The Tickets pane driven with keys, against the sandbox over real sockets."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+from textual.widgets import Input, Static, TextArea
+
+from tests.conftest import make_app, start_sandbox, wait_for
+from tui.drafts import DraftStore
+from tui.services.cerb.client import CerbClient
+from tui.services.cerb.dialogs import ConflictDialog, PickDialog, TicketEditor
+
+SIZE = (140, 42)
+
+
+def pane_of(app):
+    return app.query_one("#pane-cerb")
+
+
+async def started(pilot):
+    pane = pane_of(pilot.app)
+    await wait_for(pilot, lambda: pane.table.total > 0 and pane.table.current() is not None)
+    return pane
+
+
+def as_text(renderable) -> str:
+    console = Console(width=120, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
+
+
+def loaded_tickets(pane):
+    return [pane.table.row(i).data for i in range(pane.table.total) if pane.table.row(i) is not None]
+
+
+@pytest.fixture
+async def other_client(cerb_conn):
+    """Someone else, changing tickets underneath the app."""
+    client = CerbClient.from_connection(cerb_conn, cerb_conn.secret)
+    yield client
+    await client.aclose()
+
+
+async def test_filters_search_and_count(cerb_box, tmp_path, other_client):
+    app = make_app(cerb_box.profile(), tmp_path, pane="cerb")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        assert all(t.status == "open" for t in loaded_tickets(pane))
+        expected_open = (await other_client.search_tickets("status:o", limit=1)).total
+        assert pane.table.total == expected_open
+        assert f"{expected_open:,} tickets" in str(pane.query_one("#cerb-count", Static).render())
+
+        await pilot.press("right_square_bracket")  # -> waiting
+        await wait_for(pilot, lambda: pane.filter_name == "waiting" and pane.table.current() is not None)
+        assert loaded_tickets(pane) and all(t.status == "waiting" for t in loaded_tickets(pane))
+
+        await pilot.press("slash")
+        search = pane.query_one("#cerb-search", Input)
+        assert search.has_focus
+        search.value = 'subject:"*refund*"'
+        await pilot.press("enter")
+        expected = (await other_client.search_tickets('status:w subject:"*refund*"', limit=1)).total
+        await wait_for(pilot, lambda: pane.table.total == expected and pane.table.current() is not None)
+        assert all("efund" in t.subject and t.status == "waiting" for t in loaded_tickets(pane))
+
+        search.value = "bogus:filter"
+        await pilot.press("slash", "enter")
+        await wait_for(pilot, lambda: "Unknown search filter" in pane.query_error)
+
+        pane.search_text = ""
+        pane.action_filter("unassigned")
+        await wait_for(pilot, lambda: pane.filter_name == "unassigned" and pane.table.current() is not None)
+        assert all(t.owner_id == 0 for t in loaded_tickets(pane))
+
+        pane.action_filter("all")
+        await wait_for(pilot, lambda: pane.table.current() is not None and pane.table.total >= expected_open)
+        await pilot.press("s")  # sort: updated -> mask, ascending
+        await wait_for(pilot, lambda: pane.sort_key == "mask" and pane.table.current() is not None)
+        masks = [t.mask for t in loaded_tickets(pane)]
+        assert masks == sorted(masks)
+
+
+async def test_paging_far_down_loads_only_what_is_seen(tmp_path_factory, tmp_path):
+    box = start_sandbox(tmp_path_factory, "cerb", scale={"tickets": 5000})
+    try:
+        app = make_app(box.profile(), tmp_path, pane="cerb")
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await started(pilot)
+            pane.action_filter("all")
+            await wait_for(pilot, lambda: pane.table.total == 5000 and pane.table.current() is not None)
+            assert pane.table.loaded_rows <= 100
+            await pilot.press("end")
+            await wait_for(pilot, lambda: pane.table.cursor == 4999 and pane.table.current() is not None)
+            last = pane.table.current().data
+            assert all(last.updated <= t.updated for t in loaded_tickets(pane))  # newest first: the end is the oldest
+            assert pane.table.loaded_rows <= pane.table.keep_pages * pane.table.page_size
+            for _ in range(3):
+                await pilot.press("pageup")
+            await wait_for(pilot, lambda: pane.table.current() is not None)
+            assert pane.table.cursor < 4999 - 60
+            await pilot.press("home")
+            await wait_for(pilot, lambda: pane.table.current() is not None)
+            assert pane.table.cursor == 0
+    finally:
+        box.stop()
+
+
+async def test_triage_keys_on_the_table_and_in_the_ticket_view(cerb_box, tmp_path, other_client):
+    app = make_app(cerb_box.profile(), tmp_path, pane="cerb")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        pane.action_filter("unassigned")
+        await wait_for(pilot, lambda: pane.filter_name == "unassigned" and pane.table.current() is not None)
+        ticket = pane.table.current().data
+
+        await pilot.press("a")  # assign to me
+        await wait_for(pilot, lambda: pane.table.current().data.owner_id == 1)
+        assert (await other_client.get_ticket(ticket.id)).owner_name == "Jamie Torres"
+
+        await pilot.press("plus")
+        await wait_for(pilot, lambda: pane.table.current().data.importance == min(100, ticket.importance + 10))
+
+        await pilot.press("m")  # move: a picker of group / bucket
+        await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
+        target = next(i for i, (label, _) in enumerate(app.screen.options) if label == "Development / Bugs")
+        app.screen.query_one("#pick").highlighted = target
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: pane.table.current().data.bucket_name == "Bugs")
+        moved = await other_client.get_ticket(ticket.id)
+        assert (moved.group_name, moved.bucket_name) == ("Development", "Bugs")
+
+        await pilot.press("enter")  # the ticket view: same keys work there
+        await wait_for(pilot, lambda: pane.in_ticket_view and pane.conversation is not None)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: pane.open_ticket.status == "waiting")
+        await pilot.press("A")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
+        target = next(i for i, (_, value) in enumerate(app.screen.options) if value == 2)
+        app.screen.query_one("#pick").highlighted = target
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: pane.open_ticket.owner_id == 2)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: pane.open_ticket.status == "closed")
+        on_server = await other_client.get_ticket(ticket.id)
+        assert (on_server.status, on_server.owner_name) == ("closed", "Priya Nair")
+        await pilot.press("escape")
+        assert not pane.in_ticket_view
+        assert pane.table.current().data.status == "closed"  # the row shows the change without a reload
+
+
+async def test_reply_and_comment_from_the_ticket_view(cerb_box, tmp_path, other_client):
+    drafts = DraftStore(tmp_path / "drafts")
+    app = make_app(cerb_box.profile(), tmp_path, pane="cerb", drafts=drafts)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        ticket = pane.table.current().data
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: pane.conversation is not None)
+        before = len(pane.conversation.entries)
+
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, TicketEditor))
+        await pilot.press(*"Solved")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, TicketEditor))
+        await wait_for(pilot, lambda: pane.conversation is not None and len(pane.conversation.entries) == before + 1)
+        assert pane.conversation.entries[-1].content == "Solved"
+        assert drafts.load(pane.draft_key(ticket.id, "reply")) is None
+        assert (await other_client.get_ticket(ticket.id)).num_messages == ticket.num_messages + 1
+
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, TicketEditor))
+        await pilot.press(*"Internal")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: pane.conversation is not None and len(pane.conversation.entries) == before + 2)
+        assert [c.text for c in await other_client.comments(ticket.id)][-1] == "Internal"
+
+
+async def test_compose_a_new_ticket(cerb_box, tmp_path, other_client):
+    app = make_app(cerb_box.profile(), tmp_path, pane="cerb")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await pilot.press("N")
+        await wait_for(pilot, lambda: isinstance(app.screen, TicketEditor))
+        editor = app.screen
+        editor.query_one("#field-to", Input).value = "new.customer@example.com"
+        editor.query_one("#field-subject", Input).value = "Composed from the pane"
+        editor.query_one("#editor-body", TextArea).text = "Hello there"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, TicketEditor))
+        found = await other_client.search_tickets('subject:"Composed from the pane"')
+        assert found.total == 1 and found.tickets[0].num_messages == 1
+
+
+async def test_conflict_is_detected_when_the_ticket_changed_underneath(cerb_box, tmp_path, other_client):
+    app = make_app(cerb_box.profile(), tmp_path, pane="cerb")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await pilot.press("down", "down")
+        await wait_for(pilot, lambda: pane.table.current() is not None)
+        ticket = pane.table.current().data
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: pane.conversation is not None)
+        # someone else changes it after we loaded it
+        await other_client.update_ticket(ticket.id, status="waiting", owner_id=3)
+
+        await pilot.press("x")  # close it: must not overwrite blindly
+        await wait_for(pilot, lambda: isinstance(app.screen, ConflictDialog))
+        shown = as_text(app.screen.body)
+        assert "status" in shown and "waiting" in shown and "Marco Rossi" in shown
+        await pilot.press("k")  # keep theirs
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConflictDialog))
+        assert (await other_client.get_ticket(ticket.id)).status == "waiting"
+        assert pane.open_ticket.status == "waiting"  # the view now shows the server's version
+
+        await other_client.update_ticket(ticket.id, importance=5)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConflictDialog))
+        await pilot.press("a")  # apply mine anyway
+        await wait_for(pilot, lambda: pane.open_ticket.status == "closed")
+        after = await other_client.get_ticket(ticket.id)
+        assert (after.status, after.importance) == ("closed", 5)
+
+
+async def test_a_failed_send_keeps_the_draft(tmp_path_factory, tmp_path):
+    box = start_sandbox(tmp_path_factory, "cerb")
+    drafts = DraftStore(tmp_path / "drafts")
+    stopped = False
+    try:
+        app = make_app(box.profile(), tmp_path, pane="cerb", drafts=drafts)
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await started(pilot)
+            ticket = pane.table.current().data
+            await pilot.press("r")
+            await wait_for(pilot, lambda: isinstance(app.screen, TicketEditor))
+            await pilot.press(*"Important")
+            box.stop()  # the server goes away before the send
+            stopped = True
+            await pilot.press("ctrl+s")
+            error = app.screen.query_one("#editor-error", Static)
+            await wait_for(pilot, lambda: "Not sent" in str(error.render()))
+            assert "kept as a draft" in str(error.render())
+            assert isinstance(app.screen, TicketEditor)
+            draft = drafts.load(pane.draft_key(ticket.id, "reply"))
+            assert draft is not None and draft.data["body"] == "Important"
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, TicketEditor))
+            assert drafts.load(pane.draft_key(ticket.id, "reply")) is not None
+    finally:
+        if not stopped:
+            box.stop()
+
+
+async def test_a_draft_survives_restarting_the_app(cerb_box, tmp_path):
+    drafts = DraftStore(tmp_path / "drafts")
+    app = make_app(cerb_box.profile(), tmp_path, pane="cerb", drafts=drafts)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await pilot.press("end")
+        await wait_for(pilot, lambda: pane.table.current() is not None)
+        ticket = pane.table.current().data
+        key = pane.draft_key(ticket.id, "reply")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, TicketEditor))
+        await pilot.press(*"Halfway")
+        await wait_for(pilot, lambda: drafts.load(key) is not None and drafts.load(key).data["body"] == "Halfway")
+        # the app goes away with the editor still open (a crash, a closed terminal)
+
+    app = make_app(cerb_box.profile(), tmp_path, pane="cerb", drafts=drafts)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        pane.open_ticket_view(ticket)
+        await wait_for(pilot, lambda: pane.conversation is not None)
+        note = pane.query_one("#cerb-draft-note", Static)
+        assert note.has_class("shown") and "unsent reply" in str(note.render())
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, TicketEditor))
+        assert app.screen.query_one("#editor-body", TextArea).text == "Halfway"
