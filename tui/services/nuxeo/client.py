@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+import re
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -549,7 +550,8 @@ class NuxeoClient:
         """Run an automation operation; returns its JSON result, raw bytes for a blob, or None when void."""
         body: dict[str, Any] = {"params": {k: v for k, v in (params or {}).items() if v is not None}}
         if input:
-            body["input"] = input
+            # a bare path or uid is a document reference: say so, as servers expect "doc:" (or docs:, blob:)
+            body["input"] = input if re.match(r"^(doc|docs|blob|blobs):", input) else "doc:" + input
         if context:
             body["context"] = context
         response = await self.http.request(

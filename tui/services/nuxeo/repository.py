@@ -186,15 +186,16 @@ CREATE TABLE tokens (
 
 class Repository:
     def __init__(self, db_path: Path, *, archive_size: int = 10_000):
-        fresh = not db_path.exists()
         self.db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA case_sensitive_like = ON")  # NXQL LIKE is case-sensitive; ILIKE is not
-        if fresh:
+        if self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'documents'").fetchone() is None:
             self.db.executescript(SCHEMA_SQL)
+        # seed only a new database (one transaction: a seed cut short leaves no root, and is redone next time)
+        if self.by_path("/") is None:
             seed(self, archive_size)
 
     def close(self) -> None:
@@ -676,7 +677,8 @@ class _Seeder:
         path = "/" if parent_path is None else f"{parent_path.rstrip('/')}/{name}"
         parent_uid = None if parent_path is None else self.paths[parent_path]
         stamp = self.tick()
-        values = default_properties(type_name)
+        # only the fields that have a value are stored: rendering fills in the schema's empty values
+        values: dict[str, Any] = {}
         creator = props.pop("creator", "Administrator")
         values.update(
             {"dc:title": title, "dc:created": stamp, "dc:modified": stamp, "dc:creator": creator,

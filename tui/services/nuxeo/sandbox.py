@@ -669,6 +669,15 @@ class NuxeoSandbox:
             "chains": [],
         })
 
+    async def automation_describe(self, request: Request, user: str) -> Response:
+        spec = OPERATIONS_BY_NAME.get(request.path_params["op"])
+        if spec is None:
+            raise NuxeoHTTPError(404, f"No operation with id {request.path_params['op']}")
+        return JSONResponse(spec.as_json())
+
+    async def not_found(self, request: Request, user: str) -> Response:
+        raise NuxeoHTTPError(404, f"Nothing at {request.url.path}")
+
     async def automation_run(self, request: Request, user: str) -> Response:
         return await self.run_operation(request, user, request.path_params["op"], blobs=None)
 
@@ -892,9 +901,11 @@ class NuxeoSandbox:
                 Route("/site/automation", e(self.automation_index), methods=["GET"]),
                 Route("/site/automation/", e(self.automation_index), methods=["GET"]),
                 Route("/site/automation/{op}", e(self.automation_run), methods=["POST"]),
+                Route("/site/automation/{op}", e(self.automation_describe), methods=["GET"]),
                 Route("/nxfile/{repo}/{uid}/{rest:path}", e(self.nxfile), methods=["GET", "HEAD"]),
                 Route("/api/v1/{rest:path}", e(self.api), methods=ALL_METHODS),
                 Route("/site/api/v1/{rest:path}", e(self.api), methods=ALL_METHODS),
+                Route("/{rest:path}", e(self.not_found, auth=False), methods=ALL_METHODS),
             ]
         )
 
