@@ -47,7 +47,7 @@ def make_app(profile, tmp_path: Path, *, pane: str | None = None, drafts: DraftS
     return ServiceDeckApp(
         profile,
         drafts=drafts or DraftStore(tmp_path / "drafts"),
-        exchange_log=exchange_log or ExchangeLog(),
+        exchange_log=exchange_log if exchange_log is not None else ExchangeLog(),
         initial_pane=pane,
     )
 

@@ -119,7 +119,7 @@ class ServiceDeckApp(App):
         self.store = store or ProfileStore()
         self.profile = profile or Profile(name=NO_PROFILE)
         self.drafts = drafts or DraftStore()
-        self.exchange_log = exchange_log or ExchangeLog()
+        self.exchange_log = exchange_log if exchange_log is not None else ExchangeLog()
         self.initial_pane = initial_pane
         self.notice = notice
         self.clients: dict[str, Any] = {}

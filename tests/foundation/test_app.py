@@ -1,0 +1,102 @@
+"""The app shell against the sandbox: tabs, placeholders, first run, profile editor, exchanges, secrets off screen."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from textual.widgets import Input, TabbedContent
+
+from tests.conftest import make_app, start_sandbox, wait_for
+from tui.app import Placeholder, ServiceDeckApp
+from tui.drafts import DraftStore
+from tui.http import ExchangeLog
+from tui.profile_editor import ProfileEditor, ServiceSection
+from tui.profiles import Profile, ProfileStore
+from tui.widgets.connection_bar import ConnectionBar
+from tui.widgets.exchange_log import ExchangeLogView
+
+SIZE = (140, 45)
+
+
+@pytest.fixture(scope="module")
+def box(tmp_path_factory):
+    sandbox = start_sandbox(tmp_path_factory, "nuxeo")
+    yield sandbox
+    sandbox.stop()
+
+
+async def test_profile_without_connections_says_so_per_pane(tmp_path):
+    app = make_app(Profile("bare"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        placeholder = app.query_one("#tab-nuxeo").query_one(Placeholder)
+        assert "Profile 'bare' has no Nuxeo connection." in placeholder.message
+        assert placeholder.offer_add
+        await pilot.press("2")
+        assert app.query_one(TabbedContent).active == "tab-cerb"
+        await pilot.press("5")
+        assert app.query_one(TabbedContent).active == "tab-exchanges"
+
+
+async def test_first_run_opens_the_editor_and_saving_connects(tmp_path, box):
+    store = ProfileStore(tmp_path / "profiles.toml")
+    app = ServiceDeckApp(None, store=store, drafts=DraftStore(tmp_path / "drafts"), exchange_log=ExchangeLog())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileEditor))
+        editor = app.screen
+        assert "servicedeck demo" in editor.intro
+        section = editor.query_one("#section-nuxeo", ServiceSection)
+        section.query_one("#url", Input).value = box.base_url + "/nuxeo"
+        section.query_one("#username", Input).value = "Administrator"
+        section.query_one("#secret", Input).value = "Administrator"
+        editor.query_one("#profile-name", Input).value = "mine"
+        section.query_one("#test").press()
+        await wait_for(pilot, lambda: "Signed in as Administrator" in str(section.query_one(".test-result").render()), timeout=15)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.profile.name == "mine" and not isinstance(app.screen, ProfileEditor))
+        await wait_for(pilot, lambda: app.query_one(ConnectionBar).state_of("nuxeo") == "ok", timeout=15)
+    assert store.get("mine").connection("nuxeo").url == box.base_url + "/nuxeo"
+    assert store.default_name() == "mine"
+
+
+async def test_test_connection_reports_a_wrong_password_readably(tmp_path, box):
+    store = ProfileStore(tmp_path / "profiles.toml")
+    app = ServiceDeckApp(None, store=store, drafts=DraftStore(tmp_path / "drafts"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileEditor))
+        section = app.screen.query_one("#section-nuxeo", ServiceSection)
+        section.query_one("#url", Input).value = box.base_url + "/nuxeo"
+        section.query_one("#username", Input).value = "Administrator"
+        section.query_one("#secret", Input).value = "wrong-one"
+        section.query_one("#test").press()
+        await wait_for(pilot, lambda: "✖" in str(section.query_one(".test-result").render()), timeout=15)
+        shown = str(section.query_one(".test-result").render())
+        assert "password" in shown.lower() and "wrong-one" not in shown
+
+
+async def test_exchanges_show_requests_with_secrets_redacted(tmp_path, box):
+    log = ExchangeLog()
+    app = make_app(box.profile(), tmp_path, pane="nuxeo", exchange_log=log)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.query_one(ConnectionBar).state_of("nuxeo") == "ok", timeout=15)
+        await pilot.press("5")
+        view = app.query_one(ExchangeLogView)
+        await wait_for(pilot, lambda: view.selected() is not None)
+        screen_text = app.export_screenshot()
+    basic = base64.b64encode(b"Administrator:Administrator").decode()
+    dumped = screen_text + "".join(repr(e.__dict__) + e.as_curl() for e in log)
+    assert len(log) >= 1 and "/nuxeo/api/v1" in dumped
+    assert basic not in dumped
+    assert "authorization', '•••'" in dumped
+
+
+async def test_palette_lists_panes_and_profile_commands(tmp_path, box):
+    from tui.app import ServiceDeckCommands
+
+    app = make_app(box.profile(), tmp_path, pane="nuxeo")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        provider = ServiceDeckCommands(app.screen)
+        titles = [title for title, _, _ in provider._commands()]
+        assert "Show Tickets (Cerb)" in titles and "Show exchanges" in titles and "Reload pane" in titles
