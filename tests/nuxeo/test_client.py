@@ -286,8 +286,9 @@ async def test_token_authentication(box):
     async with NuxeoClient(box.base_url + "/nuxeo", token=token) as by_token:
         assert (await by_token.current_user()).username == "Administrator"
     async with NuxeoClient(box.base_url + "/nuxeo", token="made-up") as wrong:
-        with pytest.raises(AuthError):
+        with pytest.raises(AuthError) as err:
             await wrong.current_user()
+    assert str(err.value) == "Nuxeo refused the authentication token."
 
 
 def free_port() -> int:

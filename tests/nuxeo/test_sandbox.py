@@ -153,3 +153,26 @@ def test_data_survives_a_restart_without_a_second_seed(tmp_path):
             assert roots["resultsCount"] == 1
     finally:
         second.stop()
+
+
+def test_attach_on_document_with_a_multipart_blob(http):
+    doc = http.post("api/v1/path/default-domain/workspaces", json={"type": "File", "name": "mp", "properties": {"dc:title": "MP"}}).json()
+    boundary = "sandbox-boundary"
+    body = (
+        f"--{boundary}\r\nContent-Type: application/json\r\n\r\n"
+        + '{"params": {"document": "%s"}, "context": {}}' % doc["uid"]
+        + f"\r\n--{boundary}\r\nContent-Type: text/csv\r\nContent-Disposition: attachment; filename=data.csv\r\n"
+        + "Content-Transfer-Encoding: binary\r\n\r\na,b\n1,2\n"
+        + f"\r\n--{boundary}--\r\n"
+    ).encode()
+    response = http.post(
+        "site/automation/Blob.AttachOnDocument", content=body,
+        headers={"Content-Type": f'multipart/related; boundary="{boundary}"; type="application/json"'},
+    )
+    assert response.status_code == 200, response.text
+    assert response.content == b"a,b\n1,2\n"
+    attached = http.get(f"api/v1/id/{doc['uid']}").json()["properties"]["file:content"]
+    assert attached["name"] == "data.csv" and attached["mime-type"] == "text/csv" and attached["length"] == "8"
+    without_blob = http.post("site/automation/Blob.AttachOnDocument", json={"params": {"document": doc["uid"]}})
+    assert without_blob.status_code == 400 and "multipart" in without_blob.json()["message"]
+    http.delete(f"api/v1/id/{doc['uid']}")

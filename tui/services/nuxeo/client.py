@@ -6,6 +6,7 @@ so requests are pooled, retried when safe, logged with secrets redacted, and eve
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 import os
 import re
@@ -252,7 +253,7 @@ class Operation:
 # --------------------------------------------------------------------------------------------------------------------
 
 
-def nuxeo_error(response: httpx.Response) -> ServiceError | None:
+def nuxeo_error(response: httpx.Response, *, with_token: bool = False) -> ServiceError | None:
     """Nuxeo's error shape is `{"entity-type": "exception", "status", "message"}`; turn it into a readable error.
 
     Returns None for success statuses, and for bodies that are not Nuxeo's JSON (HttpConnection then describes
@@ -262,6 +263,11 @@ def nuxeo_error(response: httpx.Response) -> ServiceError | None:
     if status < 400:
         return None
     if status == 401:
+        if with_token:
+            return AuthError(
+                "Nuxeo refused the authentication token.", status=status, service=SERVICE,
+                hint="The token may have been revoked; ask for a new one and put it in the profile.",
+            )
         return AuthError("Nuxeo refused the username or password.", status=status, service=SERVICE)
     message = ""
     try:
@@ -347,7 +353,7 @@ class NuxeoClient:
             headers=headers,
             exchange_log=exchange_log,
             secrets=[password, token],
-            error_from_response=nuxeo_error,
+            error_from_response=functools.partial(nuxeo_error, with_token=bool(token)),
             transport=transport,
             **kwargs,
         )

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import email.parser
+import email.policy
 import json
 import math
 import re
@@ -46,7 +48,6 @@ from tui.services.nuxeo.repository import (
     NuxeoHTTPError,
     Repository,
     render,
-    render_blob,
     wanted_schemas,
 )
 
@@ -367,8 +368,8 @@ def _blob_get(call: Call) -> Result:
 def _attach(call: Call) -> Result:
     blobs = call.input
     if not (isinstance(blobs, list) and blobs and all(isinstance(b, dict) for b in blobs)):
-        raise NuxeoHTTPError(400, "Blob.AttachOnDocument needs a blob as input: run it on an upload batch "
-                                  "(POST /api/v1/upload/{batchId}/{fileIdx}/execute/Blob.AttachOnDocument)")
+        raise NuxeoHTTPError(400, "Blob.AttachOnDocument needs a blob as input: send it as multipart/related, or run "
+                                  "it on an upload batch (POST /api/v1/upload/{batchId}/{fileIdx}/execute/Blob.AttachOnDocument)")
     repo = call.sandbox.repo
     doc = repo.resolve(str(call.params["document"]))
     xpath = str(call.params.get("xpath") or "file:content")
@@ -685,7 +686,11 @@ class NuxeoSandbox:
         spec = OPERATIONS_BY_NAME.get(op_id)
         if spec is None:
             raise NuxeoHTTPError(404, f"No operation with id {op_id}")
-        body = await json_body(request)
+        if request.headers.get("content-type", "").startswith("multipart/"):
+            body, attached = await self.multipart_call(request)
+            blobs = attached if attached else blobs
+        else:
+            body = await json_body(request)
         raw_params = body.get("params") or {}
         if not isinstance(raw_params, dict):
             raise NuxeoHTTPError(400, "params must be a JSON object")
@@ -704,6 +709,26 @@ class NuxeoSandbox:
         result = spec.run(call)
         void = request.headers.get("X-NXVoidOperation", "").lower() == "true"
         return self.result_response(result, request, void)
+
+    async def multipart_call(self, request: Request) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Automation with blobs as input: `multipart/related`, the JSON request first, then one part per blob."""
+        raw = await request.body()
+        head = f"Content-Type: {request.headers['content-type']}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + raw)
+        parts = list(message.iter_parts()) if message.is_multipart() else []
+        if not parts:
+            raise NuxeoHTTPError(400, "The multipart request has no parts")
+        try:
+            body = json.loads(parts[0].get_payload(decode=True) or b"{}")
+        except ValueError:
+            raise NuxeoHTTPError(400, "The first part of a multipart automation request must be the JSON request") from None
+        blobs = []
+        for part in parts[1:]:
+            data = part.get_payload(decode=True) or b""
+            name = part.get_filename() or "blob"
+            digest = self.repo.store_blob(data)
+            blobs.append({"name": name, "mime-type": part.get_content_type(), "digest": digest, "length": len(data)})
+        return (body if isinstance(body, dict) else {}), blobs
 
     def resolve_input(self, value: Any) -> Any:
         if value in (None, ""):
