@@ -42,10 +42,11 @@ async def run_tail(connection, secret: str, queue: str, out: TextIO, err: TextIO
             err.write("Reconnected.\n")
             err.flush()
 
+    unsubscribe = lambda: None  # noqa: E731
     try:
         await client.connect()
         subscription = await client.register_queue(queue)
-        client.on_state(on_state)
+        unsubscribe = client.on_state(on_state)
         if not queue:
             err.write(f"Listening on temporary queue {subscription.queuename}\n")
             err.flush()
@@ -65,4 +66,5 @@ async def run_tail(connection, secret: str, queue: str, out: TextIO, err: TextIO
     except BrokenPipeError:
         return EXIT_OK  # `servicedeck tail q | head` closed its end
     finally:
+        unsubscribe()  # our own close is not news for stderr
         await asyncio.shield(client.aclose())
