@@ -48,6 +48,8 @@ class CollectionsView(Horizontal):
         self.collection = ""
         self.documents: list[dict] = []
         self.loaded = False
+        self._listing = False
+        self._query_serial = 0
 
     def compose(self) -> ComposeResult:
         yield OptionList(id="col-list")
@@ -64,13 +66,22 @@ class CollectionsView(Horizontal):
             self.load_collections()
         self.query_one("#col-list").focus()
 
-    @work(exclusive=True, group="collections-list")
-    async def load_collections(self) -> None:
+    def load_collections(self) -> None:
+        if not self._listing:
+            self._listing = True
+            self._load_collections()
+
+    # Requests are never cancelled half-way (no exclusive workers): a request cut between its length and its body
+    # would leave the websocket stream out of step. A second ask while one is running is simply not started.
+    @work(group="collections-list")
+    async def _load_collections(self) -> None:
         try:
             collections = await self.client.list_collections()
         except Exception as exc:
             self.report(exc, "list the collections")
             return
+        finally:
+            self._listing = False
         self.loaded = True
         options = self.query_one("#col-list", OptionList)
         options.clear_options()
@@ -103,17 +114,21 @@ class CollectionsView(Horizontal):
             status.update(f"[red]{exc}[/red]")
             return
         status.update(f"Querying {self.collection}…")
-        self._query(self.collection, query)
+        self._query_serial += 1
+        self._query(self.collection, query, self._query_serial)
 
-    @work(exclusive=True, group="collections-query")
-    async def _query(self, collection: str, query: dict[str, Any]) -> None:
+    @work(group="collections-query")
+    async def _query(self, collection: str, query: dict[str, Any], serial: int) -> None:
         status = self.query_one("#col-status", Static)
         try:
             documents = await self.client.query(collection, query, top=RESULT_LIMIT)
         except Exception as exc:
-            status.update("The query failed; fix it and press Enter again.")
-            self.report(exc, f"query {collection}")
+            if serial == self._query_serial:
+                status.update("The query failed; fix it and press Enter again.")
+                self.report(exc, f"query {collection}")
             return
+        if serial != self._query_serial:
+            return  # a newer query was asked meanwhile: its answer is the one to show
         self.documents = documents
         table = self.query_one("#col-results", DataTable)
         table.clear()

@@ -80,6 +80,7 @@ class PublishDialog(ModalScreen[str | None]):
         }
         self.reply: Any = None
         self.sent = 0
+        self.sending = False
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
@@ -142,24 +143,30 @@ class PublishDialog(ModalScreen[str | None]):
             self.show_error(str(exc))
             self.query_one("#publish-payload").focus()
             return
+        if self.sending:
+            return
         self.show_error("")
+        self.sending = True
         wait = self.query_one("#publish-wait", Checkbox).value
         self.query_one("#publish-status", Static).update("Waiting for the reply…" if wait else "Sending…")
         self._send(values, data, wait)
 
-    @work(exclusive=True, group="publish")
+    @work(group="publish")
     async def _send(self, values: dict[str, str], data: Any, wait: bool) -> None:
         status = self.query_one("#publish-status", Static)
         try:
             reply = await self.send(values["queue"], data, values["correlation_id"], values["replyto"], wait)
         except ServiceError as exc:
+            self.sending = False
             status.update("")
             self.show_error(f"Not sent: {exc.readable} Your payload is kept; try again or press Escape.")
             return
         except Exception as exc:  # never a traceback on screen
+            self.sending = False
             status.update("")
             self.show_error(f"Not sent: {type(exc).__name__}: {exc}. Your payload is kept.")
             return
+        self.sending = False
         self.sent += 1
         self.drafts.discard(self.draft_key)
         if wait:

@@ -188,6 +188,7 @@ class QueuesPane(ServicePane):
         self.signed_in_as = ""
         self.reconnects = 0
         self._unsubscribe = None
+        self._connecting = False
         self._side_prompts: dict[str, str] = {}
 
     # -- layout -------------------------------------------------------------------------------------------------------
@@ -281,16 +282,23 @@ class QueuesPane(ServicePane):
                 self._unsubscribe()
             self._unsubscribe = None
 
-    @work(exclusive=True, group="openiap-connect")
-    async def _connect(self) -> None:
+    def _connect(self) -> None:
+        if not self._connecting:  # never cancel a sign-in half-way: let the running one finish
+            self._connecting = True
+            self._connect_worker()
+
+    @work(group="openiap-connect")
+    async def _connect_worker(self) -> None:
         self._client_state_changed("connecting", "")
         try:
             user = await self.client.connect()
         except Exception as exc:
+            self._connecting = False
             self._client_state_changed("disconnected", getattr(exc, "readable", str(exc)))
             self.report(exc, "connect to OpenIAP")
             self.queue_tail.mark("Not connected: press ctrl+r to try again.", "error")
             return
+        self._connecting = False
         self.signed_in_as = getattr(user, "username", "") or getattr(user, "name", "")
         self._client_state_changed(getattr(self.client, "state", "connected") or "connected", "")
         self._start_sources()
@@ -481,7 +489,8 @@ class QueuesPane(ServicePane):
         elif kind == "browse":
             switcher.current = "oi-collections"
             self.collections_view.open()
-            self.side_list.focus()
+            if self.side_list.has_focus_within or self.side_list.has_focus:
+                self.side_list.focus()  # moving through the side list: stay there
             self.inspector.remove_class("open")
 
     # -- adding and removing sources ----------------------------------------------------------------------------------
@@ -631,5 +640,8 @@ class QueuesPane(ServicePane):
     # -- browse -------------------------------------------------------------------------------------------------------
 
     def action_browse(self) -> None:
-        self._highlight("browse:collections")
-        self._show_source("browse:collections")
+        if self._highlighted_key() == "browse:collections":
+            self._show_source("browse:collections")
+        else:
+            self._highlight("browse:collections")  # showing it follows from the highlight
+        self.call_after_refresh(self.collections_view.query_one("#col-list").focus)

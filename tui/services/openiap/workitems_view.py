@@ -55,6 +55,8 @@ class WorkitemsView(Vertical):
         self.items: list[Any] = []
         self.state_filter: str | None = None
         self.loads = 0
+        self._loading = False
+        self._again = ""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="wi-header")
@@ -78,20 +80,34 @@ class WorkitemsView(Vertical):
         self.load()
 
     def _auto_refresh(self) -> None:
-        if self.wiq and self.display and self.parent is not None and self.parent.display and self.is_on_screen:
+        if self.wiq and not self._loading and self.display and self.parent is not None and self.parent.display and self.is_on_screen:
             self.load()
 
     # -- loading ------------------------------------------------------------------------------------------------------
 
-    @work(exclusive=True, group="workitems-load")
-    async def load(self, select_id: str = "") -> None:
+    def load(self, select_id: str = "") -> None:
+        """Load the items again; while a load runs, one more is queued instead of cancelling it (a request cut
+        half-way would leave the websocket stream out of step)."""
+        if self._loading:
+            self._again = select_id or self._again or "-"
+            return
+        self._loading = True
+        self._load(select_id)
+
+    @work(group="workitems-load")
+    async def _load(self, select_id: str) -> None:
         wiq = self.wiq
         try:
             items = await self.client.workitems(wiq, top=200)
         except Exception as exc:
             self.report(exc, f"list the work items of {wiq}")
-            return
-        if wiq != self.wiq:
+            items = None
+        finally:
+            self._loading = False
+        if self._again:
+            again, self._again = self._again, ""
+            self.load("" if again == "-" else again)
+        if items is None or wiq != self.wiq:
             return
         self.items = items
         self.loads += 1
