@@ -211,8 +211,8 @@ class ActivityPane(ServicePane):
             if view != self.view:
                 return
             self.stream.prepend(page)
-            if len(page) < self.page_size:
-                self.stream.has_newer_above = False
+            if len(page) < self.page_size or (page and page[0].id >= self.head_id):
+                self.stream.has_newer_above = False  # caught up with the newest seen; newer ones are announced
             self.pending = [a for a in self.pending if a.id not in self.stream.ids]
         except ServiceError as exc:
             self.report(exc, "load newer activities")
