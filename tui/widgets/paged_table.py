@@ -94,6 +94,8 @@ class PagedTable(ScrollView, can_focus=True):
         self._pages: dict[int, list[Row]] = {}
         self._requested: set[int] = set()
         self._styles: dict[str, Style] = {}
+        self._look_cache: dict[str, Style] | None = None
+        self._lines: dict[tuple[int, bool, int], Strip] = {}  # rendered rows; cleared whenever rows change
 
     # -- data -------------------------------------------------------------------------------------------------------
 
@@ -101,6 +103,7 @@ class PagedTable(ScrollView, can_focus=True):
         """Forget every row (a new query); returns the new generation, which stale pages are recognised by."""
         self.generation += 1
         self._pages.clear()
+        self._lines.clear()
         self._requested.clear()
         self.set_total(total)
         self.cursor = 0
@@ -120,6 +123,7 @@ class PagedTable(ScrollView, can_focus=True):
             return False
         self._requested.discard(page)
         self._pages[page] = rows
+        self._lines.clear()
         if total is not None and total != self.total:
             self.set_total(total)
         self._evict()
@@ -146,6 +150,7 @@ class PagedTable(ScrollView, can_focus=True):
             for i, row in enumerate(rows):
                 if row.key == key:
                     rows[i] = Row(key, cells, data if data is not None else row.data)
+                    self._lines.clear()
                     self.refresh()
                     return True
         return False
@@ -190,40 +195,77 @@ class PagedTable(ScrollView, can_focus=True):
             style = self._styles[spec] = Style.parse(spec) if spec else Style()
         return style
 
+    def _look(self) -> dict[str, Style]:
+        """The component styles, computed once per style change (asking the DOM for them per line is slow)."""
+        if self._look_cache is None:
+            self._look_cache = {
+                "base": self.rich_style,
+                "header": self.get_component_rich_style("paged-table--header"),
+                "sorted": self.get_component_rich_style("paged-table--sorted"),
+                "cursor": self.get_component_rich_style("paged-table--cursor"),
+                "loading": self.get_component_rich_style("paged-table--loading"),
+            }
+        return self._look_cache
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._look_cache = None
+        self._lines.clear()
+
+    def _on_focus(self, event: events.Focus) -> None:
+        super()._on_focus(event)
+        self.notify_style_update()
+        self.refresh()
+
+    def _on_blur(self, event: events.Blur) -> None:
+        super()._on_blur(event)
+        self.notify_style_update()
+        self.refresh()
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width or self.size.width
-        widths = self._widths()
+        look = self._look()
         if y == 0:
-            header = self.get_component_rich_style("paged-table--header")
-            sorted_style = self.get_component_rich_style("paged-table--sorted")
-            segments = [Segment(" ", header)]
-            for column, w in zip(self.columns, widths):
-                label = column.label
-                style = header
-                if column.key == self.sorted_key:
-                    label = f"{label} {'▲' if self.sorted_ascending else '▼'}"
-                    style = sorted_style
-                segments.append(Segment(set_cell_size(label, w), style))
-                segments.append(Segment(" ", header))
-            return Strip(segments).adjust_cell_length(width, header)
+            return self._header(width, look)
         index = int(self.scroll_offset.y) + y - 1
         if index >= self.total:
             if self.total == 0 and y == 2:
-                return Strip([Segment(set_cell_size(f" {self.empty_text}", width),
-                                      self.get_component_rich_style("paged-table--loading"))])
-            return Strip.blank(width, self.rich_style)
+                return Strip([Segment(set_cell_size(f" {self.empty_text}", width), look["loading"])])
+            return Strip.blank(width, look["base"])
         row = self.row(index)
-        base = self.get_component_rich_style("paged-table--cursor") if index == self.cursor else self.rich_style
+        on_cursor = index == self.cursor
+        base = look["cursor"] if on_cursor else look["base"]
         if row is None:
             self._want(index // self.page_size)
-            loading = self.get_component_rich_style("paged-table--loading")
-            return Strip([Segment(set_cell_size(" loading…", width), base + loading)])
+            return Strip([Segment(set_cell_size(" loading…", width), base + look["loading"])])
+        key = (index, on_cursor, width)
+        strip = self._lines.get(key)
+        if strip is None:
+            if len(self._lines) > 2000:
+                self._lines.clear()
+            strip = self._lines[key] = self._row_strip(row, width, base, on_cursor)
+        return strip
+
+    def _header(self, width: int, look: dict[str, Style]) -> Strip:
+        header = look["header"]
+        segments = [Segment(" ", header)]
+        for column, w in zip(self.columns, self._widths()):
+            label, style = column.label, header
+            if column.key == self.sorted_key:
+                label, style = f"{label} {'▲' if self.sorted_ascending else '▼'}", look["sorted"]
+            segments.append(Segment(set_cell_size(label, w), style))
+            segments.append(Segment(" ", header))
+        return Strip(segments).adjust_cell_length(width, header)
+
+    def _row_strip(self, row: Row, width: int, base: Style, on_cursor: bool) -> Strip:
         segments = [Segment(" ", base)]
-        for cell, w in zip(row.cells, widths):
+        for cell, w in zip(row.cells, self._widths()):
             text, spec = (cell, "") if isinstance(cell, str) else cell
             if cell_len(text) > w:
                 text = set_cell_size(text, max(0, w - 1)) + "…"
-            segments.append(Segment(set_cell_size(text, w), base + self._style(spec) if spec else base))
+            # on the cursor line the cursor's colours win, so every cell stays readable
+            style = base + self._style(spec) if spec and not on_cursor else base
+            segments.append(Segment(set_cell_size(text, w), style))
             segments.append(Segment(" ", base))
         return Strip(segments).adjust_cell_length(width, base)
 

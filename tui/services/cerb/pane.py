@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -23,6 +24,7 @@ from tui.widgets.pane import PaneContext, ServicePane
 from tui.widgets.paged_table import Column, PagedTable, Row
 
 PAGE_SIZE = 50
+TABLE_EXPAND = ("group_", "bucket_", "owner_")  # what the columns show; the ticket view fetches the rest
 
 # name, label, query ("mine" is filled in with the signed-in worker's id)
 FILTERS: list[tuple[str, str, str]] = [
@@ -53,7 +55,7 @@ class TicketsPane(ServicePane):
     TicketsPane #cerb-bar { height: 1; }
     TicketsPane #cerb-search { width: 1fr; height: 1; border: none; padding: 0 1; background: $boost; }
     TicketsPane #cerb-search:focus { background: $accent 30%; }
-    TicketsPane #cerb-count { width: auto; padding: 0 1; color: $text-muted; }
+    TicketsPane #cerb-count { width: 64; padding: 0 1; color: $text-muted; text-align: right; }
     TicketsPane #cerb-filters { height: 1; padding: 0 1; }
     TicketsPane #cerb-views { height: 1fr; }
     TicketsPane #cerb-ticket { height: 1fr; }
@@ -120,6 +122,8 @@ class TicketsPane(ServicePane):
         self.conversation: Conversation | None = None
         self.query_error = ""
         self._triage_lock = asyncio.Lock()
+        self._shown_state = ""
+        self._count_text = ""
 
     # -- layout ---------------------------------------------------------------------------------------------------------
 
@@ -151,6 +155,10 @@ class TicketsPane(ServicePane):
         target = self.query_one("#cerb-conversation") if self.in_ticket_view else self.table
         target.focus(scroll_visible=scroll_visible)
         return self
+
+    def report(self, error: BaseException, doing: str = "") -> None:
+        self._shown_state = ""  # the base may have said "error": the next success must say "ok" again
+        super().report(error, doing)
 
     def on_first_show(self) -> None:
         self.run_query()
@@ -189,30 +197,33 @@ class TicketsPane(ServicePane):
         table.sorted_key, table.sorted_ascending = self.sort_key, self.sort_ascending
         generation = table.reset(0)
         table.empty_text = "Loading…"
-        self.query_one("#cerb-filters", Static).update(self._filters_text())
-        self.query_one("#cerb-count", Static).update("…")
-        self.set_state("connecting")
-        self.run_worker(self._load_page(generation, 0), group="cerb-pages")
+        self.query_one("#cerb-filters", Static).update(self._filters_text(), layout=False)
+        search = self.query_one("#cerb-search", Input)
+        if search.value != self.search_text:
+            search.value = self.search_text
+        self._set_count("…")
+        self._state_once("connecting")
+        self.run_worker(partial(self._load_page, generation, 0), group="cerb-pages")
 
     @on(PagedTable.PageNeeded)
     def _page_needed(self, event: PagedTable.PageNeeded) -> None:
         event.stop()
         if event.generation == self.table.generation:
-            self.run_worker(self._load_page(event.generation, event.page), group="cerb-pages")
+            self.run_worker(partial(self._load_page, event.generation, event.page), group="cerb-pages")
 
     async def _load_page(self, generation: int, page: int) -> None:
         table = self.table
         try:
             query = await self.full_query()
             result = await self.client.search_tickets(query, page=page + 1, limit=PAGE_SIZE, sort=self.sort_key,
-                                                      ascending=self.sort_ascending)
+                                                      ascending=self.sort_ascending, expand=TABLE_EXPAND)
         except ServiceError as exc:
             table.page_failed(page)
             if generation == table.generation:
                 self.query_error = exc.readable
                 table.empty_text = exc.message
                 table.refresh()
-                self.query_one("#cerb-count", Static).update(Text("error", style="red"))
+                self._set_count("error")
                 self.report(exc, "load tickets")
             return
         rows = [Row(t.id, render.ticket_cells(t), t) for t in result.tickets]
@@ -220,7 +231,7 @@ class TicketsPane(ServicePane):
             self.query_error = ""
             table.empty_text = "No tickets match." if not result.total else ""
             self._update_count()
-            self.set_state("ok")
+            self._state_once("ok")
 
     def _update_count(self) -> None:
         label = dict((n, l) for n, l, _ in FILTERS)[self.filter_name]
@@ -229,7 +240,18 @@ class TicketsPane(ServicePane):
         if self.search_text.strip():
             parts.append(f"“{self.search_text.strip()}”")
         parts.append(f"by {self.sort_key} {arrow}")
-        self.query_one("#cerb-count", Static).update(" · ".join(parts))
+        self._set_count(" · ".join(parts))
+
+    def _set_count(self, text: str) -> None:
+        # only on change: every update of this auto-width label costs a layout pass
+        if text != self._count_text:
+            self._count_text = text
+            self.query_one("#cerb-count", Static).update(text, layout=False)
+
+    def _state_once(self, state: str) -> None:
+        if state != self._shown_state:
+            self._shown_state = state
+            self.set_state(state)
 
     def action_filter(self, name: str) -> None:
         self.filter_name = name
@@ -352,7 +374,7 @@ class TicketsPane(ServicePane):
             self.query_one("#cerb-props", Static).update(render.properties(ticket))
 
     def triage(self, ticket: Ticket, describe: str, changes: Callable[[Ticket], dict[str, Any]]) -> None:
-        self.run_worker(self._triage(ticket, describe, changes), group="cerb-triage")
+        self.run_worker(partial(self._triage, ticket, describe, changes), group="cerb-triage")
 
     async def _triage(self, ticket: Ticket, describe: str, changes: Callable[[Ticket], dict[str, Any]],
                       force: bool = False) -> None:
@@ -368,7 +390,7 @@ class TicketsPane(ServicePane):
                 self.app.push_screen(
                     ConflictDialog(
                         f"[#{current.mask}] changed on the server since you loaded it",
-                        render.differences_table(conflict.differences, {"→": describe}),
+                        render.differences_table(conflict.differences, describe),
                     ),
                     lambda choice: self._resolve(choice, current, describe, changes),
                 )

@@ -116,7 +116,8 @@ def conversation(conv: Conversation) -> RenderableType:
     return Group(*parts)
 
 
-def differences_table(differences: list[tuple[str, str, str]], mine: dict[str, str]) -> RenderableType:
+def differences_table(differences: list[tuple[str, str, str]], mine: str = "") -> RenderableType:
+    """What changed on the server (before / now), and the change the person was about to make."""
     table = Table(expand=True, show_edge=False, pad_edge=False)
     table.add_column("", style="dim")
     table.add_column("When you loaded it")
@@ -124,8 +125,7 @@ def differences_table(differences: list[tuple[str, str, str]], mine: dict[str, s
     for what, before, after in differences:
         table.add_row(what, before, after)
     if not differences:
-        table.add_row("updated", "earlier", "just now (no visible field changed)")
+        table.add_row("updated", "earlier", "since then (no field shown here changed)")
     if not mine:
         return table
-    yours = Text.assemble(("Your change: ", "bold"), ", ".join(f"{k} → {v}" for k, v in mine.items()))
-    return Group(table, Text(""), yours)
+    return Group(table, Text(""), Text.assemble(("Your change: ", "bold"), mine))
