@@ -317,3 +317,28 @@ def test_client_does_not_import_textual():
     code = "import sys, tui.services.openiap.client, tui.services.openiap.tail; assert 'textual' not in sys.modules, 'textual imported'"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+async def test_a_flood_is_summarized_in_the_exchange_log(box, connection):
+    log = ExchangeLog(limit=100_000)
+    client = OpenIAPClient.from_connection(connection, connection.secret, exchange_log=log)
+    await client.connect()
+    try:
+        name = unique("flooded")
+        subscription = await client.register_queue(name)
+        service = next(s for s in box.services if s.kind == "openiap")
+        await asyncio.get_running_loop().run_in_executor(None, service.flood, name, 1000)
+        received = []
+        while len(received) < 1000:
+            received.append(await next_item(subscription))
+        assert [m.data["flood"] for m in received] == list(range(1, 1001))
+        events = [e for e in log if e.error.startswith("queueevent")]
+        assert 0 < len(events) < 1000  # the first ones one by one, the rest counted
+        await asyncio.sleep(1.05)
+        await client.count("entities")  # any later traffic flushes the count
+        summaries = [e.error for e in log if "not logged one by one" in e.error]
+        assert summaries and all("queueevent" in s for s in summaries)
+        counted = sum(int(s.split(" and ")[1].split()[0]) for s in summaries)
+        assert len(events) + counted == 1000
+    finally:
+        await client.aclose()

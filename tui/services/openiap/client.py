@@ -45,6 +45,7 @@ PING_INTERVAL = 30.0
 BACKOFF_START = 0.1
 BACKOFF_CAP = 5.0
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+LOG_PER_SECOND = 100  # queue messages logged one by one per second; the rest are counted
 
 # --------------------------------------------------------------------------------------------------------------------
 # What callers get back: typed objects, never protobuf messages or raw dicts of the wire.
@@ -405,6 +406,9 @@ class OpenIAPClient:
         self._watches: dict[str, WatchSubscription] = {}  # current server watch id -> subscription
         self._subscriptions: list[QueueSubscription] = []
         self._watch_subscriptions: list[WatchSubscription] = []
+        self._log_window_start = 0.0
+        self._log_window_count = 0
+        self._log_suppressed: dict[str, int] = {}
         self._unclaimed: dict[str, list[pb.QueueEvent]] = {}
         self._setup_error: BaseException | None = None
         self._rpc_queue: QueueSubscription | None = None
@@ -746,6 +750,12 @@ class OpenIAPClient:
     def _log(self, direction: str, envelope: pb.Envelope) -> None:
         if self.exchange_log is None:
             return
+        self._roll_log_window()
+        if envelope.command in ("queueevent", "queuemessagereply", "queuemessage"):
+            self._log_window_count += 1
+            if self._log_window_count > LOG_PER_SECOND:
+                self._log_suppressed[envelope.command] = self._log_suppressed.get(envelope.command, 0) + 1
+                return
         try:
             message = _unpack(envelope)
         except ProtocolError:
@@ -765,6 +775,21 @@ class OpenIAPClient:
             summary = f"{command} {ident}".strip()
             body = json_format.MessageToJson(message, preserving_proto_field_name=True, indent=None) if message else ""
         log_message(self.exchange_log, SERVICE, direction, self.url, summary, body, secrets=self._secrets)
+
+    def _roll_log_window(self) -> None:
+        """Queue traffic is logged one by one up to LOG_PER_SECOND entries a second, the rest counted and summarized.
+
+        A flood of thousands of messages a second would otherwise cost more in logging than in receiving.
+        """
+        now = time.monotonic()
+        if now - self._log_window_start < 1.0:
+            return
+        if self._log_suppressed:
+            counts = ", ".join(f"{n} {c}" for c, n in sorted(self._log_suppressed.items()))
+            log_message(self.exchange_log, SERVICE, "RECV", self.url, f"… and {counts} messages not logged one by one")
+            self._log_suppressed.clear()
+        self._log_window_start = now
+        self._log_window_count = 0
 
     # -- queues ---------------------------------------------------------------------------------------------------------
 
