@@ -342,3 +342,23 @@ async def test_a_flood_is_summarized_in_the_exchange_log(box, connection):
         assert len(events) + counted == 1000
     finally:
         await client.aclose()
+
+
+async def test_demo_activity(tmp_path_factory):
+    demo = start_sandbox(tmp_path_factory, "openiap", demo=True)
+    connection = demo.profile().connections["openiap"]
+    client = OpenIAPClient.from_connection(connection, connection.secret)
+    try:
+        await client.connect()
+        orders = await client.register_queue("demo")
+        changes = await client.watch("demo")
+        work = await client.watch("workitems")
+        first, second = await next_item(orders), await next_item(orders)
+        assert second.data["order"] == first.data["order"] + 1 and {"product", "qty", "price"} <= set(first.data)
+        change = await next_item(changes, timeout=10)
+        assert change.operation in ("insert", "update") and change.document["_type"] == "order"
+        moved = await next_item(work, timeout=10)
+        assert moved.document["wiq"] == "demo-wiq"
+    finally:
+        await client.aclose()
+        demo.stop()
