@@ -362,3 +362,34 @@ async def test_demo_activity(tmp_path_factory):
     finally:
         await client.aclose()
         demo.stop()
+
+
+async def test_a_full_queue_drops_its_oldest_messages(tmp_path_factory):
+    small = start_sandbox(tmp_path_factory, "openiap", scale={"openiap_queue_bound": 10})
+    service = next(s for s in small.services if s.kind == "openiap")
+    connection = small.profile().connections["openiap"]
+    client = OpenIAPClient.from_connection(connection, connection.secret)
+    try:
+        await client.connect()
+        for i in range(25):
+            await client.queue_message("bounded", {"i": i})
+        assert (service.waiting("bounded"), service.dropped("bounded")) == (10, 15)
+        subscription = await client.register_queue("bounded")
+        assert [(await next_item(subscription)).data["i"] for _ in range(10)] == list(range(15, 25))
+    finally:
+        await client.aclose()
+        small.stop()
+
+
+async def test_pings_are_answered(connection):
+    log = ExchangeLog()
+    client = OpenIAPClient(connection.url, "admin", "admin", exchange_log=log, ping_interval=0.05)
+    await client.connect()
+    try:
+        end = asyncio.get_running_loop().time() + 5
+        while not any(e.error.startswith("pong") for e in log):
+            assert asyncio.get_running_loop().time() < end, "no pong"
+            await asyncio.sleep(0.02)
+        assert client.state == "connected"
+    finally:
+        await client.aclose()

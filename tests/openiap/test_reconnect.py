@@ -180,3 +180,35 @@ async def test_refused_token_on_reconnect_gives_up_with_a_reason(service, url):
             await client.count("entities")
     finally:
         await client.aclose()
+
+
+async def test_sandbox_restart_on_the_same_port(tmp_path_factory):
+    from tui.sandbox import Sandbox
+
+    data_dir = tmp_path_factory.mktemp("restarting")
+    first = Sandbox(data_dir=data_dir, kinds=["openiap"]).start()
+    port, url = first.port, first.profile().connections["openiap"].url
+    client = OpenIAPClient(url, "admin", "admin")
+    states: list[str] = []
+    client.on_state(lambda state, detail: states.append(state))
+    await client.connect()
+    queue = f"restart-{uuid.uuid4().hex[:8]}"
+    subscription = await client.register_queue(queue)
+    watch = await client.watch("restarted")
+    second = None
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, first.stop)
+        await until(lambda: client.state == "reconnecting", what="server gone noticed")
+        await asyncio.sleep(0.3)  # a few refused attempts while nothing listens
+        second = Sandbox(data_dir=data_dir, port=port, kinds=["openiap"]).start()
+        await until(lambda: client.state == "connected", timeout=15, what="back after the restart")
+        async with OpenIAPClient(url, "admin", "admin") as producer:
+            await producer.queue_message(queue, {"after": "restart"})
+            await producer.insert_one("restarted", {"_type": "x", "v": 1})
+        assert (await asyncio.wait_for(subscription.__anext__(), 5)).data == {"after": "restart"}
+        assert (await asyncio.wait_for(watch.__anext__(), 5)).operation == "insert"
+        assert states.count("connected") == 2
+    finally:
+        await client.aclose()
+        if second is not None:
+            second.stop()

@@ -22,7 +22,9 @@ For tests and benchmarks, on the object `create()` returns (`OpenIAPSandbox`, fo
   A client can ask the same with `queue_message("$sandbox.flood", {"queue": "q", "n": 1000})`.
 - `drop_connections(agent=None)`: close every websocket (or only those whose sign-in `agent` matches) the way a network
   failure would; returns how many were dropped.
-- `consumers(queue)`, `waiting(queue)`, `watch_count()`: what the server currently has registered, to assert on.
+- `consumers(queue)`, `waiting(queue)`, `dropped(queue)`, `watch_count()`: what the server has now, to assert on.
+- `ctx.scale`: `openiap_queue_bound` (default 100000) bounds every named queue; `openiap_docs` seeds that many
+  documents into `entities` (at least 20).
 With `ctx.demo` (servicedeck demo), `live` publishes a few JSON orders a second to queue `demo`, moves work items along
 in `demo-wiq` and inserts/updates documents in collection `demo`.
 """
@@ -475,9 +477,13 @@ class Queue:
     name: str
     temporary: bool = False
     owner: ClientConnection | None = None
+    bound: int = QUEUE_BOUND
     consumers: list[ClientConnection] = field(default_factory=list)
-    waiting: deque = field(default_factory=lambda: deque(maxlen=QUEUE_BOUND))
+    waiting: deque = field(init=False)
     dropped: int = 0  # messages pushed out of a full queue
+
+    def __post_init__(self):
+        self.waiting = deque(maxlen=self.bound)
 
     def hold(self, item: Outgoing) -> None:
         if len(self.waiting) == self.waiting.maxlen:
@@ -533,8 +539,9 @@ class ClientConnection:
 
 
 class OpenIAPServer:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, queue_bound: int = QUEUE_BOUND):
         self.store = store
+        self.queue_bound = queue_bound
         self.loop: asyncio.AbstractEventLoop | None = None
         self.connections: set[ClientConnection] = set()
         self.queues: dict[str, Queue] = {}
@@ -617,6 +624,9 @@ class OpenIAPServer:
             return
         except sqlite3.Error as exc:
             conn.push("error", pb.ErrorResponse(message=f"database error: {exc}", code=500), rid=envelope.id)
+            return
+        except Exception as exc:  # noqa: BLE001 - a bug in one request must not take the connection down
+            conn.push("error", pb.ErrorResponse(message=f"{command} failed: {type(exc).__name__}: {exc}", code=500), rid=envelope.id)
             return
         if reply is not None:
             conn.push("pong" if command == "ping" else command + "reply", reply, rid=envelope.id)
@@ -728,7 +738,7 @@ class OpenIAPServer:
         else:
             queue = self.queues.get(name)
             if queue is None:
-                queue = self.queues[name] = Queue(name)
+                queue = self.queues[name] = Queue(name, bound=self.queue_bound)
             elif queue.temporary and queue.owner is not conn:
                 raise RequestError(f"queue {name} belongs to another connection", 403)
         if conn not in queue.consumers:
@@ -783,7 +793,7 @@ class OpenIAPServer:
         if queue is None:
             if request.queuename.startswith("tmp."):
                 return  # a temporary queue that is gone: like a broker, drop it
-            queue = self.queues[request.queuename] = Queue(request.queuename)
+            queue = self.queues[request.queuename] = Queue(request.queuename, bound=self.queue_bound)
         self._deliver(queue, envelope, expires_at)
 
     def _deliver(self, queue: Queue, envelope: pb.Envelope, expires_at: float = 0.0) -> None:
@@ -1014,6 +1024,10 @@ class OpenIAPServer:
     def watch_count(self) -> int:
         return len(self.watches)
 
+    def dropped(self, queuename: str) -> int:
+        queue = self.queues.get(queuename)
+        return queue.dropped if queue is not None else 0
+
     # -- demo activity ------------------------------------------------------------------------------------------------------
 
     async def live(self) -> None:
@@ -1102,10 +1116,14 @@ class OpenIAPSandbox(ServiceSandbox):
     def watch_count(self) -> int:
         return self.server.watch_count()
 
+    def dropped(self, queue: str) -> int:
+        """How many messages a full queue pushed out (oldest first)."""
+        return self.server.dropped(queue)
+
 
 def create(ctx: SandboxContext) -> OpenIAPSandbox:
     store = Store(ctx.db_path("openiap"), ctx.scale)
-    server = OpenIAPServer(store)
+    server = OpenIAPServer(store, queue_bound=ctx.scale.get("openiap_queue_bound", QUEUE_BOUND))
 
     def connection(base_url: str) -> Connection:
         return Connection(kind="openiap", url=base_url.replace("http", "ws", 1) + "/ws/v2", username=USERNAME,
