@@ -70,6 +70,7 @@ class ActivityPane(ServicePane):
         self.total: int | None = None
         self.subscriptions: list[Context] | None = None
         self._poll_timer = None
+        self._shown_header: Text | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="max-header")
@@ -105,6 +106,8 @@ class ActivityPane(ServicePane):
     # -- header -----------------------------------------------------------------------------------------------------------
 
     def _update_header(self) -> None:
+        if not self.is_mounted:
+            return
         header = Text()
         header.append(self.view.title, Style(bold=True))
         if self.total is not None:
@@ -117,12 +120,14 @@ class ActivityPane(ServicePane):
         if self.loading_older:
             header.append("  ·  loading older…", Style(dim=True))
         header.append("   t timeline · u person · x context · h hashtag", Style(dim=True))
-        self.query_one("#max-header", Static).update(header)
+        if header != self._shown_header:  # an update relayouts; skip it when nothing changed
+            self._shown_header = header
+            self.query_one("#max-header", Static).update(header)
         banner = self.query_one("#max-new", Static)
         if self.pending:
             banner.update(f"● {len(self.pending)} new — press n to show")
             banner.add_class("shown")
-        else:
+        elif banner.has_class("shown"):
             banner.remove_class("shown")
 
     @property
@@ -131,12 +136,20 @@ class ActivityPane(ServicePane):
 
     # -- loading ----------------------------------------------------------------------------------------------------------
 
+    def set_state(self, state: str, detail: str = "") -> None:
+        # tell the app only about changes: every message repaints the connection bar
+        if (state, detail) != getattr(self, "_state", None):
+            self._state = (state, detail)
+            super().set_state(state, detail)
+
     @work(exclusive=True, group="max-load")
     async def load_first(self) -> None:
         view = self.view
-        self.set_state("connecting")
-        self.stream.empty_text = "Loading…"
-        self.stream.refresh()
+        if not self.loaded:
+            self.set_state("connecting")
+        if not self.stream.entries:
+            self.stream.empty_text = "Loading…"
+            self.stream.refresh()
         try:
             page = await self.client.stream(view, limit=self.page_size)
         except ServiceError as exc:
@@ -155,7 +168,8 @@ class ActivityPane(ServicePane):
         self.stream.set_entries(page)
         self.loaded = True
         self._update_header()
-        self.count_view(view)
+        # the total is a nicety: ask for it once the page is on screen, not in the page's way
+        self.call_after_refresh(self.count_view, view)
 
     @work(exclusive=True, group="max-count")
     async def count_view(self, view: StreamView) -> None:

@@ -73,6 +73,9 @@ class ActivityStream(ScrollView, can_focus=True):
         self._total = 0
         self._width = 0
         self.empty_text = "Nothing here yet."
+        self._paint_styles: tuple | None = None
+        self._paint_now: datetime | None = None
+        self._edge_cache: dict[tuple, Strip] = {}  # headers and footers, keyed by everything they show
 
     # -- the window ----------------------------------------------------------------------------------------------------
 
@@ -226,10 +229,22 @@ class ActivityStream(ScrollView, can_focus=True):
         text.truncate(width, overflow="ellipsis")
         return Strip(list(text.render(self.app.console)))
 
+    def render_lines(self, crop):
+        # styles are looked up once per paint, not once per line: the lookup costs more than drawing the line
+        self._paint_styles = (
+            self.rich_style,
+            self.get_component_rich_style("activity-stream--gutter"),
+            self.get_component_rich_style("activity-stream--cursor"),
+        )
+        self._paint_now = datetime.now(timezone.utc)
+        if len(self._edge_cache) > 400:
+            self._edge_cache.clear()
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width or self.size.width
         line = int(self.scroll_y) + y
-        base = self.rich_style
+        base, gutter_style, cursor_style = self._paint_styles or (self.rich_style, None, None)
         if not self.entries:
             if y == 1:
                 return Strip([Segment("  " + self.empty_text, Style(dim=True))]).crop_extend(0, width, base)
@@ -242,19 +257,21 @@ class ActivityStream(ScrollView, can_focus=True):
         content = self._content_lines(a)
         body_width = max(1, width - GUTTER)
         if local == 0:
-            strip = self._header(a, body_width, datetime.now(timezone.utc))
+            now = self._paint_now or datetime.now(timezone.utc)
+            key = ("h", a.id, body_width, relative_time(a.published, now))
+            strip = self._edge_cache.get(key) or self._edge_cache.setdefault(key, self._header(a, body_width, now))
         elif local <= len(content):
             strip = content[local - 1]
         elif local == len(content) + 1:
-            strip = self._footer(a, body_width)
+            key = ("f", a.id, body_width, a.comments_count, a.likes_count, a.liked)
+            strip = self._edge_cache.get(key) or self._edge_cache.setdefault(key, self._footer(a, body_width))
         else:
             strip = Strip([])
         selected = i == self.cursor and local <= len(content) + 1
-        gutter_style = self.get_component_rich_style("activity-stream--gutter")
         gutter = Segment("▌ " if selected else "  ", gutter_style if selected else None)
         strip = Strip([gutter, *strip]).crop_extend(0, width, None)
-        if selected:
-            strip = strip.apply_style(self.get_component_rich_style("activity-stream--cursor"))
+        if selected and cursor_style is not None:
+            strip = strip.apply_style(cursor_style)
         return strip.apply_style(base)
 
     # -- moving -------------------------------------------------------------------------------------------------------------
