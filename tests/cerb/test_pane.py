@@ -75,6 +75,11 @@ async def test_filters_search_and_count(cerb_box, tmp_path, other_client):
         await wait_for(pilot, lambda: pane.filter_name == "unassigned" and pane.table.current() is not None)
         assert all(t.owner_id == 0 for t in loaded_tickets(pane))
 
+        pane.action_filter("mine")
+        await wait_for(pilot, lambda: pane.filter_name == "mine" and pane.table.current() is not None)
+        assert pane.table.total == (await other_client.search_tickets("owner.id:1", limit=1)).total
+        assert all(t.owner_id == 1 for t in loaded_tickets(pane))
+
         pane.action_filter("all")
         await wait_for(pilot, lambda: pane.table.current() is not None and pane.table.total >= expected_open)
         await pilot.press("s")  # sort: updated -> mask, ascending
@@ -279,3 +284,41 @@ async def test_a_draft_survives_restarting_the_app(cerb_box, tmp_path):
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, TicketEditor))
         assert app.screen.query_one("#editor-body", TextArea).text == "Halfway"
+
+
+async def test_a_reply_stops_once_when_a_new_message_arrived(cerb_box, tmp_path, other_client):
+    app = make_app(cerb_box.profile(), tmp_path, pane="cerb")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await pilot.press("down", "down", "down", "down")
+        ticket = pane.table.current().data
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: pane.conversation is not None)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, TicketEditor))
+        await pilot.press(*"Mine")
+        await other_client.reply(ticket, "Theirs")  # a colleague answers first
+        await pilot.press("ctrl+s")
+        error = app.screen.query_one("#editor-error", Static)
+        await wait_for(pilot, lambda: "new message arrived" in str(error.render()))
+        assert isinstance(app.screen, TicketEditor)
+        await wait_for(pilot, lambda: pane.conversation is not None and pane.conversation.entries[-1].content == "Theirs")
+        await pilot.press("ctrl+s")  # read it; send anyway
+        await wait_for(pilot, lambda: not isinstance(app.screen, TicketEditor))
+        contents = [m.content for m in await other_client.messages(ticket.id)]
+        assert contents[-2:] == ["Theirs", "Mine"]
+
+
+async def test_edit_the_subject(cerb_box, tmp_path, other_client):
+    app = make_app(cerb_box.profile(), tmp_path, pane="cerb")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        ticket = pane.table.current().data
+        await pilot.press("e")
+        await wait_for(pilot, lambda: app.screen.query("#field-subject"))
+        field = app.screen.query_one("#field-subject", Input)
+        await wait_for(pilot, lambda: field.has_focus)
+        field.value = "A clearer subject"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: pane.table.current().data.subject == "A clearer subject")
+        assert (await other_client.get_ticket(ticket.id)).subject == "A clearer subject"

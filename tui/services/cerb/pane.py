@@ -15,11 +15,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import ContentSwitcher, Input, Static
 
-from tui.http import ServiceError
+from tui.http import BadRequestError, ConflictError, ServiceError
 from tui.services.cerb import render
 from tui.services.cerb.client import Bucket, CerbClient, Conversation, Group, Ticket, TicketChanged, Worker
 from tui.services.cerb.dialogs import ConflictDialog, PickDialog, TicketEditor
-from tui.widgets.dialogs import Field
+from tui.widgets.dialogs import Field, FormDialog
 from tui.widgets.pane import PaneContext, ServicePane
 from tui.widgets.paged_table import Column, PagedTable, Row
 
@@ -80,6 +80,7 @@ class TicketsPane(ServicePane):
         Binding("m", "move", "Move", id="cerb-move"),
         Binding("plus,equals_sign", "importance(10)", "Importance +", show=False, id="cerb-importance-up"),
         Binding("minus", "importance(-10)", "Importance -", show=False, id="cerb-importance-down"),
+        Binding("e", "edit_subject", "Subject", show=False, id="cerb-edit-subject"),
         Binding("r", "reply", "Reply", id="cerb-reply"),
         Binding("c", "comment", "Comment", id="cerb-comment"),
         Binding("N", "compose", "New ticket", id="cerb-compose"),
@@ -104,6 +105,9 @@ class TicketsPane(ServicePane):
         ("Tickets: mark waiting", "set_status('waiting')"),
         ("Tickets: reopen", "set_status('open')"),
         ("Tickets: sort by next column", "cycle_sort"),
+        ("Tickets: edit the subject", "edit_subject"),
+        ("Tickets: raise importance", "importance(10)"),
+        ("Tickets: lower importance", "importance(-10)"),
     ]
 
     def __init__(self, client: CerbClient, context: PaneContext, **kwargs: Any):
@@ -422,6 +426,19 @@ class TicketsPane(ServicePane):
         if (ticket := self.target()) is not None:
             self.triage(ticket, "unassigned", lambda t: {"owner_id": 0})
 
+    def action_edit_subject(self) -> None:
+        if (ticket := self.target()) is None:
+            return
+
+        def edited(values: dict[str, Any] | None) -> None:
+            subject = (values or {}).get("subject", "").strip()
+            if subject and subject != ticket.subject:
+                self.triage(ticket, f"subject → {subject}", lambda t: {"subject": subject})
+
+        dialog = FormDialog(f"Subject of [#{ticket.mask}]", [Field("subject", "Subject", ticket.subject)], submit="Save")
+        self.app.push_screen(dialog, edited)
+        dialog.call_after_refresh(lambda: dialog.query_one("#field-subject").focus())  # type, then Enter
+
     def action_assign_me(self) -> None:
         if (ticket := self.target()) is not None:
             self._assign_me(ticket)
@@ -515,9 +532,23 @@ class TicketsPane(ServicePane):
         if draft:
             self.notify(f"Continuing your unsent {what} from {render.relative_time(int(draft.saved_at))}.", timeout=3)
 
+        seen = {"messages": self._newest(ticket).num_messages}
+
         async def send(values: dict[str, Any]) -> Any:
             if what == "reply":
-                return await self.client.reply(self._newest(ticket), values["body"])
+                # a reply written without reading a message that arrived meanwhile is lost work of another kind:
+                # stop once, show the new message, and send on the second ctrl+s
+                current = await self.client.get_ticket(ticket.id)
+                if current.num_messages > seen["messages"]:
+                    seen["messages"] = current.num_messages
+                    self._remember(current)
+                    if self.open_ticket is not None and self.open_ticket.id == ticket.id:
+                        self.load_conversation(ticket.id)
+                    raise ConflictError(
+                        f"A new message arrived on [#{current.mask}] since you opened it.",
+                        hint="Read it in the conversation (it is reloaded), then press ctrl+s again to send anyway.",
+                    )
+                return await self.client.reply(current, values["body"])
             await self.client.comment(ticket.id, values["body"])
             return ticket
 
@@ -561,8 +592,6 @@ class TicketsPane(ServicePane):
             missing = [label for name, label in (("to", "To"), ("subject", "Subject"), ("group_id", "Group"))
                        if not str(values.get(name) or "").strip()]
             if missing:
-                from tui.http import BadRequestError
-
                 raise BadRequestError(f"{' and '.join(missing)} cannot be empty.")
             return await self.client.compose(group_id=int(values["group_id"]), to=values["to"].strip(),
                                              subject=values["subject"].strip(), content=values["body"])
