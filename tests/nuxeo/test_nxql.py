@@ -45,6 +45,13 @@ def test_fulltext_matches_words():
     assert compiled.params == ["% quarterly %", "% repo%"]
 
 
+def test_query_params_fill_placeholders():
+    compiled = compile_nxql("SELECT * FROM Document WHERE ecm:parentId = ? AND dc:title LIKE ?", ["abc", "x%"])
+    assert compiled.where == "((parent_uid = ?) AND (title LIKE ?))" and compiled.params == ["abc", "x%"]
+    with pytest.raises(NxqlError, match="no value in queryParams"):
+        compile_nxql("SELECT * FROM Document WHERE ecm:parentId = ?")
+
+
 def test_document_means_every_type():
     assert compile_nxql("SELECT * FROM Document").types == []
     assert compile_nxql("select * from Document where dc:title = 'x'").where == "(title = ?)"

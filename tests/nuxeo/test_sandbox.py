@@ -105,6 +105,16 @@ def test_automation_errors(http):
     assert bad.status_code == 400 and bad.json()["entity-type"] == "exception"
 
 
+def test_query_params(http):
+    parent = http.get("api/v1/path/default-domain/workspaces/Team").json()["uid"]
+    rest = http.get("api/v1/query/NXQL", params=[("query", "SELECT * FROM Note WHERE ecm:parentId = ? AND dc:title LIKE ?"),
+                                                 ("queryParams", parent), ("queryParams", "Meeting%")]).json()
+    assert [e["title"] for e in rest["entries"]] == ["Meeting notes 2026-11-02"]
+    op = http.post("site/automation/Repository.Query", json={"params": {
+        "query": "SELECT * FROM Document WHERE ecm:parentId = ? ORDER BY dc:title", "queryParams": parent}}).json()
+    assert [e["title"] for e in op["entries"]] == ["Meeting notes 2026-11-02", "Procedures", "Welcome"]
+
+
 def test_blob_download_headers(http):
     doc = http.get("api/v1/path/default-domain/workspaces/Projects/Apollo/budget").json()
     blob = doc["properties"]["file:content"]

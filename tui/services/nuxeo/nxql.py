@@ -4,7 +4,8 @@
 
 Conditions join with AND / OR / NOT and parentheses; a comparison is `<prop> <op> <value>` where op is one of
 = != <> < <= > >= LIKE NOT LIKE ILIKE NOT ILIKE STARTSWITH IN NOT IN IS NULL IS NOT NULL, and a value is a quoted
-string ('..' or "..", backslash escapes), a number, `TIMESTAMP '..'`/`DATE '..'`, or a parenthesised list (IN).
+string ('..' or "..", backslash escapes), a number, `TIMESTAMP '..'`/`DATE '..'`, a `?` filled from the
+`queryParams`, or a parenthesised list (IN).
 
 A tokenizer feeds a small recursive-descent parser; the result is a SQL WHERE/ORDER BY over the sandbox's
 `documents` table with every value passed as a parameter, never spliced into the SQL.
@@ -26,7 +27,7 @@ class NxqlError(ValueError):
 
 @dataclass
 class Token:
-    kind: str  # "word", "string", "number", "op", "punct", "end"
+    kind: str  # "word", "string", "number", "op", "punct", "placeholder", "end"
     value: str
     pos: int
 
@@ -43,6 +44,7 @@ _TOKEN = re.compile(
   | (?P<number>-?\d+(?:\.\d+)?)
   | (?P<op><>|!=|<=|>=|=|<|>)
   | (?P<punct>[(),*])
+  | (?P<placeholder>\?)
   | (?P<word>[A-Za-z_][\w:./\-\[\]]*)
     """,
     re.VERBOSE,
@@ -107,8 +109,9 @@ def json_path(prop: str) -> str:
 
 
 class Parser:
-    def __init__(self, query: str):
+    def __init__(self, query: str, query_params: list[str] | None = None):
         self.query = query
+        self.query_params = list(query_params or [])
         self.tokens = tokenize(query)
         self.i = 0
         self.params: list[object] = []
@@ -268,6 +271,11 @@ class Parser:
         if token.kind == "string":
             self.take()
             return token.value
+        if token.kind == "placeholder":
+            self.take()
+            if not self.query_params:
+                raise NxqlError(f"the ? at position {token.pos} has no value in queryParams")
+            return self.query_params.pop(0)
         if token.kind == "number":
             self.take()
             return float(token.value) if "." in token.value else int(token.value)
@@ -376,8 +384,11 @@ class Parser:
         return f"({column} {'NOT IN' if negate else 'IN'} ({marks}))"
 
 
-def compile_nxql(query: str) -> Compiled:
-    """Parse `query` and return its SQL pieces; raises NxqlError for anything outside the subset."""
+def compile_nxql(query: str, query_params: list[str] | None = None) -> Compiled:
+    """Parse `query` and return its SQL pieces; raises NxqlError for anything outside the subset.
+
+    `query_params` fill the query's `?` placeholders in order, each as a quoted string (Nuxeo's `queryParams`).
+    """
     if not query or not query.strip():
         raise NxqlError("the query is empty")
-    return Parser(query).parse()
+    return Parser(query, query_params).parse()

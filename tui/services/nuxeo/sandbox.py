@@ -269,11 +269,20 @@ def _query(call: Call) -> Result:
     repo = call.sandbox.repo
     page_index, page_size, offset = paging(int(call.params.get("currentPageIndex") or 0), int(call.params.get("pageSize") or DEFAULT_PAGE_SIZE))
     try:
-        compiled = compile_nxql(str(call.params["query"]))
+        compiled = compile_nxql(str(call.params["query"]), string_list(call.params.get("queryParams")))
     except NxqlError as exc:
         raise NuxeoHTTPError(400, f"Failed to execute query: {call.params['query']}, {exc}") from None
     docs, total = repo.query(compiled, offset, page_size, sort_items(call.params.get("sortBy"), call.params.get("sortOrder")))
     return Result("documents", (docs, total, page_index, page_size))
+
+
+def string_list(value: Any) -> list[str]:
+    """A `stringlist` parameter: a JSON list, or comma-separated text."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [v.strip() for v in str(value).split(",")]
 
 
 def _fetch(call: Call) -> Result:
@@ -338,8 +347,7 @@ def _move(call: Call) -> Result:
 
 def _fetch_by_property(call: Call) -> Result:
     prop = str(call.params["property"])
-    values = call.params["values"]
-    values = [v.strip() for v in values.split(",")] if isinstance(values, str) else [str(v) for v in values]
+    values = string_list(call.params["values"])
     marks = ", ".join(["'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'" for v in values])
     extra = call.params.get("query")
     query = f"SELECT * FROM Document WHERE {prop} IN ({marks})" + (f" AND ({extra})" if extra else "")
@@ -413,7 +421,8 @@ OPERATIONS: list[OperationSpec] = [
          Param("currentPageIndex", "integer", False, "Page to return (0-based)."),
          Param("pageSize", "integer", False, "Entries per page."),
          Param("sortBy", "string", False, "Comma-separated properties to sort by."),
-         Param("sortOrder", "string", False, "Comma-separated orders (asc or desc).", ["asc", "desc"])],
+         Param("sortOrder", "string", False, "Comma-separated orders (asc or desc).", ["asc", "desc"]),
+         Param("queryParams", "stringlist", False, "Values for the query's ? placeholders, in order.")],
         _query, aliases=["Document.Query"],
     ),
     OperationSpec(
@@ -790,7 +799,7 @@ class NuxeoSandbox:
         if not query:
             raise NuxeoHTTPError(400, "The query parameter is required")
         try:
-            compiled = compile_nxql(query)
+            compiled = compile_nxql(query, request.query_params.getlist("queryParams"))
         except NxqlError as exc:
             raise NuxeoHTTPError(400, f"Failed to execute query: {query}, {exc}") from None
         page_index, page_size, offset = paging(int_param(request, "currentPageIndex", 0), int_param(request, "pageSize", DEFAULT_PAGE_SIZE))
