@@ -29,8 +29,6 @@ class ActivityPane(ServicePane):
     kind = "max"
     DEFAULT_CSS = """
     ActivityPane #max-header { height: 1; padding: 0 1; background: $primary-background; }
-    ActivityPane #max-new { height: 1; padding: 0 1; display: none; background: $warning 30%; text-style: bold; }
-    ActivityPane #max-new.shown { display: block; }
     """
     BINDINGS = [
         Binding("p", "post", "Post", id="max.post", tooltip="Write a new post (kept as a draft until sent)"),
@@ -73,8 +71,8 @@ class ActivityPane(ServicePane):
         self._shown_header: Text | None = None
 
     def compose(self) -> ComposeResult:
+        # one fixed line for the title and the "N new" notice, so news never shifts the stream the reader is in
         yield Static(id="max-header")
-        yield Static(id="max-new")
         yield ActivityStream(max_entries=self.max_entries, id="max-stream")
 
     @property
@@ -109,6 +107,9 @@ class ActivityPane(ServicePane):
         if not self.is_mounted:
             return
         header = Text()
+        if self.pending:
+            header.append(f" ● {len(self.pending)} new — press n to show ", Style(bold=True, color="black", bgcolor="yellow"))
+            header.append("  ")
         header.append(self.view.title, Style(bold=True))
         if self.total is not None:
             header.append(f"  ·  {self.total:,} activities", Style(dim=True))
@@ -123,12 +124,10 @@ class ActivityPane(ServicePane):
         if header != self._shown_header:  # an update relayouts; skip it when nothing changed
             self._shown_header = header
             self.query_one("#max-header", Static).update(header)
-        banner = self.query_one("#max-new", Static)
-        if self.pending:
-            banner.update(f"● {len(self.pending)} new — press n to show")
-            banner.add_class("shown")
-        elif banner.has_class("shown"):
-            banner.remove_class("shown")
+
+    @property
+    def header_text(self) -> str:
+        return self._shown_header.plain if self._shown_header is not None else ""
 
     @property
     def new_count(self) -> int:

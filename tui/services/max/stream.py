@@ -197,10 +197,10 @@ class ActivityStream(ScrollView, can_focus=True):
         self.virtual_size = Size(self._width, max(y, 1))
 
     def on_resize(self, event: events.Resize) -> None:
-        current = self.current
+        # a new width rewraps every block; keep the highlighted one in view (a banner appearing only shortens us)
         self._relayout()
-        if current is not None:
-            self.scroll_to_cursor(top=True)
+        if self.current is not None:
+            self.scroll_to_cursor()
 
     # -- drawing ----------------------------------------------------------------------------------------------------------
 
