@@ -948,7 +948,8 @@ def create(ctx: Any) -> Any:
     """The Nuxeo part of the sandbox (see `tui.sandbox`)."""
     from tui.sandbox import ServiceSandbox
 
-    repo = Repository(ctx.db_path("nuxeo"), archive_size=int(ctx.scale.get("nuxeo_docs", 10_000)))
+    archive_size = int(ctx.scale.get("nuxeo_docs", 10_000))
+    repo = Repository(ctx.db_path("nuxeo"), archive_size=archive_size)
     server = NuxeoSandbox(repo)
 
     def connection(base: str) -> Connection:
@@ -958,7 +959,7 @@ def create(ctx: Any) -> Any:
         )
 
     def describe(base: str) -> str:
-        return f"Nuxeo    {base.rstrip('/')}/nuxeo  (Administrator / Administrator; {ARCHIVE_PATH} holds the big folder)"
+        return f"Nuxeo    {base.rstrip('/')}/nuxeo  (Administrator / Administrator; {archive_size:,} documents in {ARCHIVE_PATH})"
 
     return ServiceSandbox(
         kind="nuxeo", routes=[Mount("/nuxeo", app=server.app())], connection=connection, describe=describe,
