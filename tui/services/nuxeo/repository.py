@@ -165,8 +165,6 @@ CREATE TABLE documents (
     is_trashed INTEGER NOT NULL DEFAULT 0,
     fulltext TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX documents_children ON documents (parent_uid, folderish DESC, title COLLATE NOCASE);
-CREATE INDEX documents_positions ON documents (parent_uid, pos);
 CREATE TABLE blobs (digest TEXT PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE batches (batch_id TEXT PRIMARY KEY, created TEXT NOT NULL);
 CREATE TABLE batch_files (
@@ -182,6 +180,11 @@ CREATE TABLE tokens (
     token TEXT PRIMARY KEY, username TEXT NOT NULL, application TEXT, device_id TEXT, permission TEXT, created TEXT
 );
 """
+# The children orders, uid last: a page is read from the index alone (no sort, no table rows for skipped entries).
+INDEXES_SQL = """
+CREATE INDEX IF NOT EXISTS documents_children_by_title ON documents (parent_uid, folderish DESC, title COLLATE NOCASE, uid);
+CREATE INDEX IF NOT EXISTS documents_children_by_position ON documents (parent_uid, pos, uid);
+"""
 
 
 class Repository:
@@ -194,6 +197,7 @@ class Repository:
         self.db.execute("PRAGMA case_sensitive_like = ON")  # NXQL LIKE is case-sensitive; ILIKE is not
         if self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'documents'").fetchone() is None:
             self.db.executescript(SCHEMA_SQL)
+        self.db.executescript(INDEXES_SQL)
         # seed only a new database (one transaction: a seed cut short leaves no root, and is redone next time)
         if self.by_path("/") is None:
             seed(self, archive_size)
@@ -227,12 +231,21 @@ class Repository:
         total = self.db.execute("SELECT count(*) FROM documents WHERE parent_uid = ?", (parent.uid,)).fetchone()[0]
         if not order_by:
             order_by = ["pos ASC"] if parent.type == "OrderedFolder" else ["folderish DESC", "title COLLATE NOCASE ASC"]
+        # page through the index first (uids only), then read just that page's rows
+        uids = [
+            row[0]
+            for row in self.db.execute(
+                f"SELECT uid FROM documents WHERE parent_uid = ? ORDER BY {', '.join(order_by)}, uid LIMIT ? OFFSET ?",
+                (parent.uid, limit, offset),
+            )
+        ]
+        if not uids:
+            return [], total
         rows = self.db.execute(
-            f"SELECT {DOC_COLUMNS} FROM documents WHERE parent_uid = ? ORDER BY {', '.join(order_by)}, uid "
-            "LIMIT ? OFFSET ?",
-            (parent.uid, limit, offset),
+            f"SELECT {DOC_COLUMNS} FROM documents WHERE uid IN ({', '.join('?' for _ in uids)})", uids
         ).fetchall()
-        return [Doc.from_row(r) for r in rows], total
+        by_uid = {row["uid"]: row for row in rows}
+        return [Doc.from_row(by_uid[uid]) for uid in uids if uid in by_uid], total
 
     def query(self, compiled: Compiled, offset: int, limit: int, order_by: list[str] | None = None) -> tuple[list[Doc], int]:
         where = compiled.where
