@@ -611,6 +611,9 @@ class DocumentsPane(ServicePane):
                 continue
             break
         self.remove_node(node)
+        target_node = self.tree.node_for_uid(moved.parent_ref)
+        if target_node is not None and target_node.data.folder is not None and target_node.data.folder.loaded:
+            self.insert_document(target_node, moved)  # a folder already listed shows it now, not after a reload
         self.notify(f"Moved to {moved.path}.", timeout=3)
         await self.reveal_path(moved.path)
 
