@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 
@@ -151,3 +152,53 @@ async def test_both_before_and_after_is_refused_before_sending(client):
 
 async def test_check_names_the_signed_in_person(client):
     assert "Administrator" in await client.check()
+
+
+def test_unknown_top_level_names_are_not_urls():
+    c = MaxClient("http://max.invalid/max", "admin", "pw")
+    assert not hasattr(c, "aclose_now")
+    assert c["people/alice/timeline"].path == "/people/alice/timeline"
+
+
+async def test_tokens_expire_after_their_lifetime_and_are_renewed(tmp_path_factory):
+    import time
+
+    import httpx
+
+    from tests.conftest import start_sandbox
+
+    box = start_sandbox(tmp_path_factory, "max", scale={"activities": 20, "max_token_ttl": 1})
+    c = MaxClient(box.base_url + "/max", "admin", "admin")
+    try:
+        await c.timeline(limit=1)
+        stale = c._token
+        headers = {"X-Oauth-Token": stale, "X-Oauth-Username": "admin", "X-Oauth-Scope": "widgetcli"}
+        deadline = time.monotonic() + 10
+        async with httpx.AsyncClient() as raw:  # wait until the server itself says the token is expired
+            while (await raw.get(box.base_url + "/max/people/admin", headers=headers)).status_code != 401:
+                assert time.monotonic() < deadline, "the token never expired"
+                await asyncio.sleep(0.1)
+        assert len(await c.timeline(limit=2)) == 2
+        assert c._token != stale and c.token_fetches == 2
+    finally:
+        await c.aclose()
+        box.stop()
+
+
+async def test_demo_mode_posts_new_activities_by_itself(tmp_path_factory):
+    from tests.conftest import start_sandbox
+
+    box = start_sandbox(tmp_path_factory, "max", demo=True, scale={"activities": 20, "max_live_interval": 0.2})
+    c = MaxClient(box.base_url + "/max", "admin", "admin")
+    try:
+        newest = (await c.timeline(limit=1))[0].id
+        deadline = asyncio.get_running_loop().time() + 10
+        fresh = []
+        while not fresh:
+            assert asyncio.get_running_loop().time() < deadline, "no live activity appeared"
+            await asyncio.sleep(0.1)
+            fresh = await c.stream(StreamView("user", "alice"), after=newest) + await c.timeline(after=newest)
+        assert all(a.id > newest for a in fresh)
+    finally:
+        await c.aclose()
+        box.stop()

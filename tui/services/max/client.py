@@ -264,6 +264,7 @@ DEFAULTS: dict[tuple[str, str], dict[str, Any]] = {
     ("conversations/{}/messages", "post"): {"object": {"objectType": "message"}},
 }
 HEX40 = re.compile(r"[0-9a-f]{40}")
+ROOT_COLLECTIONS = frozenset({"people", "activities", "contexts", "conversations", "messages", "info", "admin", "security", "hashtags"})
 
 
 def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -408,8 +409,9 @@ class MaxClient:
     # -- the generic accessor -------------------------------------------------------------------------------------------
 
     def __getattr__(self, name: str) -> Resource:
-        if name.startswith("_"):
-            raise AttributeError(name)
+        # only MAX's top-level collections: a typo or a probe like hasattr(client, "x") must not become a URL
+        if name not in ROOT_COLLECTIONS:
+            raise AttributeError(f"MaxClient has no attribute {name!r} (and /{name} is not a MAX collection; use client[{name!r}])")
         return Resource(self, (name,), (name,))
 
     def __getitem__(self, path: str) -> Resource:

@@ -834,7 +834,7 @@ def create(ctx: SandboxContext) -> ServiceSandbox:
         return Connection(kind="max", url=base_url + "/max", username=ADMIN[0], secret=ADMIN[1], secret_source="memory")
 
     def describe(base_url: str) -> str:
-        return f"MAX       {base_url}/max  (oauth {base_url}/oauth; {ADMIN[0]} / {ADMIN[1]})"
+        return f"MAX      {base_url}/max  ({ADMIN[0]} / {ADMIN[1]}; OAuth server {base_url}/oauth)"
 
     def close() -> None:
         SANDBOXES.pop(str(ctx.data_dir), None)

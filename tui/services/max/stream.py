@@ -196,6 +196,9 @@ class ActivityStream(ScrollView, can_focus=True):
         self._offsets, self._total = offsets, y
         self.virtual_size = Size(self._width, max(y, 1))
 
+    def on_mount(self) -> None:
+        self.set_interval(30, self.refresh)  # relative times ("5 min ago") move on by themselves
+
     def on_resize(self, event: events.Resize) -> None:
         # a new width rewraps every block; keep the highlighted one in view (a banner appearing only shortens us)
         self._relayout()
