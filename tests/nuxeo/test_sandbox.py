@@ -97,6 +97,18 @@ def test_automation_old_content_type_and_string_properties(http):
     assert http.get("api/v1/id/" + doc["uid"]).status_code == 404
 
 
+def test_automation_update_checks_the_change_token(http):
+    doc = http.post("api/v1/path/default-domain/workspaces", json={"type": "Note", "name": "tok", "properties": {}}).json()
+    fresh = http.post("site/automation/Document.Update", json={
+        "input": doc["uid"], "params": {"properties": {"dc:title": "One"}, "changeToken": doc["changeToken"]}})
+    assert fresh.status_code == 200 and fresh.json()["title"] == "One"
+    stale = http.post("site/automation/Document.Update", json={
+        "input": doc["uid"], "params": {"properties": {"dc:title": "Two"}, "changeToken": doc["changeToken"]}})
+    assert stale.status_code == 409 and stale.json()["status"] == 409
+    assert http.get(f"api/v1/id/{doc['uid']}").json()["title"] == "One"
+    http.delete(f"api/v1/id/{doc['uid']}")
+
+
 def test_automation_errors(http):
     assert http.post("site/automation/Document.Create", content=b"{not json").status_code == 400
     missing = http.post("site/automation/Repository.Query", json={"params": {}})

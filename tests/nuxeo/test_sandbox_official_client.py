@@ -242,6 +242,17 @@ def test_move_and_rename(nuxeo, workspace):
     nuxeo.documents.delete(sub.uid)
 
 
+def test_trash_and_untrash(nuxeo, workspace):
+    note = nuxeo.documents.create(Document(name="bin-me", type="Note", properties={"dc:title": "Bin me"}), parent_id=workspace.uid)
+    note.trash()  # the library reloads the document from the operation's answer
+    assert note.isTrashed is True and note.state == "deleted"
+    query = f"SELECT * FROM Note WHERE ecm:parentId = '{workspace.uid}' AND ecm:isTrashed = 0"
+    assert nuxeo.client.query(query)["resultsCount"] == 0
+    note.untrash()
+    assert note.isTrashed is False
+    assert nuxeo.client.query(query)["resultsCount"] == 1
+
+
 def test_current_user_and_server_info(nuxeo):
     me = nuxeo.users.current_user()
     assert me.id == "Administrator"
