@@ -109,6 +109,13 @@ def test_automation_update_checks_the_change_token(http):
     http.delete(f"api/v1/id/{doc['uid']}")
 
 
+def test_operation_adapter_runs_on_the_document(http):
+    team = http.post("api/v1/path/default-domain/workspaces/Team/@op/Document.GetChild", json={"params": {"name": "welcome"}})
+    assert team.status_code == 200 and team.json()["title"] == "Welcome"
+    missing = http.post("api/v1/path/default-domain/workspaces/Team/@op/Document.GetChild", json={"params": {}})
+    assert missing.status_code == 400
+
+
 def test_automation_errors(http):
     assert http.post("site/automation/Document.Create", content=b"{not json").status_code == 400
     missing = http.post("site/automation/Repository.Query", json={"params": {}})

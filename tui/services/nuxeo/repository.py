@@ -383,6 +383,13 @@ class Repository:
         )
         return self.by_uid(doc.uid)  # type: ignore[return-value]
 
+    def set_trashed(self, doc: Doc, trashed: bool) -> Doc:
+        self.db.execute(
+            "UPDATE documents SET is_trashed = ?, state = ?, change_token = change_token + 1 WHERE uid = ?",
+            (int(trashed), "deleted" if trashed else "project", doc.uid),
+        )
+        return self.by_uid(doc.uid)  # type: ignore[return-value]
+
     def delete(self, doc: Doc) -> None:
         if doc.parent_uid is None:
             raise NuxeoHTTPError(400, "The repository root cannot be deleted")

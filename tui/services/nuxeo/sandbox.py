@@ -356,14 +356,7 @@ def _fetch_by_property(call: Call) -> Result:
 
 def _trash(trashed: bool) -> Callable[[Call], Result]:
     def run(call: Call) -> Result:
-        repo = call.sandbox.repo
-        docs = []
-        for doc in _input_docs(call):
-            repo.db.execute(
-                "UPDATE documents SET is_trashed = ?, state = ?, change_token = change_token + 1 WHERE uid = ?",
-                (int(trashed), "deleted" if trashed else "project", doc.uid),
-            )
-            docs.append(repo.by_uid(doc.uid))
+        docs = [call.sandbox.repo.set_trashed(doc, trashed) for doc in _input_docs(call)]
         return Result("document", docs[0]) if isinstance(call.input, Doc) else Result("documents", docs)
 
     return run
@@ -691,7 +684,11 @@ class NuxeoSandbox:
     async def automation_run(self, request: Request, user: str) -> Response:
         return await self.run_operation(request, user, request.path_params["op"], blobs=None)
 
-    async def run_operation(self, request: Request, user: str, op_id: str, blobs: list[dict[str, Any]] | None) -> Response:
+    async def run_operation(
+        self, request: Request, user: str, op_id: str, blobs: list[dict[str, Any]] | None, on: Doc | None = None
+    ) -> Response:
+        """Run an operation; its input is `blobs` (upload batch or multipart parts), `on` (the @op adapter's
+        document) or the request's `input`."""
         spec = OPERATIONS_BY_NAME.get(op_id)
         if spec is None:
             raise NuxeoHTTPError(404, f"No operation with id {op_id}")
@@ -712,7 +709,9 @@ class NuxeoSandbox:
                 continue
             params[param.name] = coerce(param, value, spec.id)
         input_value: Any = blobs
-        if blobs is None:
+        if on is not None:
+            input_value = on
+        elif blobs is None:
             input_value = self.resolve_input(body.get("input"))
         call = Call(self, request, user, input_value, params, body.get("context") or {})
         result = spec.run(call)
@@ -856,13 +855,7 @@ class NuxeoSandbox:
         elif adapter.startswith("blob/") and method in ("GET", "HEAD"):
             return self.blob_response(doc, adapter[5:])
         elif adapter.startswith("op/") and method == "POST":
-            request_op = adapter[3:]
-            spec = OPERATIONS_BY_NAME.get(request_op)
-            if spec is None:
-                raise NuxeoHTTPError(404, f"No operation with id {request_op}")
-            body = await json_body(request)
-            call = Call(self, request, user, doc, {k: v for k, v in (body.get("params") or {}).items()}, {})
-            return self.result_response(spec.run(call), request, False)
+            return await self.run_operation(request, user, adapter[3:], blobs=None, on=doc)
         raise NuxeoHTTPError(404 if method == "GET" else 405, f"No {method} on @{adapter or 'document'}")
 
     async def upload(self, request: Request, user: str, parts: list[str]) -> Response:
