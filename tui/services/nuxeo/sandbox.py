@@ -23,6 +23,7 @@ import binascii
 import email.parser
 import email.policy
 import json
+import logging
 import math
 import re
 from collections import deque
@@ -50,6 +51,8 @@ from tui.services.nuxeo.repository import (
     render,
     wanted_schemas,
 )
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
@@ -574,6 +577,9 @@ class NuxeoSandbox:
                 return await handler(request, user)
             except NuxeoHTTPError as exc:
                 return error_response(exc.status, exc.message)
+            except Exception as exc:  # a sandbox bug: answer in Nuxeo's shape, keep the traceback in the server log
+                log.exception("Nuxeo sandbox failed on %s %s", request.method, request.url.path)
+                return error_response(500, f"{type(exc).__name__}: {exc}")
 
         return run
 
