@@ -80,7 +80,10 @@ class ActivityPane(ServicePane):
         return self.query_one(ActivityStream)
 
     def focus(self, scroll_visible: bool = True) -> ActivityPane:
-        self.stream.focus(scroll_visible)
+        # the stream holds the keyboard: arrows, enter, and the pane's own keys bubble up from it
+        streams = self.query(ActivityStream)
+        if streams:
+            streams.first().focus(scroll_visible)
         return self
 
     # -- lifecycle ------------------------------------------------------------------------------------------------------
@@ -99,6 +102,9 @@ class ActivityPane(ServicePane):
 
     def set_view(self, view: StreamView) -> None:
         self.view = view
+        self.total = None
+        self.pending = []
+        self._update_header()  # the new title at once; the page follows
         self.load_first()
 
     # -- header -----------------------------------------------------------------------------------------------------------

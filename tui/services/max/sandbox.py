@@ -430,6 +430,10 @@ def handler(fn):
             return await fn(request)
         except MaxError as exc:
             return exc.response()
+        except (ValueError, TypeError, KeyError) as exc:  # a malformed request the checks above did not foresee
+            return MaxError(400, "ValidationError", f"Invalid request: {exc}").response()
+        except Exception as exc:  # MAX answers its own error shape even when it breaks
+            return MaxError(500, "ServerError", f"{type(exc).__name__}: {exc}").response()
 
     return endpoint
 
