@@ -286,3 +286,19 @@ async def test_client_is_built_from_the_sandbox_connection(max_box):
         assert "admin" in await c.check()
     finally:
         await c.aclose()
+
+
+async def test_my_post_goes_on_top_of_news_not_yet_shown(max_box, max_server, tmp_path, fast_poll):
+    app = make_app(max_box.profile(), tmp_path, pane="max")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        theirs = max_server.post_as("carla", "Posted just before you #order")
+        await wait_for(pilot, lambda: pane.new_count == 1)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen))
+        await pilot.press(*"Mine")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ComposeScreen) and pane.new_count == 0)
+        top = pane.stream.entries[:2]
+        assert top[0].content == "Mine" and top[0].actor.username == "admin" and top[1].id == theirs
+        assert pane.stream.cursor == 0

@@ -128,7 +128,7 @@ class ActivityStream(ScrollView, can_focus=True):
 
     def prepend(self, newer: list[Activity]) -> int:
         """Add newer activities at the top without moving what is on screen; returns how many were new."""
-        fresh = [a for a in newer if a.id not in self.ids]
+        fresh = sorted({a.id: a for a in newer if a.id not in self.ids}.values(), key=lambda a: a.id, reverse=True)
         if not fresh:
             return 0
         before_total = self._total
