@@ -382,12 +382,15 @@ class CerbClient:
             results = list(results.values())
         return [r for r in results or [] if isinstance(r, dict)]
 
-    async def _search_all(self, uri: str, query: str, limit: int = 250) -> list[dict[str, Any]]:
+    async def _search_all(self, uri: str, query: str, limit: int = 250, expand: str = "") -> list[dict[str, Any]]:
         """Every page of a record search (for the short lists: a conversation, groups, workers)."""
         out: list[dict[str, Any]] = []
         page = 1
         while True:
-            body = await self._call("GET", f"records/{uri}/search", params=[("limit", limit), ("page", page), ("q", query)])
+            params: list[tuple[str, Any]] = [("limit", limit), ("page", page), ("q", query)]
+            if expand:
+                params.insert(0, ("expand", expand))
+            body = await self._call("GET", f"records/{uri}/search", params=params)
             results = self._results(body)
             out.extend(results)
             if not results or len(out) >= int(body.get("total") or 0) or len(results) < limit:
@@ -451,8 +454,10 @@ class CerbClient:
         if they did, raise `TicketChanged` listing what changed instead of overwriting it."""
         if loaded is not None:
             current = await self.get_ticket(ticket_id)
-            if current.updated != (expected_updated or loaded.updated):
-                raise TicketChanged(current, loaded.differences(current))
+            differences = loaded.differences(current)
+            # `updated` has one-second resolution, so a change in the same second shows only in the fields
+            if current.updated != (expected_updated or loaded.updated) or differences:
+                raise TicketChanged(current, differences)
         fields: list[tuple[str, Any]] = []
         if status is not None:
             if status not in STATUS_LETTERS:
@@ -510,10 +515,13 @@ class CerbClient:
         return int(body.get("comment_id") or 0)
 
     async def messages(self, ticket_id: int) -> list[Message]:
-        return [Message.from_dict(d) for d in await self._search_all("message", f"ticket.id:{int(ticket_id)} sort:created")]
+        # a real Cerb loads message bodies and sender names only when asked to expand them
+        found = await self._search_all("message", f"ticket.id:{int(ticket_id)} sort:created", expand="content,sender_")
+        return [Message.from_dict(d) for d in found]
 
     async def comments(self, ticket_id: int) -> list[Comment]:
-        return [Comment.from_dict(d) for d in await self._search_all("comment", f"on.ticket:(id:{int(ticket_id)})")]
+        found = await self._search_all("comment", f"on.ticket:(id:{int(ticket_id)})", expand="author_")
+        return [Comment.from_dict(d) for d in found]
 
     async def conversation(self, ticket_id: int) -> Conversation:
         """The ticket, its messages and its comments, fetched together and merged in time order."""
