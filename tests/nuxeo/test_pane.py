@@ -118,7 +118,9 @@ async def test_browse_with_the_keyboard_shows_details(box, tmp_path, client):
         assert first.path in summary and first.type in summary
         # j switches between properties and raw JSON
         await pilot.press("j")
-        assert pane.details.raw and '"entity-type"' in pane.details.query_one("#doc-json").text
+        assert pane.details.raw
+        # the tree keeps a light copy of each listed document; the whole one arrives when the cursor rests
+        await wait_for(pilot, lambda: '"entity-type"' in pane.details.query_one("#doc-json").text)
         await pilot.press("j")
         assert not pane.details.raw and '"dc:title"' in pane.details.query_one("#doc-json").text
 

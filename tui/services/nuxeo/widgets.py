@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rich.table import Table
@@ -52,6 +52,23 @@ def human_size(length: int | None) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return ""
+
+
+# What a tree line keeps of a listed document. The details panel fetches the whole document when the cursor rests on
+# it, so ten thousand listed documents cost a few hundred bytes each rather than their whole JSON (twice: raw + parsed).
+LISTED_PROPERTIES = ("dc:title", "dc:description", "dc:modified", "dc:creator", "dc:lastContributor", "file:content")
+
+
+def listed(doc: Any) -> Any:
+    """A light copy of a document for the tree (no raw JSON, only the properties the label and summary use)."""
+    props = doc.properties
+    children = doc.context_parameters.get("children")
+    return replace(
+        doc,
+        properties={k: props[k] for k in LISTED_PROPERTIES if k in props},
+        context_parameters={"children": children} if children is not None else {},
+        raw={},
+    )
 
 
 @dataclass
@@ -176,7 +193,7 @@ class DocumentTree(Tree[NodeData]):
 
     def add_document(self, parent: TreeNode[NodeData], doc: Any) -> TreeNode[NodeData]:
         folderish = bool(doc.is_folderish)
-        data = NodeData(doc=doc, folder=FolderState() if folderish else None)
+        data = NodeData(doc=listed(doc), folder=FolderState() if folderish else None)
         expandable = folderish and doc.child_count != 0
         if folderish and doc.child_count == 0:
             data.folder.total = 0
@@ -256,7 +273,7 @@ class DocumentTree(Tree[NodeData]):
         return None
 
     def replace_document(self, node: TreeNode[NodeData], doc: Any) -> None:
-        node.data.doc = doc
+        node.data.doc = listed(doc)
         node.set_label(document_label(doc))
 
 
@@ -294,7 +311,7 @@ class DocumentDetails(Vertical):
             return
         self.query_one("#doc-summary", Static).update(summary_table(doc))
         if self.raw:
-            title, value = "Raw JSON (j: properties)", doc.raw
+            title, value = "Raw JSON (j: properties)", doc.raw or "Loading the whole document…"
         else:
             title, value = "Properties (j: raw JSON)", doc.properties
         self.query_one("#doc-json-title", Static).update(title)
