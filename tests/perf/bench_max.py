@@ -43,17 +43,20 @@ async def _measure(box) -> None:
             pane = app.query_one(ActivityPane)
             await wait_for(pilot, lambda: pane.loaded and pane.stream.entries, timeout=30)
             # first page on screen: from reload to the page rendered, median of several
-            times = []
+            times, cpu = [], []
             for _ in range(7):
                 pane.loaded = False
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 pane.reload()
                 while not (pane.loaded and pane.stream.entries):
                     await asyncio.sleep(0.001)
                 await pilot.pause()  # let the screen draw it
                 times.append((time.perf_counter() - start) * 1000)
+                cpu.append((time.process_time() - start_cpu) * 1000)
             report("MAX first page on screen (50k activities)", statistics.median(times), "ms",
                    reference=fetch_ms, reference_name="same page, bare client", target="< 200 ms")
+            # CPU of the whole process (app + sandbox thread): what the wall time would be on an idle machine
+            report("MAX first page on screen, CPU time", statistics.median(cpu), "ms", target="< 200 ms")
 
             # scroll back: press End until 50 more pages are in, each loaded as the reader reaches the end
             start = time.perf_counter()

@@ -28,7 +28,7 @@ from tui.widgets.pane import PaneContext, ServicePane
 class ActivityPane(ServicePane):
     kind = "max"
     DEFAULT_CSS = """
-    ActivityPane #max-header { height: 1; padding: 0 1; background: $primary-background; }
+    ActivityPane #max-header { height: 1; width: 1fr; padding: 0 1; background: $primary-background; }
     """
     BINDINGS = [
         Binding("p", "post", "Post", id="max.post", tooltip="Write a new post (kept as a draft until sent)"),
@@ -129,7 +129,7 @@ class ActivityPane(ServicePane):
         header.append("   t timeline · u person · x context · h hashtag", Style(dim=True))
         if header != self._shown_header:  # an update relayouts; skip it when nothing changed
             self._shown_header = header
-            self.query_one("#max-header", Static).update(header)
+            self.query_one("#max-header", Static).update(header, layout=False)  # one fixed line: no relayout
 
     @property
     def header_text(self) -> str:
