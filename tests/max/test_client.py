@@ -202,3 +202,13 @@ async def test_demo_mode_posts_new_activities_by_itself(tmp_path_factory):
     finally:
         await c.aclose()
         box.stop()
+
+
+async def test_conversations_through_typed_helpers(client, alice):
+    first = await client.start_conversation(["alice"], "Private hello", title="Admin and Alice")
+    assert first.conversation_id and first.actor.username == "admin"
+    answer = await alice.send_message(first.conversation_id, "Hello back")
+    assert [m.content for m in await client.messages(first.conversation_id)] == ["Hello back", "Private hello"]
+    mine = {c.id: c for c in await alice.conversations_list()}
+    assert mine[first.conversation_id].messages == 2 and answer.id > first.id
+    assert {p.username for p in mine[first.conversation_id].participants} == {"admin", "alice"}

@@ -200,3 +200,21 @@ def test_people_and_contexts_201_then_200(http, admin):
 def test_people_without_manager_role_cannot_create_contexts(http, alice_h):
     response = http.post("/contexts", json={"url": "http://x.example.com"}, headers=alice_h)
     assert response.status_code == 403 and response.json()["objectType"] == "error"
+
+
+def test_private_conversations(http, alice_h, max_box):
+    bob = headers(max_box.base_url, "bob")
+    carla = headers(max_box.base_url, "carla")
+    body = {"object": {"objectType": "message", "content": "Hi Bob"},
+            "contexts": [{"objectType": "conversation", "participants": ["alice", "bob"], "displayName": "Alice and Bob"}]}
+    created = http.post("/conversations", json=body, headers=alice_h)
+    assert created.status_code == 201
+    cid = created.json()["contexts"][0]["id"]
+    assert HEX24.match(cid) and created.json()["object"]["content"] == "Hi Bob"
+    reply = http.post(f"/conversations/{cid}/messages", json={"object": {"objectType": "message", "content": "Hi Alice"}}, headers=bob)
+    assert reply.status_code == 201
+    messages = http.get(f"/conversations/{cid}/messages", headers=alice_h).json()
+    assert [m["object"]["content"] for m in messages] == ["Hi Alice", "Hi Bob"]
+    listed = http.get("/conversations", headers=bob).json()
+    assert any(c["id"] == cid and c["messages"] == 2 for c in listed)
+    assert http.get(f"/conversations/{cid}/messages", headers=carla).status_code == 403

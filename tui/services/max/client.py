@@ -175,6 +175,39 @@ def context_hash(url: str) -> str:
 
 
 @dataclass(frozen=True)
+class Message:
+    id: str
+    actor: Person
+    content: str
+    published: datetime | None
+    conversation_id: str = ""
+
+    @classmethod
+    def from_json(cls, doc: Any) -> Message:
+        doc = doc if isinstance(doc, dict) else {}
+        obj = doc.get("object") if isinstance(doc.get("object"), dict) else {}
+        contexts = doc.get("contexts") or [{}]
+        return cls(id=str(doc.get("id") or ""), actor=Person.from_json(doc.get("actor")), content=str(obj.get("content") or ""),
+                   published=parse_time(doc.get("published")), conversation_id=str(contexts[0].get("id") or ""))
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    display_name: str
+    participants: tuple[Person, ...]
+    messages: int = 0
+    last_message: str = ""
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Conversation:
+        last = doc.get("lastMessage") if isinstance(doc.get("lastMessage"), dict) else {}
+        return cls(id=str(doc.get("id") or ""), display_name=str(doc.get("displayName") or ""),
+                   participants=tuple(Person.from_json(p) for p in doc.get("participants") or []),
+                   messages=int(doc.get("messages") or 0), last_message=str(last.get("content") or ""))
+
+
+@dataclass(frozen=True)
 class StreamView:
     """Which stream to read: my timeline, one person's activities, a context's stream, or a hashtag on my timeline."""
 
@@ -578,6 +611,24 @@ class MaxClient:
     async def unlike(self, activity_id: str) -> None:
         await self.activities[activity_id].likes[self.username].delete()
 
+    # -- typed helpers: private conversations --------------------------------------------------------------------------
+
+    async def conversations_list(self) -> list[Conversation]:
+        return [Conversation.from_json(d) for d in await self.conversations.get() or [] if isinstance(d, dict)]
+
+    async def start_conversation(self, participants: list[str], content: str, title: str = "") -> Message:
+        context: dict[str, Any] = {"objectType": "conversation", "participants": participants}
+        if title:
+            context["displayName"] = title
+        doc = await self.conversations.post(data={"object": {"objectType": "message", "content": content}, "contexts": [context]})
+        return Message.from_json(doc)
+
+    async def messages(self, conversation_id: str) -> list[Message]:
+        return [Message.from_json(d) for d in await self.conversations[conversation_id].messages.get() or []]
+
+    async def send_message(self, conversation_id: str, content: str) -> Message:
+        return Message.from_json(await self.conversations[conversation_id].messages.post(object_content=content))
+
     # -- typed helpers: contexts and people -----------------------------------------------------------------------------
 
     async def contexts_list(self) -> list[Context]:
@@ -607,6 +658,6 @@ class MaxClient:
 
 
 __all__ = [
-    "Activity", "Comment", "Context", "MaxClient", "Person", "Resource", "StreamView", "context_hash", "hashtags",
+    "Activity", "Comment", "Context", "Conversation", "MaxClient", "Message", "Person", "Resource", "StreamView", "context_hash", "hashtags",
     "parse_time",
 ]

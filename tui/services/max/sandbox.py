@@ -119,6 +119,16 @@ CREATE TABLE likes (activity TEXT NOT NULL, username TEXT NOT NULL, published RE
                     PRIMARY KEY (activity, username));
 """
 
+CONVERSATIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY, display_name TEXT NOT NULL, published REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS participants (conversation TEXT NOT NULL, username TEXT NOT NULL,
+                                         PRIMARY KEY (conversation, username));
+CREATE INDEX IF NOT EXISTS participants_user ON participants (username);
+CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY, conversation TEXT NOT NULL, actor TEXT NOT NULL,
+                                     content TEXT NOT NULL, published REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS messages_conversation ON messages (conversation, id);
+"""
+
 
 # --------------------------------------------------------------------------------------------------------------------
 # Seed text: plain, HTML and markdown, with hashtags, so the pane has something real to render.
@@ -172,7 +182,11 @@ class MaxStore:
         if fresh:
             self.db.executescript(SCHEMA)
             self.seed(ctx.scale.get("activities", 3000))
-        row = self.db.execute("SELECT max(id) FROM (SELECT max(id) AS id FROM activities UNION SELECT max(id) FROM comments)").fetchone()
+        self.db.executescript(CONVERSATIONS_SCHEMA)  # also added to a database made before conversations existed
+        row = self.db.execute(
+            "SELECT max(id) FROM (SELECT max(id) AS id FROM activities UNION SELECT max(id) FROM comments "
+            "UNION SELECT max(id) FROM messages UNION SELECT max(id) FROM conversations)"
+        ).fetchone()
         self.ids.observe(row[0])
 
     def close(self) -> None:
@@ -785,6 +799,110 @@ class MaxSandbox:
             created = s.db.execute("INSERT OR IGNORE INTO follows VALUES (?,?)", (username, followee)).rowcount
             return JSONResponse(s.person_json(s.person(followee)), status_code=201 if created else 200)
 
+    # -- private conversations -------------------------------------------------------------------------------------------
+
+    def _conversation_json(self, row: sqlite3.Row) -> dict[str, Any]:
+        s = self.store
+        people = s.db.execute(
+            "SELECT p.* FROM people p JOIN participants c ON c.username=p.username WHERE c.conversation=? ORDER BY p.username",
+            (row["id"],)).fetchall()
+        last = s.db.execute("SELECT * FROM messages WHERE conversation=? ORDER BY id DESC LIMIT 1", (row["id"],)).fetchone()
+        count = s.db.execute("SELECT count(*) FROM messages WHERE conversation=?", (row["id"],)).fetchone()[0]
+        return {
+            "id": row["id"],
+            "objectType": "conversation",
+            "displayName": row["display_name"],
+            "participants": [s.person_json(p) for p in people],
+            "published": iso(row["published"]),
+            "messages": count,
+            "lastMessage": {"content": last["content"], "published": iso(last["published"])} if last else None,
+        }
+
+    def _message_json(self, row: sqlite3.Row, conversation: sqlite3.Row) -> dict[str, Any]:
+        names = self.store._names({row["actor"]})
+        return {
+            "id": row["id"],
+            "objectType": "message",
+            "verb": "post",
+            "actor": {"username": row["actor"], "displayName": names.get(row["actor"], row["actor"]), "objectType": "person"},
+            "object": {"objectType": "message", "content": row["content"]},
+            "contexts": [{"id": conversation["id"], "objectType": "conversation", "displayName": conversation["display_name"]}],
+            "published": iso(row["published"]),
+        }
+
+    def _message_content(self, body: dict[str, Any]) -> str:
+        obj = body.get("object")
+        if not isinstance(obj, dict):
+            raise MaxError(400, "MissingField", "Required field object not found in the request.")
+        content = obj.get("content")
+        if not isinstance(content, str) or not content.strip():
+            raise MaxError(400, "ValidationError", "Validation failed for field content: it can't be empty.")
+        return content.strip()
+
+    def _conversation_row(self, cid: str, caller: Caller) -> sqlite3.Row:
+        s = self.store
+        row = s.db.execute("SELECT * FROM conversations WHERE id=?", (cid,)).fetchone()
+        if row is None:
+            raise not_found(f"Cannot find conversation with id {cid}")
+        member = s.db.execute("SELECT 1 FROM participants WHERE conversation=? AND username=?", (cid, caller.username)).fetchone()
+        if not member:
+            raise MaxError(403, "Forbidden", "You are not a participant of this conversation.")
+        return row
+
+    async def conversations(self, request: Request) -> Response:
+        caller = self._caller(request)
+        s = self.store
+        if request.method == "POST":
+            body = await json_body(request)
+            content = self._message_content(body)
+            contexts = body.get("contexts")
+            first = contexts[0] if isinstance(contexts, list) and contexts and isinstance(contexts[0], dict) else None
+            if first is None or not isinstance(first.get("participants"), list):
+                raise MaxError(400, "ValidationError", "A conversation needs contexts: [{objectType: conversation, participants: [...]}].")
+            names = {caller.username} | {str(p.get("username") if isinstance(p, dict) else p).lower() for p in first["participants"]}
+            if len(names) < 2:
+                raise MaxError(400, "ValidationError", "A conversation needs at least one other participant.")
+            now = time.time()
+            with s.lock, s.db:
+                for name in names:
+                    s.person(name)
+                cid = s.ids.make(now)
+                title = str(first.get("displayName") or ", ".join(sorted(names)))
+                s.db.execute("INSERT INTO conversations VALUES (?,?,?)", (cid, title, now))
+                s.db.executemany("INSERT INTO participants VALUES (?,?)", [(cid, n) for n in sorted(names)])
+                mid = s.ids.make(now)
+                s.db.execute("INSERT INTO messages VALUES (?,?,?,?,?)", (mid, cid, caller.username, content, now))
+                conversation = s.db.execute("SELECT * FROM conversations WHERE id=?", (cid,)).fetchone()
+                message = s.db.execute("SELECT * FROM messages WHERE id=?", (mid,)).fetchone()
+                return JSONResponse(self._message_json(message, conversation), status_code=201)
+        with s.lock:
+            rows = s.db.execute(
+                "SELECT c.* FROM conversations c JOIN participants p ON p.conversation=c.id WHERE p.username=? ORDER BY c.id DESC",
+                (caller.username,)).fetchall()
+            if request.method == "HEAD":
+                return listing(request, total=len(rows))
+            return JSONResponse([self._conversation_json(r) for r in rows])
+
+    async def conversation_messages(self, request: Request) -> Response:
+        caller = self._caller(request)
+        s = self.store
+        cid = request.path_params["id"]
+        if request.method == "POST":
+            content = self._message_content(await json_body(request))
+            now = time.time()
+            with s.lock, s.db:
+                conversation = self._conversation_row(cid, caller)
+                mid = s.ids.make(now)
+                s.db.execute("INSERT INTO messages VALUES (?,?,?,?,?)", (mid, cid, caller.username, content, now))
+                message = s.db.execute("SELECT * FROM messages WHERE id=?", (mid,)).fetchone()
+                return JSONResponse(self._message_json(message, conversation), status_code=201)
+        with s.lock:
+            conversation = self._conversation_row(cid, caller)
+            rows = s.db.execute("SELECT * FROM messages WHERE conversation=? ORDER BY id DESC", (cid,)).fetchall()
+            if request.method == "HEAD":
+                return listing(request, total=len(rows))
+            return JSONResponse([self._message_json(r, conversation) for r in rows])
+
     # -- routes and demo --------------------------------------------------------------------------------------------------
 
     def routes(self) -> list:
@@ -805,6 +923,8 @@ class MaxSandbox:
             r("/activities/{id}/comments", self.comments, [*read, "POST"]),
             r("/activities/{id}/likes", self.likes, [*read, "POST"]),
             r("/activities/{id}/likes/{username}", self.unlike, ["DELETE"]),
+            r("/conversations", self.conversations, [*read, "POST"]),
+            r("/conversations/{id}/messages", self.conversation_messages, [*read, "POST"]),
         ]
         oauth = [
             Route("/token", self.token, methods=["POST"]),
