@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import make_app, start_sandbox, wait_for
 from tui.drafts import DraftStore
 from tui.profiles import Connection, Profile
-from tui.services.max.client import MaxClient
+from tui.services.max.client import MaxClient, StreamView
 from tui.services.max.pane import ActivityPane
 from tui.services.max.screens import ActivityScreen, ComposeScreen
 from tui.widgets.dialogs import ConfirmDialog, FormDialog
@@ -302,3 +302,16 @@ async def test_my_post_goes_on_top_of_news_not_yet_shown(max_box, max_server, tm
         top = pane.stream.entries[:2]
         assert top[0].content == "Mine" and top[0].actor.username == "admin" and top[1].id == theirs
         assert pane.stream.cursor == 0
+
+
+async def test_a_short_stream_says_where_it_begins(max_box, max_server, tmp_path, client):
+    await client.create_person("newcomer", "New Comer")
+    max_server.post_as("newcomer", "My first post")
+    app = make_app(max_box.profile(), tmp_path, pane="max")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        assert pane.stream.tail_text == "scroll on for older activities"
+        pane.set_view(StreamView("user", "newcomer", "New Comer"))
+        await wait_for(pilot, lambda: pane.view.kind == "user" and pane.at_end and len(pane.stream.entries) == 1)
+        assert "beginning of this stream" in pane.stream.tail_text
+        assert "Activities of New Comer" in pane.header_text and "(all)" in pane.header_text

@@ -126,6 +126,9 @@ class ActivityPane(ServicePane):
                 header.append(" (all)", Style(dim=True))
         if self.loading_older:
             header.append("  ·  loading older…", Style(dim=True))
+        if self.loaded:
+            self.stream.set_tail("— the beginning of this stream —" if self.at_end
+                                 else "loading older…" if self.loading_older else "scroll on for older activities")
         header.append("   t timeline · u person · x context · h hashtag", Style(dim=True))
         if header != self._shown_header:  # an update relayouts; skip it when nothing changed
             self._shown_header = header

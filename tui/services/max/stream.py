@@ -28,6 +28,7 @@ from tui.services.max.client import Activity
 from tui.services.max.render import content_text, relative_time
 
 GUTTER = 2
+TAIL_LINES = 2  # room under the oldest activity for a line saying whether more is coming
 MAX_CONTENT_LINES = 8
 
 
@@ -73,6 +74,7 @@ class ActivityStream(ScrollView, can_focus=True):
         self._total = 0
         self._width = 0
         self.empty_text = "Nothing here yet."
+        self.tail_text = ""
         self._paint_styles: tuple | None = None
         self._paint_now: datetime | None = None
         self._edge_cache: dict[tuple, Strip] = {}  # headers and footers, keyed by everything they show
@@ -88,6 +90,11 @@ class ActivityStream(ScrollView, can_focus=True):
             if a.id == activity_id:
                 return i
         return -1
+
+    def set_tail(self, text: str) -> None:
+        if text != self.tail_text:
+            self.tail_text = text
+            self.refresh()
 
     def set_entries(self, activities: list[Activity]) -> None:
         self.entries = list(activities[: self.max_entries])
@@ -194,7 +201,7 @@ class ActivityStream(ScrollView, can_focus=True):
                 offsets.append(y)
                 y += len(self._content_lines(activity)) + 3
         self._offsets, self._total = offsets, y
-        self.virtual_size = Size(self._width, max(y, 1))
+        self.virtual_size = Size(self._width, max(y + TAIL_LINES, 1))
 
     def on_mount(self) -> None:
         self.set_interval(30, self.refresh)  # relative times ("5 min ago") move on by themselves
@@ -253,6 +260,8 @@ class ActivityStream(ScrollView, can_focus=True):
                 return Strip([Segment("  " + self.empty_text, Style(dim=True))]).crop_extend(0, width, base)
             return Strip.blank(width, base)
         if line >= self._total or not self._offsets:
+            if line == self._total and self.tail_text:  # below the oldest: "loading older…" or "start of the stream"
+                return Strip([Segment("  " + self.tail_text, Style(dim=True, italic=True))]).crop_extend(0, width, base)
             return Strip.blank(width, base)
         i = bisect_right(self._offsets, line) - 1
         a = self.entries[i]
