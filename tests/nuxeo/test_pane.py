@@ -140,11 +140,21 @@ async def test_pages_through_the_big_folder(box, tmp_path, client):
         more = pane.tree.more_node(node)
         assert more is not None and f"100 of {total:,}" in str(more.label)
         # walking onto "load more" loads the next page and puts the cursor on its first document
-        while not state.complete:
+        for _ in range(2):
             loaded = state.loaded
             pane.tree.select_line_of(pane.tree.more_node(node))
-            await wait_for(pilot, lambda: state.loaded > loaded and not state.loading, timeout=15)
-            assert cursor_path(pane) is not None  # the cursor is on a document, not riding the "more" line
+            await wait_for(pilot, lambda: state.loaded > loaded and not state.loading)
+            assert cursor_path(pane) == node.children[loaded].data.doc.path  # not riding the "more" line down
+        # moving down near the end of what is loaded fetches the next page before the user gets there
+        pane.tree.select_line_of(node.children[state.loaded - 16])
+        loaded = state.loaded
+        for _ in range(8):
+            await pilot.press("down")
+        await wait_for(pilot, lambda: state.loaded > loaded and not state.loading)
+        assert cursor_path(pane) == node.children[loaded - 8].data.doc.path
+        # the rest, page after page, as the pane loads them when the cursor nears the end
+        while not state.complete:
+            assert await pane.load_page(node)
         assert state.loaded == total
         assert len(node.children) == total and pane.tree.more_node(node) is None
         assert node.children[-1].data.doc.uid == last_page.entries[-1].uid
