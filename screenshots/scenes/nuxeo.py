@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from textual.screen import ModalScreen
-
 from tests.conftest import wait_for
 
 
@@ -13,26 +11,22 @@ def _pane(pilot):
     return pilot.app.query_one(DocumentsPane)
 
 
-async def _back_to_the_pane(pilot) -> None:
-    while isinstance(pilot.app.screen, ModalScreen):
-        await pilot.press("escape")
-        await pilot.pause()
+SAMPLE = "/default-domain/workspaces/Projects/Apollo/requirements"
 
 
 async def _sample_document(pane):
-    """A Note with some text in a workspace: the nicest thing to show in the details."""
-    for query in (
-        "SELECT * FROM Note WHERE ecm:path STARTSWITH '/default-domain/workspaces' ORDER BY dc:title",
-        "SELECT * FROM File WHERE ecm:path STARTSWITH '/default-domain/workspaces' ORDER BY dc:title",
-        "SELECT * FROM Document WHERE ecm:path STARTSWITH '/default-domain/workspaces' ORDER BY dc:title",
-    ):
-        page = await pane.client.search(query, page_size=5)
-        if page.entries:
-            return page.entries[0]
-    return None
+    """A file with some text, a few folders deep: the nicest thing to show in the details."""
+    from tui.http import NotFoundError
+
+    try:
+        return await pane.client.get(SAMPLE)
+    except NotFoundError:
+        page = await pane.client.search("SELECT * FROM File WHERE ecm:path STARTSWITH '/default-domain/workspaces'", page_size=1)
+        return page.entries[0] if page.entries else None
 
 
 async def documents(pilot) -> None:
+    """The tree opened down to a note, its details on the right (every other scene starts from here)."""
     pane = _pane(pilot)
     await wait_for(pilot, lambda: pane.root_loaded, timeout=20)
     doc = await _sample_document(pane)
@@ -46,7 +40,7 @@ async def documents(pilot) -> None:
 async def documents_edit(pilot) -> None:
     from tui.services.nuxeo.dialogs import EditDocumentDialog
 
-    await _back_to_the_pane(pilot)
+    await documents(pilot)
     await pilot.press("e")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, EditDocumentDialog), timeout=20)
     await pilot.pause(0.2)
@@ -55,9 +49,8 @@ async def documents_edit(pilot) -> None:
 async def documents_search(pilot) -> None:
     from tui.services.nuxeo.dialogs import SearchDialog
 
-    await _back_to_the_pane(pilot)
-    pane = _pane(pilot)
-    word = ((pane.details.doc.title if pane.details.doc else "") or "document").split()[0]
+    await documents(pilot)
+    word = "Apollo"  # the seeded project: its folder, notes and files all match
     await pilot.press("slash")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, SearchDialog))
     dialog = pilot.app.screen
@@ -71,7 +64,7 @@ async def documents_search(pilot) -> None:
 async def documents_operation(pilot) -> None:
     from tui.services.nuxeo.dialogs import OperationDialog
 
-    await _back_to_the_pane(pilot)
+    await documents(pilot)
     await pilot.press("o")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, OperationDialog), timeout=20)
     await pilot.press(*"Document.")

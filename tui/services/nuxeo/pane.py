@@ -394,6 +394,7 @@ class DocumentsPane(ServicePane):
                 note = "Your draft is restored. Save (ctrl+s) to keep it, Escape to discard it."
             else:
                 self.context.drafts.discard(session.draft_key)
+        note = note or "What you type is kept as a draft until you save (ctrl+s) or discard it (Escape)."
         labels = {k: PROPERTY_LABELS.get(k, k) + ("" if k not in PROPERTY_LABELS else f"  ({k})") for k in keys}
         dialog = EditDocumentDialog(
             f"Edit {fresh.title}  ({fresh.path})",

@@ -20,27 +20,29 @@ PAGE_SIZE = 100
 # Highlighting a node this close to the end of what is loaded fetches the next page before the user gets there.
 PREFETCH_DISTANCE = 10
 
+# One cell wide each, from blocks every terminal font has (emoji are two cells in some terminals and one in others,
+# which breaks the tree's columns).
 TYPE_ICONS = {
-    "Root": "🗄",
-    "Domain": "🏛",
-    "WorkspaceRoot": "🗃",
-    "Workspace": "🗂",
-    "SectionRoot": "📚",
-    "Section": "📰",
-    "TemplateRoot": "📐",
-    "Folder": "📁",
-    "OrderedFolder": "📁",
-    "Collection": "🧺",
-    "File": "📄",
-    "Note": "📝",
-    "Picture": "🖼",
-    "Video": "🎞",
-    "Audio": "🎵",
+    "Root": "⌂",
+    "Domain": "◆",
+    "WorkspaceRoot": "◇",
+    "SectionRoot": "◇",
+    "TemplateRoot": "◇",
+    "Workspace": "▣",
+    "Section": "§",
+    "Folder": "▤",
+    "OrderedFolder": "▤",
+    "Collection": "◫",
+    "File": "≡",
+    "Note": "¶",
+    "Picture": "▨",
+    "Video": "►",
+    "Audio": "♪",
 }
 
 
 def type_icon(doc_type: str, folderish: bool = False) -> str:
-    return TYPE_ICONS.get(doc_type, "📁" if folderish else "📄")
+    return TYPE_ICONS.get(doc_type, "▤" if folderish else "≡")
 
 
 def human_size(length: int | None) -> str:
