@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import socket
 import uuid
 
 import pytest
@@ -12,9 +13,11 @@ from textual.widgets import Input, Static, TextArea
 from tests.conftest import make_app, start_sandbox, wait_for
 from tui.drafts import DraftStore
 from tui.http import NotFoundError
+from tui.profiles import Connection, Profile
 from tui.services.nuxeo.client import NuxeoClient
 from tui.services.nuxeo.dialogs import ConflictDialog, EditDocumentDialog, OperationDialog, ResultDialog, SearchDialog
 from tui.services.nuxeo.pane import DocumentsPane
+from tui.widgets.connection_bar import ConnectionBar
 from tui.widgets.dialogs import ConfirmDialog, FormDialog
 
 SIZE = (140, 45)
@@ -100,6 +103,8 @@ async def test_browse_with_the_keyboard_shows_details(box, tmp_path, client):
     app = make_app(box.profile(), tmp_path, pane="nuxeo")
     async with app.run_test(size=SIZE) as pilot:
         pane = await started(pilot)
+        bar = app.query_one(ConnectionBar)
+        await wait_for(pilot, lambda: bar.states["nuxeo"] == ("ok", "Administrator"))
         tree = pane.tree
         domain = tree.root.children[0]
         assert domain.data.doc.path == "/default-domain"
@@ -367,3 +372,19 @@ async def test_run_an_operation(box, tmp_path, client, workspace):
         await wait_for(pilot, lambda: isinstance(app.screen, ResultDialog))
         assert "set by an operation" in app.screen.query_one("#op-result").text
         assert (await client.get(workspace.uid)).description == "set by an operation"
+
+
+async def test_unreachable_server_is_one_readable_sentence(tmp_path):
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    connection = Connection(kind="nuxeo", url=f"http://127.0.0.1:{port}/nuxeo", username="Administrator",
+                            secret="not-shown-anywhere", secret_source="memory")
+    app = make_app(Profile(name="offline", connections={"nuxeo": connection}), tmp_path, pane="nuxeo")
+    async with app.run_test(size=SIZE) as pilot:
+        bar = app.query_one(ConnectionBar)
+        await wait_for(pilot, lambda: bar.states["nuxeo"][0] == "error", timeout=20)
+        messages = [str(n.message) for n in app._notifications]
+        assert any(m.startswith("Could not load the document tree:") for m in messages), messages
+        assert not any("Traceback" in m or "not-shown-anywhere" in m for m in messages)
+        assert not pane_of(app).root_loaded

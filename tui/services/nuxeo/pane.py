@@ -166,6 +166,7 @@ class DocumentsPane(ServicePane):
                 self.client.children("/", page=0, page_size=PAGE_SIZE),
             )
         except Exception as exc:  # noqa: BLE001 - every failure becomes one readable notification
+            self.set_state("error", readable(exc))
             self.report(exc, "load the document tree")
             return
         finally:
