@@ -157,3 +157,19 @@ def test_ticket_differences_are_human():
     a = Ticket(1, "M", "S", "open", 50, 1, 1, 0, 0, 10, group_name="Support", bucket_name="Inbox")
     b = Ticket(1, "M", "S", "closed", 50, 1, 1, 2, 0, 11, group_name="Support", bucket_name="Inbox", owner_name="Priya Nair")
     assert a.differences(b) == [("status", "open", "closed"), ("owner", "nobody", "Priya Nair")]
+
+
+async def test_demo_activity_brings_new_customer_mail(cerb_box, cerb_conn):
+    import random
+
+    from tui.services.cerb.sandbox import CerbSandbox
+
+    service = next(s for s in cerb_box.services if s.kind == "cerb").live.__self__
+    assert isinstance(service, CerbSandbox)
+    async with CerbClient.from_connection(cerb_conn, cerb_conn.secret) as cerb:
+        before = (await cerb.search_tickets("status:o", limit=1)).total
+        rng = random.Random(3)
+        touched = [service.customer_writes(rng) for _ in range(4)]
+        assert (await cerb.search_tickets("status:o", limit=1)).total > before
+        newest = await cerb.get_ticket(touched[-1])
+        assert newest.status == "open" and (await cerb.messages(newest.id))[-1].is_outgoing is False

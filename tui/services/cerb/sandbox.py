@@ -7,9 +7,11 @@ sorted by key, the raw body and the md5 of the secret), answers controller error
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
+import random
 import sqlite3
 import threading
 import time
@@ -24,7 +26,7 @@ from starlette.routing import Route
 from tui.profiles import Connection
 from tui.sandbox import SandboxContext, ServiceSandbox
 from tui.services.cerb import query as q
-from tui.services.cerb.seed import ACCESS_KEY, SECRET, seed
+from tui.services.cerb.seed import ACCESS_KEY, CONVERSATIONS, SECRET, seed
 
 MOUNT = "/cerb"
 VERSION = "10.4.12"
@@ -558,6 +560,45 @@ class CerbSandbox:
         return {"ticket_id": tid, "comment_id": cid}
 
 
+    # -- demo activity ---------------------------------------------------------------------------------------------------
+
+    async def live(self) -> None:
+        """For `servicedeck demo`: customers keep writing in: new tickets, and answers that reopen waiting ones."""
+        rng = random.Random()
+        while True:
+            await asyncio.sleep(rng.uniform(15, 40))
+            with self.store.lock:
+                self.customer_writes(rng)
+
+    def customer_writes(self, rng: random.Random) -> int:
+        s, db, now = self.store, self.store.db, int(time.time())
+        customer = s.one("SELECT * FROM addresses WHERE worker_id = 0 ORDER BY random() LIMIT 1")
+        waiting = s.one("SELECT * FROM tickets WHERE status_id = 1 ORDER BY random() LIMIT 1")
+        with db:
+            if waiting is not None and rng.random() < 0.5:
+                sender = s.one("SELECT * FROM addresses WHERE id = ?", waiting["first_wrote_address_id"]) or customer
+                text = f"Thanks for getting back to me. One more question about this, though.\n\n{sender['first_name']}"
+                mid = db.execute("INSERT INTO messages (ticket_id, sender_id, worker_id, created, is_outgoing, content)"
+                                 " VALUES (?,?,0,?,0,?)", (waiting["id"], sender["id"], now, text)).lastrowid
+                db.execute("UPDATE tickets SET status_id = 0, updated = ?, latest_message_id = ?, num_messages = ?"
+                           " WHERE id = ?", (now, mid, waiting["num_messages"] + 1, waiting["id"]))
+                return waiting["id"]
+            group_id, _, subject, script = CONVERSATIONS[rng.randrange(len(CONVERSATIONS))]
+            org = s.one("SELECT name FROM orgs WHERE id = ?", customer["org_id"])
+            fill = {"name": customer["first_name"], "worker": "", "org": org["name"] if org else "our company",
+                    "n": rng.randrange(10000, 99999)}
+            inbox = s.one("SELECT id FROM buckets WHERE group_id = ? AND is_default = 1", group_id)["id"]
+            tid = db.execute(
+                "INSERT INTO tickets (mask, subject, status_id, importance, group_id, bucket_id, owner_id, org_id, created,"
+                " updated, closed, num_messages, first_wrote_address_id) VALUES (?,?,0,50,?,?,0,?,?,?,0,1,?)",
+                (self._new_mask(now), subject.format(**fill), group_id, inbox, customer["org_id"], now, now, customer["id"]),
+            ).lastrowid
+            mid = db.execute("INSERT INTO messages (ticket_id, sender_id, worker_id, created, is_outgoing, content)"
+                             " VALUES (?,?,0,?,0,?)", (tid, customer["id"], now, script[0][1].format(**fill))).lastrowid
+            db.execute("UPDATE tickets SET initial_message_id = ?, latest_message_id = ? WHERE id = ?", (mid, mid, tid))
+        return tid
+
+
 def create(ctx: SandboxContext) -> ServiceSandbox:
     sandbox = CerbSandbox(ctx)
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -574,5 +615,6 @@ def create(ctx: SandboxContext) -> ServiceSandbox:
         routes=[Route(MOUNT + "/rest/{path:path}", sandbox.handle, methods=methods)],
         connection=connection,
         describe=describe,
+        live=sandbox.live,
         close=sandbox.store.close,
     )
