@@ -85,9 +85,8 @@ class DocumentsPane(ServicePane):
 
     DEFAULT_CSS = """
     DocumentsPane #nuxeo-body { height: 1fr; }
-    DocumentsPane #nuxeo-transfer { height: 1; display: none; padding: 0 1; background: $boost; }
-    DocumentsPane #nuxeo-transfer.active { display: block; }
-    DocumentsPane #nuxeo-transfer Label { width: auto; margin-right: 2; }
+    DocumentsPane .nuxeo-transfer { height: 1; padding: 0 1; background: $boost; }
+    DocumentsPane .nuxeo-transfer Label { width: auto; margin-right: 2; }
     """
 
     BINDINGS = [
@@ -132,9 +131,7 @@ class DocumentsPane(ServicePane):
             tree.guide_depth = 3
             yield tree
             yield DocumentDetails(id="nuxeo-details")
-        with Horizontal(id="nuxeo-transfer"):
-            yield Label("", id="nuxeo-transfer-label")
-            yield ProgressBar(id="nuxeo-transfer-bar", show_eta=True)
+        # the progress bar row is mounted only while a file transfer runs
 
     @property
     def tree(self) -> DocumentTree:
@@ -680,11 +677,9 @@ class DocumentsPane(ServicePane):
 
     async def transfer(self, label: str, total: int | None, run) -> Any:
         """Run a download/upload with the progress bar showing; the bar hides when it ends, whatever happened."""
-        bar_row = self.query_one("#nuxeo-transfer")
-        bar = self.query_one("#nuxeo-transfer-bar", ProgressBar)
-        self.query_one("#nuxeo-transfer-label", Label).update(label)
-        bar.update(total=total or None, progress=0)
-        bar_row.add_class("active")
+        bar = ProgressBar(total=total or None, show_eta=True)
+        bar_row = Horizontal(Label(label), bar, classes="nuxeo-transfer")  # one row per transfer: two can run at once
+        await self.mount(bar_row)
 
         def progress(done: int, size: int | None = None) -> None:
             bar.update(total=size or total or None, progress=done)
@@ -692,7 +687,7 @@ class DocumentsPane(ServicePane):
         try:
             return await run(progress)
         finally:
-            bar_row.remove_class("active")
+            await bar_row.remove()
 
     def action_upload(self) -> None:
         node = self.selected_node()
