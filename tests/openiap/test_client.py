@@ -393,3 +393,18 @@ async def test_pings_are_answered(connection):
         assert client.state == "connected"
     finally:
         await client.aclose()
+
+
+async def test_one_queue_consumed_twice_by_one_client(box, client):
+    service = next(s for s in box.services if s.kind == "openiap")
+    name = unique("twice")
+    first = await client.register_queue(name)
+    second = await client.register_queue(name)
+    await client.queue_message(name, {"n": 1})
+    assert (await next_item(first)).data == {"n": 1} and (await next_item(second)).data == {"n": 1}
+    await first.close()
+    assert service.consumers(name) == 1  # still consumed by the other subscription
+    await client.queue_message(name, {"n": 2})
+    assert (await next_item(second)).data == {"n": 2}
+    await second.close()
+    assert service.consumers(name) == 0

@@ -190,7 +190,7 @@ async def test_client_reads_the_socket_as_a_byte_stream():
     chunks = [stream[:2], stream[2:40], stream[40:41], stream[41:]]  # lengths and bodies split and joined
     client = OpenIAPClient("ws://127.0.0.1:9/ws/v2")
     subscription = type("Sink", (), {"items": [], "_deliver": lambda self, e: self.items.append(e.data)})()
-    client._queues["q"] = subscription
+    client._queues["q"] = [subscription]
     await client._read_loop(ChunkedSocket(chunks))
     assert subscription.items == ['{"i": 0}', '{"i": 1}', '{"i": 2}']
 

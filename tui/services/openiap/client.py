@@ -402,7 +402,8 @@ class OpenIAPClient:
         self._ids = itertools.count(1)
         self._pending: dict[str, asyncio.Future] = {}
         self._rpc_waiters: dict[str, asyncio.Future] = {}
-        self._queues: dict[str, QueueSubscription] = {}  # current server queue name -> subscription
+        # current server queue name -> its subscriptions (the same queue may be consumed twice by one client)
+        self._queues: dict[str, list[QueueSubscription]] = {}
         self._watches: dict[str, WatchSubscription] = {}  # current server watch id -> subscription
         self._subscriptions: list[QueueSubscription] = []
         self._watch_subscriptions: list[WatchSubscription] = []
@@ -726,9 +727,10 @@ class OpenIAPClient:
                 future.set_result(message)
             return
         if command == "queueevent" and isinstance(message, pb.QueueEvent):
-            subscription = self._queues.get(message.queuename)
-            if subscription is not None:
-                subscription._deliver(message)
+            subscriptions = self._queues.get(message.queuename)
+            if subscriptions:
+                for subscription in subscriptions:
+                    subscription._deliver(message)
             else:
                 # a message for a queue whose registration reply we have not processed yet: keep it for a moment
                 waiting = self._unclaimed.setdefault(message.queuename, [])
@@ -803,19 +805,27 @@ class OpenIAPClient:
 
     async def _register_on_server(self, subscription: QueueSubscription) -> None:
         reply = await self._request("registerqueue", pb.RegisterQueueRequest(queuename=subscription.requested_name), wait_online=False)
-        old = subscription.queuename
-        if self._queues.get(old) is subscription:
-            del self._queues[old]
+        self._detach_queue(subscription)
         subscription.queuename = reply.queuename or subscription.requested_name
-        self._queues[subscription.queuename] = subscription
+        self._queues.setdefault(subscription.queuename, []).append(subscription)
         for event in self._unclaimed.pop(subscription.queuename, []):
             subscription._deliver(event)
+
+    def _detach_queue(self, subscription: QueueSubscription) -> bool:
+        """Stop routing to `subscription`; True when nothing else of this client consumes its queue any more."""
+        subscriptions = self._queues.get(subscription.queuename)
+        if not subscriptions or subscription not in subscriptions:
+            return False
+        subscriptions.remove(subscription)
+        if subscriptions:
+            return False
+        del self._queues[subscription.queuename]
+        return True
 
     async def _forget_queue(self, subscription: QueueSubscription) -> None:
         if subscription in self._subscriptions:
             self._subscriptions.remove(subscription)
-        if self._queues.get(subscription.queuename) is subscription:
-            del self._queues[subscription.queuename]
+        if self._detach_queue(subscription):
             if self._online.is_set():
                 with _suppress_service_errors():
                     await self._request("unregisterqueue", pb.UnRegisterQueueRequest(queuename=subscription.queuename), wait_online=False)
