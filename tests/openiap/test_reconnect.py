@@ -212,3 +212,21 @@ async def test_sandbox_restart_on_the_same_port(tmp_path_factory):
         await client.aclose()
         if second is not None:
             second.stop()
+
+
+async def test_messages_sent_while_away_wait_for_the_consumer(service, url):
+    queue = f"away-{uuid.uuid4().hex[:8]}"
+    consumer = OpenIAPClient(url, "admin", "admin", agent="away", backoff_start=1.0)
+    await consumer.connect()
+    subscription = await consumer.register_queue(queue)
+    try:
+        async with OpenIAPClient(url, "admin", "admin") as producer:
+            service.drop_connections(agent="away")
+            await until(lambda: consumer.state == "reconnecting", what="consumer away")
+            for n in range(3):
+                await producer.queue_message(queue, {"n": n})
+            assert consumer.state == "reconnecting" and service.waiting(queue) == 3
+        received = [(await asyncio.wait_for(subscription.__anext__(), 10)).data["n"] for _ in range(3)]
+        assert received == [0, 1, 2] and service.waiting(queue) == 0
+    finally:
+        await consumer.aclose()
