@@ -144,6 +144,7 @@ class DocumentsPane(ServicePane):
     # -- loading --------------------------------------------------------------------------------------------------------
 
     def on_first_show(self) -> None:
+        self.tree.focus()  # now, not after the load: the footer redraws its keys once, during the first frame
         self.load_root()
 
     def reload(self) -> None:
@@ -156,18 +157,19 @@ class DocumentsPane(ServicePane):
     async def load_root(self) -> None:
         tree = self.tree
         self.set_state("connecting")
-        tree.loading = True
+        # A label rather than Textual's loading overlay: the overlay is a widget with an animation, mounted during the
+        # app's first frame, which is exactly when start-up time is spent.
+        tree.root.set_label(Text.assemble("/ ", ("connecting…", "italic dim")))
         try:
             root_doc, first = await asyncio.gather(
                 self.client.get("/", schemas="dublincore", enrichers=("children",)),
                 self.client.children("/", page=0, page_size=PAGE_SIZE),
             )
         except Exception as exc:  # noqa: BLE001 - every failure becomes one readable notification
+            tree.root.set_label(Text.assemble("/ ", ("not connected: ctrl+r to retry", "italic red")))
             self.set_state("error", readable(exc))
             self.report(exc, "load the document tree")
             return
-        finally:
-            tree.loading = False
         tree.clear()
         state = FolderState()
         tree.root.data = NodeData(doc=root_doc, folder=state)
@@ -176,7 +178,6 @@ class DocumentsPane(ServicePane):
         tree.root.expand()
         self.root_loaded = True
         self._connected_ok()
-        tree.focus()
         tree.move_cursor(tree.root)
         # A fresh repository has a single domain under the root: open it so the first screen shows something useful.
         children = tree.root.children
