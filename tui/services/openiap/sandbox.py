@@ -363,6 +363,13 @@ class Store:
 
     def find(self, collection: str, query: dict, *, orderby: list[tuple[str, int]] | None = None, top: int = 100,
              skip: int = 0, projection: dict | None = None) -> list[dict]:
+        if not query and not orderby:
+            # the common "browse a collection" case: let SQLite page, newest first, without parsing every document
+            rows = self.db.execute(
+                "SELECT doc FROM docs WHERE collection = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
+                (collection, top if top > 0 else -1, skip),
+            ).fetchall()
+            return [project(json.loads(r[0]), projection or {}) for r in rows]
         found = [d for d in self.all(collection) if matches(d, query)]
         if orderby:
             for key, direction in reversed(orderby):
