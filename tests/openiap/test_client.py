@@ -408,3 +408,12 @@ async def test_one_queue_consumed_twice_by_one_client(box, client):
     assert (await next_item(second)).data == {"n": 2}
     await second.close()
     assert service.consumers(name) == 0
+
+
+async def test_unfiltered_query_pages_newest_first(client):
+    collection = unique("paged")
+    for i in range(5):
+        await client.insert_one(collection, {"_type": "page", "i": i})
+    assert [d["i"] for d in await client.query(collection, top=2, skip=1)] == [3, 2]
+    assert [d["i"] for d in await client.query(collection, top=10)] == [4, 3, 2, 1, 0]
+    assert set((await client.query(collection, top=1, projection={"i": 1}))[0]) == {"_id", "i"}
