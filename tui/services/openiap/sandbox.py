@@ -545,6 +545,13 @@ class ClientConnection:
                 self.seq += 1
 
 
+@dataclass
+class DemoActor:
+    """Who the demo activity acts as: handlers only look at a connection's `user`."""
+
+    user: dict = field(default_factory=lambda: {"_id": "", "name": "Demo", "username": "demo"})
+
+
 class OpenIAPServer:
     def __init__(self, store: Store, queue_bound: int = QUEUE_BOUND):
         self.store = store
@@ -1041,8 +1048,7 @@ class OpenIAPServer:
         """A few queue messages a second, work items moving along, documents changing: something to look at."""
         self.loop = asyncio.get_running_loop()
         products = ["widget", "gadget", "sprocket", "gizmo", "doohickey"]
-        system = ClientConnection.__new__(ClientConnection)  # a connection-less actor for work item changes
-        system.user = {"_id": "", "name": "Demo", "username": "demo"}
+        system = DemoActor()
         tick = 0
         order = 0
         while True:
@@ -1063,7 +1069,7 @@ class OpenIAPServer:
             except (RequestError, sqlite3.Error):
                 pass
 
-    def _demo_work(self, system: ClientConnection) -> None:
+    def _demo_work(self, system: DemoActor) -> None:
         envelope = pb.Envelope()
         popped = self.pop_workitem(system, envelope, pb.PopWorkitemRequest(wiq="demo-wiq"))
         if not popped.HasField("workitem"):
@@ -1074,7 +1080,7 @@ class OpenIAPServer:
             item.errormessage = "Upstream system did not answer"
         self.update_workitem(system, envelope, pb.UpdateWorkitemRequest(workitem=item))
 
-    def _demo_documents(self, system: ClientConnection, order: int) -> None:
+    def _demo_documents(self, system: DemoActor, order: int) -> None:
         existing = self.store.find("demo", {"_type": "order", "status": "open"}, top=5)
         if existing and random.random() < 0.5:
             doc = random.choice(existing)
