@@ -51,3 +51,11 @@ def test_wrong_secret_is_refused(cerb_conn):
         Cerb(cerb_conn.username, "wrong-secret", base=cerb_conn.url)
     assert info.value.code == 401
     assert b"Invalid credentials: checksum" in info.value.read()
+
+
+def test_legacy_ticket_search_with_sort_parameters(official):
+    found = official.send("POST", "tickets/search", payload=(
+        ("limit", 3), ("page", 1), ("q", "status:o"), ("sortAsc", 1), ("sortBy", "id")))
+    ids = [t["id"] for t in found["results"]]
+    assert len(ids) == 3 and ids == sorted(ids) and found["total"] >= 3
+    assert all(t["status"] == "open" for t in found["results"])
