@@ -129,6 +129,7 @@ class DocumentsPane(ServicePane):
         with Horizontal(id="nuxeo-body"):
             tree = DocumentTree(Text("/"), NodeData(folder=FolderState()), id="nuxeo-tree")
             tree.guide_depth = 3
+            tree.before_expand = lambda node: self.request_page(node, only_if_empty=True)
             yield tree
             yield DocumentDetails(id="nuxeo-details")
         # the progress bar row is mounted only while a file transfer runs
@@ -190,22 +191,32 @@ class DocumentsPane(ServicePane):
             self.set_state("ok", getattr(self.client, "username", "") or "signed in")
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
-        node = event.node
-        state = node.data.folder if node.data else None
-        if state is not None and state.loaded == 0 and not state.complete and state.pending is None:
-            self.run_worker(self.load_page(node, only_if_empty=True), group="nuxeo-children", exit_on_error=False)
+        # Usually already started by the tree itself (see DocumentTree.before_expand); this covers programmatic expands.
+        self.request_page(event.node, only_if_empty=True)
+
+    def request_page(self, node: TreeNode[NodeData], *, only_if_empty: bool = False) -> asyncio.Future | None:
+        """Start fetching the next page of `node`'s children now. Returns the future of that fetch (True when the page
+        is in), the one already on its way, or None when there is nothing to fetch."""
+        state = node.data.folder if node.data is not None else None
+        if state is None:
+            return None
+        if state.pending is not None:
+            return state.pending
+        if state.complete or (only_if_empty and state.loaded):
+            return None
+        state.pending = asyncio.get_running_loop().create_future()  # set now, so a second request joins this one
+        self.tree.refresh_more(node)
+        self.run_worker(self._fetch_page(node, state), group="nuxeo-children", exit_on_error=False)
+        return state.pending
 
     async def load_page(self, node: TreeNode[NodeData], *, only_if_empty: bool = False) -> bool:
         """Fetch the next page of `node`'s children (or wait for the one already on its way). False if it failed."""
-        state = node.data.folder
-        if state is None:
+        if node.data is None or node.data.folder is None:
             return False
-        if state.pending is not None:
-            return await asyncio.shield(state.pending)
-        if state.complete or (only_if_empty and state.loaded):
-            return True
-        state.pending = asyncio.get_running_loop().create_future()
-        self.tree.refresh_more(node)
+        future = self.request_page(node, only_if_empty=only_if_empty)
+        return True if future is None else await asyncio.shield(future)
+
+    async def _fetch_page(self, node: TreeNode[NodeData], state: FolderState) -> None:
         ok = False
         try:
             pages = [state.next_page]
@@ -215,8 +226,8 @@ class DocumentsPane(ServicePane):
                 pages.insert(0, state.next_page - 1)
             for number in pages:
                 page = await self.client.children(node.data.doc.uid if node.data.doc else "/", page=number, page_size=PAGE_SIZE)
-                if node.data.folder is not state:
-                    return False  # the folder was reloaded meanwhile; this page belongs to the old listing
+                if node.data is None or node.data.folder is not state:
+                    return  # the folder was reloaded meanwhile; this page belongs to the old listing
                 if number == state.next_page:
                     self._apply_page(node, state, page)
                 else:
@@ -225,13 +236,14 @@ class DocumentsPane(ServicePane):
             ok = True
             self._connected_ok()
         except Exception as exc:  # noqa: BLE001
-            title = node.data.doc.title if node.data.doc else "this folder"
+            title = node.data.doc.title if node.data is not None and node.data.doc else "this folder"
             self.report(exc, f"load the documents in {title}")
-        finally:
+        finally:  # also when cancelled: whoever waits on this page must not wait forever
             future, state.pending = state.pending, None
-            future.set_result(ok)
-            self.tree.refresh_more(node)
-        return ok
+            if future is not None and not future.done():
+                future.set_result(ok)
+            if node.data is not None and node.data.folder is state:
+                self.tree.refresh_more(node)
 
     def _apply_page(self, node: TreeNode[NodeData], state: FolderState, page: Any) -> None:
         state.total = page.total_size
@@ -241,9 +253,7 @@ class DocumentsPane(ServicePane):
         self.tree.append_page(node, page.entries, state)
 
     def load_more(self, folder: TreeNode[NodeData]) -> None:
-        state = folder.data.folder if folder.data else None
-        if state is not None and not state.complete and state.pending is None:
-            self.run_worker(self.load_page(folder), group="nuxeo-children", exit_on_error=False)
+        self.request_page(folder)
 
     # -- selection and details ------------------------------------------------------------------------------------------
 
@@ -323,7 +333,7 @@ class DocumentsPane(ServicePane):
         self.tree.move_cursor(node)
         node.remove_children()
         node.expand()
-        self.run_worker(self._reload_folder(node), group="nuxeo-children", exit_on_error=False)
+        self.run_worker(self._reload_folder(node), group="nuxeo-reload", exit_on_error=False)
 
     async def _reload_folder(self, node: TreeNode[NodeData]) -> None:
         if await self.load_page(node):

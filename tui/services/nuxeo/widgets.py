@@ -136,6 +136,14 @@ class DocumentTree(Tree[NodeData]):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._label_widths: dict[int, tuple[Text, int]] = {}
+        # Called with a folder node the moment the user opens it, before the NodeExpanded message makes its way up:
+        # the page request leaves a few message hops (and maybe a frame) sooner.
+        self.before_expand: Any = None
+
+    def _toggle_node(self, node: TreeNode[NodeData]) -> None:
+        if self.before_expand is not None and node.allow_expand and not node.is_expanded:
+            self.before_expand(node)
+        super()._toggle_node(node)
 
     def get_label_width(self, node: TreeNode[NodeData]) -> int:
         # The stock version renders every label on every rebuild; with ten thousand lines that is most of the cost of
