@@ -7,6 +7,7 @@ lines (`render_line`), so 100,000 rows cost the same as 100. The owner answers `
 
 from __future__ import annotations
 
+import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -96,6 +97,9 @@ class PagedTable(ScrollView, can_focus=True):
         self._styles: dict[str, Style] = {}
         self._look_cache: dict[str, Style] | None = None
         self._lines: dict[tuple[int, bool, int], Strip] = {}  # rendered rows; cleared whenever rows change
+        # when the current query's first real row was rendered (for benchmarks and tests: "on screen", not "fetched")
+        self.painted_generation = -1
+        self.painted_at = 0.0
 
     # -- data -------------------------------------------------------------------------------------------------------
 
@@ -238,6 +242,8 @@ class PagedTable(ScrollView, can_focus=True):
         if row is None:
             self._want(index // self.page_size)
             return Strip([Segment(set_cell_size(" loading…", width), base + look["loading"])])
+        if self.painted_generation != self.generation:
+            self.painted_generation, self.painted_at = self.generation, time.perf_counter()
         key = (index, on_cursor, width)
         strip = self._lines.get(key)
         if strip is None:
