@@ -84,10 +84,17 @@ class _Frames:
 
         from tui.services.nuxeo.widgets import DocumentTree
 
+        from tui.services.nuxeo.pane import DocumentsPane
+
         self.page_added: float | None = None
+        self.first_show: float | None = None
         self.updates: list[tuple[float, float]] = []
         frames = self
-        append_page, refresh = DocumentTree.append_page, Screen._compositor_refresh
+        append_page, refresh, first_show = DocumentTree.append_page, Screen._compositor_refresh, DocumentsPane.on_first_show
+
+        def timed_first_show(pane):
+            frames.first_show = time.perf_counter()
+            first_show(pane)
 
         def timed_append(tree, *args, **kwargs):
             result = append_page(tree, *args, **kwargs)
@@ -100,9 +107,11 @@ class _Frames:
             frames.updates.append((start, time.perf_counter()))
 
         DocumentTree.append_page, Screen._compositor_refresh = timed_append, timed_refresh
+        DocumentsPane.on_first_show = timed_first_show
 
     def reset(self) -> None:
         self.page_added = None
+        self.first_show = None
         self.updates = []
 
     def on_screen(self) -> float | None:
@@ -111,15 +120,16 @@ class _Frames:
         return next((end for start, end in self.updates if start >= self.page_added), None)
 
 
-async def _startup_ms(profile, home: Path, frames: _Frames) -> float:
+async def _startup_ms(profile, home: Path, frames: _Frames) -> tuple[float, float]:
+    """Launch to the first level on screen, and the pane's own part of it (from the app showing it)."""
     frames.reset()
     start = time.perf_counter()
     app = _app(profile, home)
     async with app.run_test(size=SIZE) as pilot:
         pane = _pane(app)
         await _until(pilot, lambda: pane.root_loaded and frames.on_screen() is not None)
-        elapsed = (frames.on_screen() - start) * 1000
-    return elapsed
+        on_screen = frames.on_screen()
+    return (on_screen - start) * 1000, (on_screen - frames.first_show) * 1000
 
 
 async def _bare_ms(frames: _Frames) -> float:
@@ -190,6 +200,26 @@ async def _expand_and_page(profile, home: Path, path: str, frames: _Frames) -> t
     return times, before, after, count
 
 
+def _official_root_ms(base_url: str) -> float:
+    from nuxeo.client import Nuxeo
+
+    nuxeo = Nuxeo(host=base_url + "/nuxeo/", auth=("Administrator", "Administrator"))
+    nuxeo.client.schemas = "dublincore"
+
+    def fetch():
+        nuxeo.documents.get(path="/")
+        nuxeo.client.request("GET", "api/v1/repo/default/path/@children", params={"currentPageIndex": 0, "pageSize": 100},
+                             enrichers=["children"])
+
+    fetch()
+    times = []
+    for _ in range(REPEAT):
+        start = time.perf_counter()
+        fetch()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
 def _official_page_ms(base_url: str, uid: str) -> float:
     """The official client's time for the same page: request, JSON, its own Document objects."""
     from nuxeo.client import Nuxeo
@@ -231,9 +261,13 @@ def main() -> None:
         asyncio.run(_bare_ms(frames))  # warm-up of both, so neither pays first-run costs the other does not
         asyncio.run(_startup_ms(profile, home, frames))
         bare = statistics.median(asyncio.run(_bare_ms(frames)) for _ in range(REPEAT))
-        ours = statistics.median(asyncio.run(_startup_ms(profile, home, frames)) for _ in range(REPEAT))
-        report("start-up to the document tree's first level", ours, "ms", reference=bare,
+        runs = [asyncio.run(_startup_ms(profile, home, frames)) for _ in range(REPEAT)]
+        report("start-up to the document tree's first level", statistics.median(r[0] for r in runs), "ms", reference=bare,
                reference_name="bare Textual app", target="<= 2.0x")
+        # The same start-up split: what the Documents pane itself adds once the app shows it (two requests and a frame),
+        # against the official client making those two requests.
+        report("  of which: pane shown -> first level on screen", statistics.median(r[1] for r in runs), "ms",
+               reference=_official_root_ms(base_url), reference_name="official client, root + its children", target="(context)")
 
         path, uid, total = asyncio.run(_big_folder(base_url))
         official = _official_page_ms(base_url, uid)
