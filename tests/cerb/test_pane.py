@@ -323,3 +323,20 @@ async def test_edit_the_subject(cerb_box, tmp_path, other_client):
         await pilot.press("enter")
         await wait_for(pilot, lambda: pane.table.current().data.subject == "A clearer subject")
         assert (await other_client.get_ticket(ticket.id)).subject == "A clearer subject"
+
+
+def test_every_palette_command_names_a_pane_action():
+    from tui.services.cerb.pane import TicketsPane
+
+    for title, action in TicketsPane.COMMANDS:
+        name = action.split("(", 1)[0]
+        assert title.startswith("Tickets: ") and callable(getattr(TicketsPane, f"action_{name}", None)), action
+
+
+async def test_palette_command_switches_the_filter(cerb_box, tmp_path):
+    app = make_app(cerb_box.profile(), tmp_path, pane="cerb")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        app.run_pane_action(pane, "filter('closed')")
+        await wait_for(pilot, lambda: pane.filter_name == "closed" and pane.table.current() is not None)
+        assert all(t.status == "closed" for t in loaded_tickets(pane))
