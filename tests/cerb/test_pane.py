@@ -340,3 +340,30 @@ async def test_palette_command_switches_the_filter(cerb_box, tmp_path):
         app.run_pane_action(pane, "filter('closed')")
         await wait_for(pilot, lambda: pane.filter_name == "closed" and pane.table.current() is not None)
         assert all(t.status == "closed" for t in loaded_tickets(pane))
+
+
+async def test_a_server_gone_mid_scroll_is_not_hammered(tmp_path_factory, tmp_path):
+    from tui.http import ExchangeLog
+
+    box = start_sandbox(tmp_path_factory, "cerb")
+    log = ExchangeLog()
+    stopped = False
+    try:
+        app = make_app(box.profile(), tmp_path, pane="cerb", exchange_log=log)
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await started(pilot)
+            pane.action_filter("all")
+            await wait_for(pilot, lambda: pane.filter_name == "all" and pane.table.current() is not None)
+            box.stop()
+            stopped = True
+            await pilot.press("end")
+            await wait_for(pilot, lambda: pane.table._failed, timeout=20)
+            asked = len(log)
+            for _ in range(5):  # repaints must not ask again
+                pane.table.refresh()
+                await pilot.pause(0.1)
+            assert len(log) == asked
+            assert pane.table.current() is None and pane.query_error == ""  # the first page is still fine
+    finally:
+        if not stopped:
+            box.stop()

@@ -94,6 +94,8 @@ class PagedTable(ScrollView, can_focus=True):
         self.empty_text = "Nothing here."
         self._pages: dict[int, list[Row]] = {}
         self._requested: set[int] = set()
+        self._failed: set[int] = set()
+        self.failed_text = "not loaded (reload to try again)"
         self._styles: dict[str, Style] = {}
         self._look_cache: dict[str, Style] | None = None
         self._lines: dict[tuple[int, bool, int], Strip] = {}  # rendered rows; cleared whenever rows change
@@ -109,6 +111,7 @@ class PagedTable(ScrollView, can_focus=True):
         self._pages.clear()
         self._lines.clear()
         self._requested.clear()
+        self._failed.clear()
         self.set_total(total)
         self.cursor = 0
         self.scroll_to(y=0, animate=False)
@@ -135,8 +138,12 @@ class PagedTable(ScrollView, can_focus=True):
         return True
 
     def page_failed(self, page: int) -> None:
-        """A fetch failed: forget that it was asked for, so scrolling back asks again."""
+        """A fetch failed: show it on those rows and do not ask again until the next `reset` (a reload),
+        so a server that is down does not get asked on every repaint."""
         self._requested.discard(page)
+        self._failed.add(page)
+        self._lines.clear()
+        self.refresh()
 
     def row(self, index: int) -> Row | None:
         page = self._pages.get(index // self.page_size)
@@ -171,7 +178,8 @@ class PagedTable(ScrollView, can_focus=True):
             del self._pages[page]
 
     def _want(self, page: int) -> None:
-        if page < 0 or page * self.page_size >= self.total or page in self._pages or page in self._requested:
+        if (page < 0 or page * self.page_size >= self.total or page in self._pages or page in self._requested
+                or page in self._failed):
             return
         self._requested.add(page)
         self.post_message(self.PageNeeded(self, page, self.generation))
@@ -240,8 +248,10 @@ class PagedTable(ScrollView, can_focus=True):
         on_cursor = index == self.cursor
         base = look["cursor"] if on_cursor else look["base"]
         if row is None:
-            self._want(index // self.page_size)
-            return Strip([Segment(set_cell_size(" loading…", width), base + look["loading"])])
+            page = index // self.page_size
+            self._want(page)
+            text = f" {self.failed_text}" if page in self._failed else " loading…"
+            return Strip([Segment(set_cell_size(text, width), base + look["loading"])])
         if self.painted_generation != self.generation:
             self.painted_generation, self.painted_at = self.generation, time.perf_counter()
         key = (index, on_cursor, width)

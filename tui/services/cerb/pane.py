@@ -224,10 +224,11 @@ class TicketsPane(ServicePane):
         except ServiceError as exc:
             table.page_failed(page)
             if generation == table.generation:
-                self.query_error = exc.readable
-                table.empty_text = exc.message
-                table.refresh()
-                self._set_count("error")
+                if page == 0:
+                    self.query_error = exc.readable
+                    table.empty_text = exc.message
+                    table.refresh()
+                    self._set_count("error")
                 self.report(exc, "load tickets")
             return
         rows = [Row(t.id, render.ticket_cells(t), t) for t in result.tickets]
@@ -247,7 +248,7 @@ class TicketsPane(ServicePane):
         self._set_count(" · ".join(parts))
 
     def _set_count(self, text: str) -> None:
-        # only on change: every update of this auto-width label costs a layout pass
+        # only on change: each update repaints the bar, and scrolling would otherwise update it once per page
         if text != self._count_text:
             self._count_text = text
             self.query_one("#cerb-count", Static).update(text, layout=False)
