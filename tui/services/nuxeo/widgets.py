@@ -93,7 +93,7 @@ class FolderState:
         self.uids.discard(uid)
 
 
-@dataclass
+@dataclass(slots=True)  # one per tree line: ten thousand in a big folder
 class NodeData:
     """Data behind one tree line: a document, or the "load more" line at the end of a partly loaded folder."""
 
