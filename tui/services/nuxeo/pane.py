@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -32,7 +32,6 @@ from .dialogs import (
     ResultDialog,
     SaveResult,
     SearchDialog,
-    field_name,
     operation_fields,
 )
 from .widgets import PAGE_SIZE, PREFETCH_DISTANCE, DocumentDetails, DocumentTree, FolderState, NodeData, document_label
@@ -464,7 +463,7 @@ class DocumentsPane(ServicePane):
             ConflictDialog(session.doc.title, list(props), labels, theirs, props, who=theirs_doc.author or "")
         )
         if choice == "reload":
-            self._keep_draft(session, props)
+            # yours stays on disk as a draft, now based on their version (offered back on the next `e`)
             self.context.drafts.save(
                 session.draft_key,
                 {"uid": session.doc.uid, "path": session.doc.path, "title": session.doc.title,
@@ -806,4 +805,4 @@ def readable(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-__all__ = ["DocumentsPane", "editable_keys", "field_name"]
+__all__ = ["DocumentsPane", "editable_keys"]
