@@ -97,6 +97,10 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
                 yield Button("Cancel", id="cancel")
                 yield Button(f"{self.submit_label} (ctrl+s)", id="submit", variant="primary")
 
+    def on_mount(self) -> None:
+        if self.fields:
+            self.query_one(f"#field-{self.fields[0].name}").focus()
+
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for f in self.fields:
