@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import socket
 import uuid
@@ -388,3 +389,34 @@ async def test_unreachable_server_is_one_readable_sentence(tmp_path):
         assert any(m.startswith("Could not load the document tree:") for m in messages), messages
         assert not any("Traceback" in m or "not-shown-anywhere" in m for m in messages)
         assert not pane_of(app).root_loaded
+
+
+async def test_deleting_in_a_partly_loaded_folder_skips_nothing(box, tmp_path, client, workspace):
+    """Deleting a listed document moves the server's offsets back by one; the next page must not skip a document."""
+    for start in range(0, 150, 25):
+        await asyncio.gather(*(
+            client.create(workspace.uid, type="Note", name=f"n{i:03d}", properties={"dc:title": f"Note {i:03d}"})
+            for i in range(start, start + 25)
+        ))
+    app = make_app(box.profile(), tmp_path, pane="nuxeo")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await reveal(pilot, pane, workspace.path)
+        folder = pane.tree.cursor_node
+        await pilot.press("space")
+        state = folder.data.folder
+        await wait_for(pilot, lambda: state.loaded == 100)
+        victim = folder.children[10]
+        pane.tree.select_line_of(victim)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: pane.tree.node_for_uid(victim.data.doc.uid) is None)
+        while not state.complete:
+            assert await pane.load_page(folder)
+        listed = [child.data.doc.uid for child in folder.children if child.data.doc is not None]
+        assert len(listed) == len(set(listed)) == 149
+        remaining = set()
+        for number in range(2):
+            remaining |= {doc.uid for doc in (await client.children(workspace.uid, page=number, page_size=100)).entries}
+        assert set(listed) == remaining
