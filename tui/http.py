@@ -151,6 +151,14 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     return text
 
 
+def literal_secrets(secrets: Iterable[str], public: Iterable[str] = ()) -> tuple[str, ...]:
+    """The secret values worth masking wherever they appear. A secret equal to a public value (a password that is
+    the same as the username, as on the sandbox) is shown with that value anyway; masking it would only garble
+    every URL and message that names the user."""
+    shown = {p for p in public if p}
+    return tuple(s for s in secrets if s and s not in shown)
+
+
 def redact_url(url: str, secrets: Iterable[str] = ()) -> str:
     parts = urlsplit(url)
     netloc = parts.netloc
@@ -280,6 +288,7 @@ class HttpConnection:
         backoff: float = 0.25,
         exchange_log: ExchangeLog | None = None,
         secrets: Iterable[str] = (),
+        public: Iterable[str] = (),
         error_from_response: Callable[[httpx.Response], ServiceError | None] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ):
@@ -288,7 +297,7 @@ class HttpConnection:
         self.retries = retries
         self.backoff = backoff
         self.exchange_log = exchange_log
-        self.secrets = tuple(s for s in secrets if s)
+        self.secrets = literal_secrets(secrets, public)
         self._error_from_response = error_from_response
         self.client = httpx.AsyncClient(
             base_url=base_url,

@@ -193,3 +193,11 @@ def test_client_layer_does_not_import_textual():
     code = "import sys, tui.http, tui.profiles, tui.drafts, tui.services; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_password_equal_to_the_username_does_not_garble_urls():
+    from tui.http import literal_secrets
+
+    secrets = literal_secrets(["admin", "tok-123456"], public=["admin"])
+    assert secrets == ("tok-123456",)
+    assert redact_url("http://h/people/admin/timeline?x=tok-123456", secrets) == f"http://h/people/admin/timeline?x={REDACTED}"

@@ -419,7 +419,8 @@ class MaxClient:
             auth=MaxAuth(self),
             headers={"Accept": "application/json"},
             exchange_log=exchange_log,
-            secrets=[s for s in (password, token) if s],
+            secrets=[password, token],
+            public=[self.username],
             error_from_response=error_from_response,
             transport=transport,
         )

@@ -353,6 +353,7 @@ class NuxeoClient:
             headers=headers,
             exchange_log=exchange_log,
             secrets=[password, token],
+            public=[username],
             error_from_response=functools.partial(nuxeo_error, with_token=bool(token)),
             transport=transport,
             **kwargs,

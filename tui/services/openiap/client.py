@@ -33,6 +33,7 @@ from tui.http import (
     ProtocolError,
     ServiceError,
     UnavailableError,
+    literal_secrets,
     log_message,
     one_line,
 )
@@ -448,7 +449,7 @@ class OpenIAPClient:
 
     @property
     def _secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self._password, self._jwt, self._initial_jwt) if s)
+        return literal_secrets((self._password, self._jwt, self._initial_jwt), public=[self.username])
 
     # -- connecting -----------------------------------------------------------------------------------------------------
 
