@@ -27,6 +27,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 FLUSH_INTERVAL = 0.05  # at most ~20 screen updates a second, however fast messages arrive
@@ -235,7 +236,7 @@ class TailView(ScrollView, can_focus=True):
     """Draws `rows` (a snapshot of the buffer) one Strip per visible line; a cursor picks a row to inspect."""
 
     DEFAULT_CSS = """
-    TailView { height: 1fr; background: $surface; }
+    TailView { height: 1fr; background: $surface; overflow-x: hidden; overflow-y: scroll; }
     TailView:focus { background-tint: $foreground 4%; }
     """
     BINDINGS = [
@@ -268,7 +269,7 @@ class TailView(ScrollView, can_focus=True):
         self.fmt = fmt
         self.rows: list[Any] = []
         self.cursor: int | None = None  # None while following the end
-        self._cache: dict[int, tuple[Any, list[Segment]]] = {}
+        self._cache: dict[int, tuple[Any, int, Strip]] = {}
         self._cursor_style = Style(reverse=True)
 
     # -- content ------------------------------------------------------------------------------------------------------
@@ -277,10 +278,19 @@ class TailView(ScrollView, can_focus=True):
         self.rows = rows
         if len(self._cache) > 4000:  # the cache only needs what was drawn recently
             self._cache.clear()
-        self.virtual_size = Size(self.size.width, len(rows))
+        size = Size(self.size.width, len(rows))
+        if size != self.virtual_size:
+            # Only the tail's own content grew: skip the layout pass a `virtual_size` change would ask for (at 20
+            # updates a second it would repaint the whole screen each time), and update the scrollbar directly.
+            self.set_reactive(Widget.virtual_size, size)
+            self._scroll_update(size)
         if follow:
             self.scroll_to(y=max(0, len(rows) - self.scrollable_content_region.height), animate=False, immediate=True)
         self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
 
     @property
     def selected(self) -> Any | None:
@@ -292,23 +302,26 @@ class TailView(ScrollView, can_focus=True):
         """The plain text of a row as drawn (tests and screenshots read it)."""
         return "".join(s.text for s in self._segments(self.rows[index]))
 
-    def _segments(self, item: Any) -> list[Segment]:
+    def _strip(self, item: Any, width: int) -> Strip:
+        """The drawn line of an entry at this width, cached (a flood redraws the same lines many times)."""
         key = id(item)
         cached = self._cache.get(key)
-        if cached is not None and cached[0] is item:
-            return cached[1]
-        segments = self.fmt.marker_segments(item) if isinstance(item, TailMarker) else self.fmt.segments(item)
-        self._cache[key] = (item, segments)
-        return segments
+        if cached is not None and cached[0] is item and cached[1] == width:
+            return cached[2]
+        base = self.rich_style
+        strip = Strip(self._segments(item)).crop_extend(0, width, base).apply_style(base)
+        self._cache[key] = (item, width, strip)
+        return strip
+
+    def _segments(self, item: Any) -> list[Segment]:
+        return self.fmt.marker_segments(item) if isinstance(item, TailMarker) else self.fmt.segments(item)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width or self.size.width
         index = self.scroll_offset.y + y
-        base = self.rich_style
         if index >= len(self.rows):
-            return Strip.blank(width, base)
-        strip = Strip(self._segments(self.rows[index])).crop_extend(0, width, base)
-        strip = strip.apply_style(base)
+            return Strip.blank(width, self.rich_style)
+        strip = self._strip(self.rows[index], width)
         if index == self.cursor:
             strip = strip.apply_style(self._cursor_style)
         return strip
@@ -469,7 +482,7 @@ class TailPanel(Vertical):
         plain = text.plain
         if plain != self._status_text:
             self._status_text = plain
-            self.status.update(text)
+            self.status.update(text, layout=False)  # one line of fixed size: no layout pass needed
 
     # -- holding ------------------------------------------------------------------------------------------------------
 
