@@ -420,3 +420,42 @@ async def test_deleting_in_a_partly_loaded_folder_skips_nothing(box, tmp_path, c
         for number in range(2):
             remaining |= {doc.uid for doc in (await client.children(workspace.uid, page=number, page_size=100)).entries}
         assert set(listed) == remaining
+
+
+async def test_the_lean_tree_rebuild_matches_textuals():
+    """DocumentTree replaces Tree._build for speed; it must lay out exactly the lines the stock one does."""
+    import random
+
+    from textual.app import App
+    from textual.widgets import Tree
+
+    from tui.services.nuxeo.widgets import DocumentTree
+
+    class Both(App):
+        def compose(self):
+            yield Tree("root", id="stock")
+            yield DocumentTree("root", id="lean")
+
+    async with Both().run_test(size=SIZE) as pilot:
+        stock, lean = pilot.app.query_one("#stock", Tree), pilot.app.query_one("#lean", DocumentTree)
+        for show_root in (True, False):
+            for tree in (stock, lean):
+                tree.clear()
+                tree.show_root = show_root
+                rng = random.Random(7)
+
+                def fill(node, depth):
+                    for _ in range(rng.randint(0, 5)):
+                        child = node.add("x" * rng.randint(1, 40), expand=rng.random() < 0.6, allow_expand=rng.random() < 0.8)
+                        if depth < 4:
+                            fill(child, depth + 1)
+
+                fill(tree.root, 0)
+                tree.root.expand()
+            await pilot.pause()
+
+            def shape(tree):
+                return [(len(line.path), line.last, str(line.node.label), line.node.line) for line in tree._tree_lines]
+
+            assert shape(lean) == shape(stock) and len(shape(stock)) > 20
+            assert lean.virtual_size == stock.virtual_size
