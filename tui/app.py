@@ -59,6 +59,14 @@ class Placeholder(Vertical):
         self.app.action_edit_profile(self.kind)
 
 
+class PendingPane(Vertical):
+    """Holds a pane's place in its tab until the tab is first shown; start-up builds only the pane on screen."""
+
+    def __init__(self, service: ServiceKind):
+        super().__init__()
+        self.service = service
+
+
 class ServiceDeckCommands(Provider):
     """Palette commands: switch pane, each pane's own commands, switch profile, reload, exchanges, profiles."""
 
@@ -73,9 +81,11 @@ class ServiceDeckCommands(Provider):
         for name in app.profile_names():
             if name != app.profile.name:
                 commands.append((f"Switch profile: {name}", partial(app.switch_profile, name), "Open the app on another profile"))
-        for pane in app.query(ServicePane):
-            for title, action in getattr(pane, "COMMANDS", []):
-                commands.append((title, partial(app.run_pane_action, pane, action), f"{SERVICES[pane.kind].title} pane"))
+        for service in SERVICES.values():
+            if not available(service.kind) or app.profile.connection(service.kind) is None:
+                continue
+            for title, action in getattr(service.pane_class(), "COMMANDS", []):
+                commands.append((title, partial(app.open_pane_action, service.kind, action), f"{service.title} pane"))
         return commands
 
     async def discover(self) -> Hits:
@@ -129,11 +139,12 @@ class ServiceDeckApp(App):
 
     def compose(self) -> ComposeResult:
         yield ConnectionBar(self.profile.name, [(s.kind, s.title) for s in SERVICES.values()], version=__version__)
-        initial = tab_id(self.initial_pane) if self.initial_pane else tab_id(next(iter(SERVICES)))
-        with TabbedContent(initial=initial):
+        initial_kind = self.initial_pane or next(iter(SERVICES))
+        with TabbedContent(initial=tab_id(initial_kind)):
             for service in SERVICES.values():
                 with TabPane(f"{service.key} {service.title}", id=tab_id(service.kind)):
-                    yield self._pane_for(service)
+                    # Only the pane on screen is built at start-up; the others wait in their tab until first shown.
+                    yield self._pane_for(service) if service.kind == initial_kind else PendingPane(service)
             with TabPane("5 Exchanges", id=EXCHANGES_TAB):
                 yield ExchangeLogView(self.exchange_log)
         yield Footer()
@@ -158,6 +169,15 @@ class ServiceDeckApp(App):
         context = PaneContext(profile_name=self.profile.name, drafts=self.drafts, exchange_log=self.exchange_log)
         return service.pane_class()(client, context, id=f"pane-{service.kind}")
 
+    async def build_pane(self, kind: str) -> ServicePane | None:
+        """The pane of `kind`, built and mounted now if it was still waiting in its tab."""
+        tab = self.query_one(TabbedContent).get_pane(tab_id(kind))
+        for pending in tab.query(PendingPane):
+            widget = self._pane_for(pending.service)
+            await pending.remove()
+            await tab.mount(widget)
+        return next(iter(tab.query(ServicePane)), None)
+
     def on_mount(self) -> None:
         if self.profile.secrets_in_file:
             self.notify(
@@ -172,7 +192,10 @@ class ServiceDeckApp(App):
         self._show_current()
 
     @on(TabbedContent.TabActivated)
-    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+    async def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        active = self.query_one(TabbedContent).active
+        if active != EXCHANGES_TAB:
+            await self.build_pane(active.removeprefix("tab-"))
         self._show_current()
 
     def _show_current(self) -> None:
@@ -204,6 +227,12 @@ class ServiceDeckApp(App):
         self.show_pane(pane.kind)
         self.call_later(pane.run_action, action)
 
+    async def open_pane_action(self, kind: str, action: str) -> None:
+        """A palette command of a pane that may not be built yet: build it, show it, then run the action."""
+        pane = await self.build_pane(kind)
+        if pane is not None:
+            self.run_pane_action(pane, action)
+
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()
@@ -212,7 +241,8 @@ class ServiceDeckApp(App):
 
     @on(ConnectionChanged)
     def _connection_changed(self, event: ConnectionChanged) -> None:
-        self.query_one(ConnectionBar).set_state(event.kind, event.state, event.detail)
+        for bar in self.query(ConnectionBar):  # none while the app is shutting down
+            bar.set_state(event.kind, event.state, event.detail)
 
     def get_system_commands(self, screen: Screen):
         yield from super().get_system_commands(screen)
