@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from functools import partial
 from typing import Any
 
@@ -11,7 +12,7 @@ from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static, TabbedContent, TabPane
+from textual.widgets import Button, Static, TabbedContent, TabPane
 
 from tui import __version__
 from tui.drafts import DraftStore
@@ -20,6 +21,7 @@ from tui.profiles import Profile, ProfileError, ProfileStore
 from tui.services import SERVICES, ServiceKind, available
 from tui.widgets.connection_bar import ConnectionBar
 from tui.widgets.exchange_log import ExchangeLogView
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.pane import ConnectionChanged, PaneContext, ServicePane
 
 EXCHANGES_TAB = "tab-exchanges"
@@ -32,6 +34,13 @@ FIRST_RUN_INTRO = (
 
 def tab_id(kind: str) -> str:
     return f"tab-{kind}"
+
+
+def tune_garbage_collector() -> None:
+    """Widgets and documents are long-lived objects; the default collector keeps re-scanning them (measured: close to
+    half the time of paging through a 10,000-document folder). Freeze what start-up built and collect less often."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 class Placeholder(Vertical):
@@ -147,7 +156,7 @@ class ServiceDeckApp(App):
                     yield self._pane_for(service) if service.kind == initial_kind else PendingPane(service)
             with TabPane("5 Exchanges", id=EXCHANGES_TAB):
                 yield ExchangeLogView(self.exchange_log)
-        yield Footer()
+        yield KeyFooter()
 
     def _pane_for(self, service: ServiceKind):
         if not available(service.kind):
@@ -179,6 +188,7 @@ class ServiceDeckApp(App):
         return next(iter(tab.query(ServicePane)), None)
 
     def on_mount(self) -> None:
+        tune_garbage_collector()
         if self.profile.secrets_in_file:
             self.notify(
                 "This profile keeps passwords in its file (readable by you only). Prefer password_env or the keyring.",
