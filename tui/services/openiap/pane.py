@@ -57,6 +57,7 @@ class Source:
     count: int = 0
     status: str = ""  # "" (idle), "starting", "live", "error"
     yielded: int = 0
+    subscription: Any = field(default=None, repr=False)
     worker: Worker | None = field(default=None, repr=False)
 
     @property
@@ -342,6 +343,7 @@ class QueuesPane(ServicePane):
         """The hot path: wait for one message, take whatever else is already waiting in one batch, append; no widget
         is touched here, the tail's timer does the drawing."""
         source.status = "live"
+        source.subscription = subscription
         drain = getattr(subscription, "drain", None)
         n = 0
         try:

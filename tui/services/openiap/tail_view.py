@@ -388,6 +388,15 @@ class TailView(ScrollView, can_focus=True):
             self.cursor = min(len(self.rows) - 1, self.scroll_offset.y + self.scrollable_content_region.height - 1)
             self.post_message(self.Held(self, True))
 
+    def _on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        # scrolling back down to the end is how a person says "carry on": follow again
+        if self.cursor is not None:
+            self.call_after_refresh(self._follow_if_at_end)
+
+    def _follow_if_at_end(self) -> None:
+        if self.cursor is not None and self.scroll_offset.y >= self.max_scroll_y:
+            self.action_follow()
+
     def on_click(self, event: events.Click) -> None:
         index = self.scroll_offset.y + event.y
         if 0 <= index < len(self.rows):
