@@ -82,6 +82,7 @@ async def queues_watch(pilot) -> None:
     pane = await _live(pilot)
     pane._highlight("watch:demo")
     await pilot.pause(0.2)
+    pane.watch_tail.view.focus()
     rng = random.Random(3)
     world = _world(pane)
     await world.connect()
