@@ -468,3 +468,25 @@ async def test_tailed_list_comes_back_next_start_and_remove_forgets(box, tmp_pat
         pane = await started(pilot)
         assert [s.key for s in pane.sources] == ["watch:demo", "wiq:demo-wiq", f"queue:{queue}", f"wiq:{wiq}"]
         await wait_for(pilot, lambda: source(pane, "queue", queue).status == "live")
+
+
+async def test_a_refused_push_says_why_and_keeps_what_was_typed(box, tmp_path):
+    wiq = unique("no-such-wiq")  # never created: the server refuses the push
+    app = make_app(box.profile(), tmp_path, pane="openiap")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await add_source(pilot, "i", wiq)
+        view = pane.workitems_view
+        await wait_for(pilot, lambda: view.wiq == wiq)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen.query("#field-name"))
+        app.screen.query_one("#field-name", Input).value = "precious"
+        app.screen.query_one("#field-payload", TextArea).text = '{"typed": "carefully"}'
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: any("push the work item" in str(n.message) for n in app._notifications))
+        message = next(str(n.message) for n in app._notifications if "push the work item" in str(n.message))
+        assert "Traceback" not in message and wiq in message
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen.query("#field-name"))
+        assert app.screen.query_one("#field-name", Input).value == "precious"
+        assert app.screen.query_one("#field-payload", TextArea).text == '{"typed": "carefully"}'

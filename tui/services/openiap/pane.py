@@ -204,7 +204,8 @@ class QueuesPane(ServicePane):
                                     empty_hint="a tails a queue, p publishes a message")
                     yield TailPanel(WatchEventFormat(), id="oi-watches", title="Watch events",
                                     empty_hint="w watches a collection (insert/update/delete)")
-                    yield WorkitemsView(self.client, self.report, id="oi-workitems")
+                    yield WorkitemsView(self.client, self.report, id="oi-workitems", drafts=self.context.drafts,
+                                        draft_key=lambda wiq: self.context.draft_key(self.kind, "push", wiq))
                     yield CollectionsView(self.client, self.report, id="oi-collections")
                 yield Inspector(id="oi-inspector")
 

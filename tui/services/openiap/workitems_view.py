@@ -47,10 +47,13 @@ class WorkitemsView(Vertical):
         Binding("v", "cycle_state", "By state"),
     ]
 
-    def __init__(self, client: Any, report: Callable[[BaseException, str], None], **kwargs: Any):
+    def __init__(self, client: Any, report: Callable[[BaseException, str], None], *, drafts: Any = None,
+                 draft_key: Callable[[str], str] | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.client = client
         self.report = report
+        self.drafts = drafts  # what was typed into "push" stays on disk until the push succeeds
+        self.draft_key = draft_key
         self.wiq = ""
         self.items: list[Any] = []
         self.state_filter: str | None = None
@@ -183,6 +186,10 @@ class WorkitemsView(Vertical):
         if not self.wiq:
             self.app.notify("Add a work item queue first (i).", severity="warning")
             return
+        key = self.draft_key(self.wiq) if self.drafts is not None and self.draft_key else ""
+        restored = False
+        if values is None and key and (draft := self.drafts.load(key)) is not None:
+            values, restored = {"name": "", "payload": "{}", "priority": "2", **draft.data}, True
         values = values or {"name": "", "payload": "{}", "priority": "2"}
         fields = [
             Field("name", "Name", values["name"], placeholder="what this item is"),
@@ -193,24 +200,28 @@ class WorkitemsView(Vertical):
         def done(result: dict[str, Any] | None) -> None:
             if result is None:
                 return
+            if key:
+                self.drafts.save(key, {k: str(v) for k, v in result.items()})
             try:
                 payload = json.loads(result["payload"] or "{}")
                 priority = int(result["priority"] or 2)
             except ValueError as exc:
                 self.action_push(result, f"Not pushed: {exc}. Fix it and send again.")
                 return
-            self._push(result["name"] or "item", payload, priority)
+            self._push(result["name"] or "item", payload, priority, key)
 
-        note = error or f"A new item in {self.wiq}."
+        note = error or ("Your unsent work item is back." if restored else f"A new item in {self.wiq}.")
         self.app.push_screen(FormDialog(f"Push a work item to {self.wiq}", fields, submit="Push", note=note), done)
 
     @work(group="workitems-change")
-    async def _push(self, name: str, payload: Any, priority: int) -> None:
+    async def _push(self, name: str, payload: Any, priority: int, draft_key: str = "") -> None:
         try:
             item = await self.client.push_workitem(self.wiq, name, payload, priority=priority)
         except Exception as exc:
-            self.report(exc, "push the work item")
+            self.report(exc, "push the work item (what you typed is kept: n opens it again)")
             return
+        if draft_key:
+            self.drafts.discard(draft_key)
         self.app.notify(f"Pushed {item.name!r} to {self.wiq}.")
         self.load(item.id)
 
