@@ -445,8 +445,6 @@ class QueuesPane(ServicePane):
 
     def _refresh_side_list(self) -> None:
         for source in self.sources:
-            if source.worker is not None and source.status == "live":
-                pass
             prompt = self._source_prompt(source)
             if self._side_prompts.get(source.key) != prompt:
                 self._side_prompts[source.key] = prompt
