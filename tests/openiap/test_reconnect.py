@@ -230,3 +230,41 @@ async def test_messages_sent_while_away_wait_for_the_consumer(service, url):
         assert received == [0, 1, 2] and service.waiting(queue) == 0
     finally:
         await consumer.aclose()
+
+
+async def test_a_flood_that_holds_up_the_pong_does_not_cut_the_connection(service, url):
+    """The pong waits behind thousands of queued messages; the messages themselves prove the socket is alive."""
+    queue = f"flood-{uuid.uuid4().hex[:8]}"
+    total = 20_000
+    client = OpenIAPClient(url, "admin", "admin", ping_interval=0.05, request_timeout=0.3)
+    try:
+        subscription = await client.register_queue(queue)
+        flooding = asyncio.create_task(asyncio.to_thread(service.flood, queue, total))
+        seen: set[int] = set()
+
+        async def consume() -> None:
+            async for message in subscription:
+                seen.add(message.data["flood"])
+                if len(seen) == total:
+                    return
+
+        await asyncio.wait_for(consume(), 120)
+        await flooding
+        assert client.reconnects == 0 and client.state == "connected"
+    finally:
+        await client.aclose()
+
+
+async def test_requests_cancelled_while_sending_leave_the_stream_in_step(url):
+    client = OpenIAPClient(url, "admin", "admin", request_timeout=5)
+    try:
+        await client.connect()
+        for attempt in range(300):
+            task = asyncio.create_task(client.count("demo"))
+            for _ in range(attempt % 4):
+                await asyncio.sleep(0)  # cancel at every point of the send: before, between length and body, after
+            task.cancel()
+        assert isinstance(await client.count("demo"), int)
+        assert client.reconnects == 0
+    finally:
+        await client.aclose()

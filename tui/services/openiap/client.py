@@ -393,7 +393,8 @@ class OpenIAPClient:
 
         self.state = "disconnected"
         self.user: SignedInUser | None = None
-        self.reconnects = 0  # how many times the connection came back after a drop
+        self.reconnects = 0
+        self._last_frame = 0.0  # monotonic time of the last frame received  # how many times the connection came back after a drop
 
         self._state_listeners: list[Callable[[str, str], None]] = []
         self._http: httpx.AsyncClient | None = None
@@ -531,9 +532,14 @@ class OpenIAPClient:
                 log_message(self.exchange_log, SERVICE, "SEND", self.url, "websocket opened", secrets=self._secrets)
                 setup = asyncio.create_task(self._after_connect(ready))
                 pinger = asyncio.create_task(self._ping_loop())
+                reader = asyncio.create_task(self._read_loop(ws))
                 try:
-                    await self._read_loop(ws)
+                    # the reader ends when the socket closes; the pinger ends when the socket is silent and dead
+                    await asyncio.wait({reader, pinger}, return_when=asyncio.FIRST_COMPLETED)
+                    if reader.done() and not reader.cancelled() and reader.exception() is not None:
+                        raise reader.exception()
                 finally:
+                    reader.cancel()
                     setup.cancel()
                     pinger.cancel()
                     self._ws = None
@@ -628,22 +634,28 @@ class OpenIAPClient:
             ) from None
 
     async def _ping_loop(self) -> None:
+        """Returns when the connection is dead: no pong and no other frame either. During a flood the pong waits
+        behind thousands of messages, so any frame that arrives counts as proof of life."""
         while True:
             await asyncio.sleep(self.ping_interval)
-            if not self._online.is_set():
+            if not self._online.is_set() or time.monotonic() - self._last_frame < self.ping_interval:
                 continue
+            sent = time.monotonic()
             try:
                 await self._request("ping", pb.PingRequest(), wait_online=False)
             except ServiceError:
-                # no pong in time: the socket is dead even if TCP has not noticed; close it to reconnect
-                if self._ws is not None:
-                    with _suppress_all():
-                        await asyncio.wait_for(self._ws.close(), 1.0)
+                if self._last_frame > sent:
+                    continue  # slow, not dead
                 return
 
     # -- the wire ---------------------------------------------------------------------------------------------------------
 
     async def _send(self, envelope: pb.Envelope) -> None:
+        # A sender cancelled between the length and the body would leave the stream out of step for good: the
+        # pair is written by a shielded task that finishes even when its caller is cancelled.
+        await asyncio.shield(self._send_framed(envelope))
+
+    async def _send_framed(self, envelope: pb.Envelope) -> None:
         ws = self._ws
         if ws is None:
             raise _ConnectionLost()
@@ -691,6 +703,7 @@ class OpenIAPClient:
                 chunk = await ws.receive_bytes()
             except (HTTPXWSException, httpx.TransportError, OSError):
                 return
+            self._last_frame = time.monotonic()
             buffer += chunk
             # the socket is a byte stream: a length and its body may come in one message or in several
             while len(buffer) >= 4:
