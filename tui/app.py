@@ -116,12 +116,12 @@ class ServiceDeckApp(App):
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {ServiceDeckCommands}
     BINDINGS = [
-        *(Binding(s.key, f"show_pane('{s.kind}')", s.title, show=False, id=f"show-{s.kind}") for s in SERVICES.values()),
-        Binding("5", "show_pane('exchanges')", "Exchanges", show=False, id="show-exchanges"),
-        Binding("ctrl+r", "reload", "Reload", id="reload"),
-        Binding("ctrl+e", "edit_profile", "Profile", id="edit-profile"),
-        Binding("question_mark", "toggle_help", "Keys", id="help"),
-        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        *(Binding(s.key, f"show_pane('{s.kind}')", s.title, show=False, id=f"app.show-{s.kind}") for s in SERVICES.values()),
+        Binding("5", "show_pane('exchanges')", "Exchanges", show=False, id="app.show-exchanges"),
+        Binding("ctrl+r", "reload", "Reload", id="app.reload"),
+        Binding("ctrl+e", "edit_profile", "Profile", id="app.edit-profile"),
+        Binding("question_mark", "toggle_help", "Keys", id="app.help"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
     def __init__(
@@ -189,6 +189,10 @@ class ServiceDeckApp(App):
 
     def on_mount(self) -> None:
         tune_garbage_collector()
+        try:
+            self.set_keymap(self.store.keymap())
+        except ProfileError as exc:
+            self.notify(str(exc), severity="error")
         if self.profile.secrets_in_file:
             self.notify(
                 "This profile keeps passwords in its file (readable by you only). Prefer password_env or the keyring.",

@@ -149,6 +149,13 @@ class ProfileStore:
         default = data.get("default")
         return (str(default) if default else None), profiles
 
+    def keymap(self) -> dict[str, str]:
+        """Remapped keys from the `[keymap]` table: binding id -> keys, e.g. "nuxeo.edit" = "E"."""
+        table = self._read().get("keymap") or {}
+        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+            raise ProfileError(f"{self.path}: [keymap] maps binding ids to keys, e.g. \"nuxeo.edit\" = \"E\".")
+        return dict(table)
+
     def names(self) -> list[str]:
         return list(self.builtin) + list(self.load()[1])
 

@@ -100,3 +100,13 @@ async def test_palette_lists_panes_and_profile_commands(tmp_path, box):
         provider = ServiceDeckCommands(app.screen)
         titles = [title for title, _, _ in provider._commands()]
         assert "Show Tickets (Cerb)" in titles and "Show exchanges" in titles and "Reload pane" in titles
+
+
+async def test_keys_can_be_remapped_by_binding_id(tmp_path):
+    store = ProfileStore(tmp_path / "profiles.toml")
+    store.path.write_text('[keymap]\n"app.show-exchanges" = "x"\n')
+    app = ServiceDeckApp(Profile("bare"), store=store, drafts=DraftStore(tmp_path / "drafts"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("x")
+        assert app.query_one(TabbedContent).active == "tab-exchanges"

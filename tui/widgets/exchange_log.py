@@ -55,8 +55,8 @@ class ExchangeLogView(Vertical):
     ExchangeLogView > #exchange-detail { height: 3fr; border-top: solid $accent; overflow-y: auto; padding: 0 1; }
     """
     BINDINGS = [
-        Binding("c", "copy_curl", "Copy as curl", id="exchange-copy-curl"),
-        Binding("b", "copy_body", "Copy response", id="exchange-copy-body"),
+        Binding("c", "copy_curl", "Copy as curl", id="exchanges.copy-curl"),
+        Binding("b", "copy_body", "Copy response", id="exchanges.copy-body"),
     ]
 
     def __init__(self, log: ExchangeLog):

@@ -154,17 +154,17 @@ class QueuesPane(ServicePane):
         ("Queues: stop tailing the selected source", "remove_source"),
     ]
     BINDINGS = [
-        Binding("space", "toggle_pause", "Pause/resume", id="openiap-pause"),
-        Binding("slash", "filter", "Filter", id="openiap-filter"),
-        Binding("p", "publish", "Publish", id="openiap-publish"),
-        Binding("a", "add_queue", "Tail queue", id="openiap-add-queue"),
-        Binding("w", "add_watch", "Watch", id="openiap-add-watch"),
-        Binding("i", "add_wiq", "Work items", id="openiap-add-wiq"),
-        Binding("b", "browse", "Collections", id="openiap-browse"),
-        Binding("d,delete", "remove_source", "Remove", id="openiap-remove"),
-        Binding("c", "copy", "Copy", show=False, id="openiap-copy"),
-        Binding("r", "replay", "Replay", show=False, id="openiap-replay"),
-        Binding("escape", "close_inspector", "Close", show=False, id="openiap-close"),
+        Binding("space", "toggle_pause", "Pause/resume", id="openiap.pause"),
+        Binding("slash", "filter", "Filter", id="openiap.filter"),
+        Binding("p", "publish", "Publish", id="openiap.publish"),
+        Binding("a", "add_queue", "Tail queue", id="openiap.add-queue"),
+        Binding("w", "add_watch", "Watch", id="openiap.add-watch"),
+        Binding("i", "add_wiq", "Work items", id="openiap.add-wiq"),
+        Binding("b", "browse", "Collections", id="openiap.browse"),
+        Binding("d,delete", "remove_source", "Remove", id="openiap.remove"),
+        Binding("c", "copy", "Copy", show=False, id="openiap.copy"),
+        Binding("r", "replay", "Replay", show=False, id="openiap.replay"),
+        Binding("escape", "close_inspector", "Close", show=False, id="openiap.close"),
     ]
     DEFAULT_CSS = """
     QueuesPane #oi-connection { height: 1; padding: 0 1; background: $boost; }
