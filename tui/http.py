@@ -477,6 +477,22 @@ class HttpConnection:
         return redact_text(preview(response.content, response.headers.get("content-type", "")), self.secrets)
 
 
+class HttpServiceClient:
+    """Base of the HTTP services' clients: they keep their connection in `self.http` and close it with `aclose()`
+    or by leaving `async with`."""
+
+    http: HttpConnection
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
 def looks_like_html(response: httpx.Response) -> bool:
     if "html" in response.headers.get("content-type", ""):
         return True

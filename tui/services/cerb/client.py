@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from tui.http import (
+    HttpServiceClient,
     AuthError,
     BadRequestError,
     ConflictError,
@@ -316,7 +317,7 @@ class Conversation:
 # --------------------------------------------------------------------------------------------------------------------
 
 
-class CerbClient:
+class CerbClient(HttpServiceClient):
     def __init__(
         self,
         base_url: str,
@@ -346,15 +347,6 @@ class CerbClient:
         if connection.options.get("auth") == "oauth":  # the profile holds an OAuth2 access token instead
             return cls(connection.url, connection.username, token=secret, exchange_log=exchange_log)
         return cls(connection.url, connection.username, secret, exchange_log=exchange_log)
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
-    async def __aenter__(self) -> CerbClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     # -- plumbing -------------------------------------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from urllib.parse import quote
 import httpx
 
 from tui.http import (
+    HttpServiceClient,
     AuthError,
     BadRequestError,
     ExchangeLog,
@@ -394,7 +395,7 @@ def _quote(segment: str) -> str:
 # --------------------------------------------------------------------------------------------------------------------
 
 
-class MaxClient:
+class MaxClient(HttpServiceClient):
     def __init__(
         self,
         url: str,
@@ -430,15 +431,6 @@ class MaxClient:
         options = getattr(connection, "options", {}) or {}
         return cls(connection.url, connection.username, secret, oauth_server=str(options.get("oauth_server", "")),
                    token=str(options.get("token", "")), exchange_log=exchange_log)
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
-    async def __aenter__(self) -> MaxClient:
-        return self
-
-    async def __aexit__(self, *exc: Any) -> None:
-        await self.aclose()
 
     # -- the generic accessor -------------------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from urllib.parse import quote
 import httpx
 
 from tui.http import (
+    HttpServiceClient,
     AuthError,
     BadRequestError,
     ConflictError,
@@ -319,7 +320,7 @@ def looks_like_nxql(text: str) -> bool:
     return text.lstrip()[:7].upper() == "SELECT "
 
 
-class NuxeoClient:
+class NuxeoClient(HttpServiceClient):
     """Talks to one Nuxeo server as one user (HTTP Basic, or an `X-Authentication-Token`)."""
 
     product = SERVICE
@@ -365,15 +366,6 @@ class NuxeoClient:
         if connection.options.get("auth") == "token":  # a profile may hold a Nuxeo token instead of a password
             token, secret = secret, ""
         return cls(connection.url, connection.username, secret, token=token, exchange_log=exchange_log)
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
-    async def __aenter__(self) -> NuxeoClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     # -- who and where ------------------------------------------------------------------------------------------------
 
