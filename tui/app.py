@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from functools import partial
 from typing import Any
 
@@ -34,13 +33,6 @@ FIRST_RUN_INTRO = (
 
 def tab_id(kind: str) -> str:
     return f"tab-{kind}"
-
-
-def tune_garbage_collector() -> None:
-    """Widgets and documents are long-lived objects; the default collector keeps re-scanning them (measured: close to
-    half the time of paging through a 10,000-document folder). Freeze what start-up built and collect less often."""
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
 
 
 class Placeholder(Vertical):
@@ -188,7 +180,6 @@ class ServiceDeckApp(App):
         return next(iter(tab.query(ServicePane)), None)
 
     def on_mount(self) -> None:
-        tune_garbage_collector()
         try:
             self.set_keymap(self.store.keymap())
         except ProfileError as exc:
