@@ -44,12 +44,14 @@ def make_app(profile, tmp_path: Path, *, pane: str | None = None, drafts: DraftS
     """The real app on a profile, with drafts kept under tmp_path (pass the same `drafts` to "restart" the app)."""
     from tui.app import ServiceDeckApp
 
-    return ServiceDeckApp(
+    app = ServiceDeckApp(
         profile,
         drafts=drafts or DraftStore(tmp_path / "drafts"),
         exchange_log=exchange_log if exchange_log is not None else ExchangeLog(),
         initial_pane=pane,
     )
+    app.strict_workers = True  # a bug in a background task fails the test
+    return app
 
 
 async def wait_for(pilot, predicate, timeout: float = 10.0, step: float = 0.05) -> None:

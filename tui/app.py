@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 from textual.containers import Vertical
 from textual.screen import Screen
+from textual.worker import WorkerFailed
 from textual.widgets import Button, Static, TabbedContent, TabPane
 
 from tui import __version__
@@ -135,6 +136,8 @@ class ServiceDeckApp(App):
         self.notice = notice
         self.clients: dict[str, Any] = {}
         self.sub_title = self.profile.name
+        # Tests set this so that a bug in a background task fails the test instead of becoming a notification.
+        self.strict_workers = False
 
     # -- layout ---------------------------------------------------------------------------------------------------------
 
@@ -296,6 +299,20 @@ class ServiceDeckApp(App):
                 await client.aclose()
             except Exception:  # closing a broken connection must not stop the others from closing
                 pass
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A background task that failed unexpectedly is reported in one sentence; the app and what was typed stay."""
+        if isinstance(error, WorkerFailed) and not self.strict_workers:
+            cause = error.error
+            self.log.error("background task failed", repr(cause))
+            self.notify(
+                f"Something went wrong ({type(cause).__name__}: {cause}). What you typed is kept; "
+                "try again, or reload with ctrl+r.",
+                severity="error",
+                timeout=10,
+            )
+            return
+        super()._handle_exception(error)
 
     async def on_unmount(self) -> None:
         await self.close_clients()

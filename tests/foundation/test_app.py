@@ -110,3 +110,18 @@ async def test_keys_can_be_remapped_by_binding_id(tmp_path):
         await pilot.pause()
         await pilot.press("x")
         assert app.query_one(TabbedContent).active == "tab-exchanges"
+
+
+async def test_an_unexpected_failure_in_a_background_task_is_one_notification(tmp_path):
+    from textual import work
+
+    app = ServiceDeckApp(Profile("bare"), drafts=DraftStore(tmp_path / "drafts"))
+
+    @work
+    async def broken(self) -> None:
+        raise KeyError("surprise")
+
+    async with app.run_test(size=SIZE) as pilot:
+        broken(app)
+        await wait_for(pilot, lambda: any("KeyError" in n.message for n in app._notifications))
+        assert app.is_running

@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.message import Message
 
 from tui.drafts import DraftStore
-from tui.http import ExchangeLog, ServiceError
+from tui.http import AuthError, ExchangeLog, ServiceError, UnavailableError
 
 
 @dataclass
@@ -68,7 +68,7 @@ class ServicePane(Vertical):
             text = error.readable
             if doing:
                 text = f"Could not {doing}: {text}"
-            if error.__class__.__name__ in ("UnavailableError", "AuthError"):
+            if isinstance(error, (UnavailableError, AuthError)):
                 self.set_state("error", error.message)
         else:
             text = f"Could not {doing or 'finish that'}: {type(error).__name__}: {error}"
