@@ -210,7 +210,9 @@ class ServiceDeckApp(App):
         pane = self.current_pane()
         if pane is not None:
             pane.first_show()
-            pane.focus(scroll_visible=False)
+            pane.focus_default()
+        elif self.query_one(TabbedContent).active == EXCHANGES_TAB:
+            self.query_one(ExchangeLogView).focus_table()
 
     # -- panes ----------------------------------------------------------------------------------------------------------
 

@@ -110,6 +110,9 @@ class ExchangeLogView(Vertical):
         self._dirty = True
         self._refresh_if_dirty()
 
+    def focus_table(self) -> None:
+        self.query_one(DataTable).focus(scroll_visible=False)
+
     def selected(self) -> Exchange | None:
         table = self.query_one(DataTable)
         if not self._shown or table.cursor_row is None or table.cursor_row >= len(self._shown):

@@ -7,6 +7,7 @@ from typing import Any
 
 from textual.containers import Vertical
 from textual.message import Message
+from textual.widgets import Input, TextArea
 
 from tui.drafts import DraftStore
 from tui.http import AuthError, ExchangeLog, ServiceError, UnavailableError
@@ -52,6 +53,17 @@ class ServicePane(Vertical):
         if not self._shown:
             self._shown = True
             self.on_first_show()
+
+    def focus_default(self) -> None:
+        """Put the focus where the pane's keys work: keep it if it is already inside the pane, else the first
+        focusable widget that is not a text field (a focused text field would swallow the single-key bindings)."""
+        focused = self.screen.focused
+        if focused is not None and self in focused.ancestors:
+            return
+        focusable = [w for w in self.query("*") if w.focusable]
+        target = next((w for w in focusable if not isinstance(w, (Input, TextArea))), None) or next(iter(focusable), None)
+        if target is not None:
+            target.focus(scroll_visible=False)
 
     def on_first_show(self) -> None:  # override
         pass
