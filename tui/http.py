@@ -215,11 +215,14 @@ class Exchange:
     response_headers: list[tuple[str, str]] = field(default_factory=list)
     response_body: str = ""
     error: str = ""
+    note: str = ""  # what a websocket message was ("signin", "queueevent orders")
     started: float = field(default_factory=time.time)
     id: int = field(default_factory=lambda: next(_exchange_ids))
 
     @property
     def summary(self) -> str:
+        if self.note:
+            return f"{self.method} {self.url} {self.note}"
         outcome = str(self.status) if self.status is not None else (self.error or "…")
         return f"{self.method} {self.url} -> {outcome} ({self.elapsed_ms:.0f} ms)"
 
@@ -500,9 +503,6 @@ def looks_like_html(response: httpx.Response) -> bool:
     return head.startswith(b"<!doctype html") or head.startswith(b"<html")
 
 
-_ws_ids = itertools.count(1)
-
-
 def log_message(
     log: ExchangeLog | None, service: str, direction: str, url: str, summary: str, body: str = "", secrets: Iterable[str] = ()
 ) -> None:
@@ -517,7 +517,7 @@ def log_message(
             status=None,
             request_body=redact_text(preview(body), secrets) if direction == "SEND" else "",
             response_body=redact_text(preview(body), secrets) if direction == "RECV" else "",
-            error="" if summary is None else summary,
+            note=summary,
         )
     )
 

@@ -304,10 +304,10 @@ async def test_exchange_log_is_redacted(connection):
     token = client._jwt
     await client.aclose()
     entries = list(log)
-    summaries = [e.error for e in entries]
+    summaries = [e.note for e in entries]
     assert any(s.startswith("signin") for s in summaries) and any(s.startswith("signinreply") for s in summaries)
     assert any(s.startswith("query") for s in summaries) and any(s.startswith("queryreply") for s in summaries)
-    everything = " ".join(e.request_body + e.response_body + e.url + e.error for e in entries)
+    everything = " ".join(e.request_body + e.response_body + e.url + e.note for e in entries)
     assert token and token not in everything
     assert '"password": "admin"' not in everything and "•••" in everything
     assert {e.method for e in entries} == {"SEND", "RECV"}
@@ -332,11 +332,11 @@ async def test_a_flood_is_summarized_in_the_exchange_log(box, connection):
         while len(received) < 1000:
             received.append(await next_item(subscription))
         assert [m.data["flood"] for m in received] == list(range(1, 1001))
-        events = [e for e in log if e.error.startswith("queueevent")]
+        events = [e for e in log if e.note.startswith("queueevent")]
         assert 0 < len(events) < 1000  # the first ones one by one, the rest counted
         await asyncio.sleep(1.05)
         await client.count("entities")  # any later traffic flushes the count
-        summaries = [e.error for e in log if "not logged one by one" in e.error]
+        summaries = [e.note for e in log if "not logged one by one" in e.note]
         assert summaries and all("queueevent" in s for s in summaries)
         counted = sum(int(s.split(" and ")[1].split()[0]) for s in summaries)
         assert len(events) + counted == 1000
@@ -387,7 +387,7 @@ async def test_pings_are_answered(connection):
     await client.connect()
     try:
         end = asyncio.get_running_loop().time() + 5
-        while not any(e.error.startswith("pong") for e in log):
+        while not any(e.note.startswith("pong") for e in log):
             assert asyncio.get_running_loop().time() < end, "no pong"
             await asyncio.sleep(0.02)
         assert client.state == "connected"

@@ -25,11 +25,16 @@ def status_text(exchange: Exchange) -> Text:
     return Text(str(exchange.status), style=style)
 
 
+def shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def detail_renderables(exchange: Exchange) -> list:
     lines = [Text(f"{exchange.method} {exchange.url}", style="bold")]
     meta = f"status {exchange.status if exchange.status is not None else '-'} · {exchange.elapsed_ms:.0f} ms · {exchange.service}"
-    if exchange.error and exchange.method not in ("SEND", "RECV"):
-        meta += f" · {exchange.error}"
+    for extra in (exchange.note, exchange.error):
+        if extra:
+            meta += f" · {extra}"
     lines.append(Text(meta, style="dim"))
     for title, headers, body in (
         ("Request", exchange.request_headers, exchange.request_body),
@@ -94,7 +99,7 @@ class ExchangeLogView(Vertical):
                 time.strftime("%H:%M:%S", time.localtime(exchange.started)),
                 exchange.service,
                 exchange.method,
-                exchange.url if len(exchange.url) < 90 else exchange.url[:89] + "…",
+                shorten(f"{exchange.note}  {exchange.url}" if exchange.note else exchange.url, 90),
                 status_text(exchange),
                 f"{exchange.elapsed_ms:.0f}" if exchange.status is not None else "",
                 key=str(exchange.id),
