@@ -58,3 +58,15 @@ async def test_the_sandbox_answers_each_filter(cerb_conn):
         assert await ids("URGENT") == {i for i, t in by_id.items() if "URGENT" in t.subject.upper()}
         page = await cerb.search_tickets("", limit=5, page=3, sort="id", ascending=True)
         assert [t.id for t in page.tickets] == sorted(by_id)[10:15]
+
+
+async def test_bare_words_search_message_bodies_too(cerb_conn):
+    from tui.services.cerb.client import CerbClient
+
+    async with CerbClient.from_connection(cerb_conn, cerb_conn.secret) as cerb:
+        group = (await cerb.groups())[0]
+        ticket = await cerb.compose(group_id=group.id, to="ana@example.com", subject="Printer trouble",
+                                    content="The quokkaprinter on floor 3 jams every morning.")
+        found = await cerb.search_tickets("quokkaprinter", limit=50)
+        assert [t.id for t in found.tickets] == [ticket.id]
+        assert (await cerb.search_tickets("quokkaprinter status:c", limit=50)).tickets == []

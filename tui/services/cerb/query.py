@@ -139,7 +139,7 @@ def deep_filter(inner: dict[str, Filter]) -> Filter:
 @dataclass
 class FilterSet:
     filters: dict[str, Filter]
-    text_columns: list[str]  # what bare words search
+    text_columns: list[str]  # what bare words search: columns, or conditions with their own `?` for the pattern
     sorts: dict[str, str]  # sort field -> column
     default_sort: list[tuple[str, bool]] = field(default_factory=list)
 
@@ -160,7 +160,7 @@ def parse(text: str, filters: FilterSet) -> Query:
                 continue
             if not filters.text_columns:
                 raise QueryError(f"'{word}' needs a filter name here (like id:{word}).")
-            clause = " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in filters.text_columns)
+            clause = " OR ".join(c if "?" in c else f"{c} LIKE ? ESCAPE '\\'" for c in filters.text_columns)
             query.add(clause, *([like_pattern(word)] * len(filters.text_columns)))
             continue
         key = key.lower()
@@ -214,7 +214,11 @@ TICKETS = FilterSet(
         "importance": number_filter("importance"),
         "messages.count": number_filter("num_messages"),
     },
-    text_columns=["subject", "mask"],
+    # full text, as Cerb's: the subject, the mask and the bodies of the ticket's messages
+    text_columns=[
+        "subject", "mask",
+        "EXISTS (SELECT 1 FROM messages WHERE messages.ticket_id = tickets.id AND messages.content LIKE ? ESCAPE '\\')",
+    ],
     sorts={
         "id": "id", "created": "created", "updated": "updated", "mask": "mask", "subject": "subject",
         "status": "status_id", "status_id": "status_id", "group": "group_id", "group_id": "group_id",
