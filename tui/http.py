@@ -249,9 +249,13 @@ class ExchangeLog:
 
     def add(self, exchange: Exchange) -> Exchange:
         self.entries.append(exchange)
+        self.changed(exchange)
+        return exchange
+
+    def changed(self, exchange: Exchange) -> None:
+        """Tell the listeners an exchange was added or completed (its response arrived)."""
         for listener in list(self._listeners):
             listener(exchange)
-        return exchange
 
     def subscribe(self, listener: Callable[[Exchange], None]) -> Callable[[], None]:
         self._listeners.append(listener)
@@ -466,8 +470,7 @@ class HttpConnection:
             exchange.response_body = self._body_preview(response)
         else:
             exchange.response_body = f"<streamed {response.headers.get('content-length', '?')} bytes>"
-        for listener in list(self.exchange_log._listeners):
-            listener(exchange)
+        self.exchange_log.changed(exchange)
 
     def _request_preview(self, request: httpx.Request) -> str:
         try:

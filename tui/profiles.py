@@ -106,9 +106,6 @@ class Profile:
         conn = self.connections.get(kind)
         return conn.resolve_secret(self.name) if conn else ""
 
-    def all_secrets(self) -> list[str]:
-        return [s for s in (c.resolve_secret(self.name) for c in self.connections.values()) if s]
-
 
 class ProfileStore:
     """Reads and writes `profiles.toml`. Holds the built-in sandbox profile in memory when one is registered."""
