@@ -16,18 +16,6 @@ from tui.profiles import Connection
 from tui.services.openiap.client import Collection, OpenIAPClient, QueueMessage, SignedInUser, WatchEvent, Workitem
 
 
-@pytest.fixture(scope="module")
-def box(tmp_path_factory):
-    sandbox = start_sandbox(tmp_path_factory, "openiap")
-    yield sandbox
-    sandbox.stop()
-
-
-@pytest.fixture
-def connection(box) -> Connection:
-    return box.profile().connections["openiap"]
-
-
 @pytest.fixture
 async def client(connection):
     log = ExchangeLog()
@@ -137,7 +125,6 @@ async def test_queue_roundtrip(client):
     # closed: the iterator ends
     with pytest.raises(StopAsyncIteration):
         await next_item(subscription)
-
 
 
 async def test_messages_wait_for_a_consumer(client):

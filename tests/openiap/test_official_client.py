@@ -15,7 +15,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import start_sandbox
+
 from tui.services.openiap.client import OpenIAPClient
 
 # never imported here (see above): only checked for
@@ -80,13 +80,6 @@ OFFICIAL_SCRIPT = textwrap.dedent(
     asyncio.run(main(*sys.argv[1:]))
     """
 )
-
-
-@pytest.fixture(scope="module")
-def box(tmp_path_factory):
-    sandbox = start_sandbox(tmp_path_factory, "openiap")
-    yield sandbox
-    sandbox.stop()
 
 
 async def test_official_client_against_the_sandbox(box, tmp_path):

@@ -13,7 +13,7 @@ import uuid
 import pytest
 from textual.widgets import Checkbox, DataTable, Input, Static, TextArea
 
-from tests.conftest import make_app, start_sandbox, wait_for
+from tests.conftest import make_app, wait_for
 from tui.drafts import DraftStore
 from tui.sandbox import Sandbox
 from tui.services.openiap.client import OpenIAPClient
@@ -22,13 +22,6 @@ from tui.services.openiap.pane import QueuesPane
 from tui.services.openiap.tail_view import TailMarker
 
 SIZE = (140, 42)
-
-
-@pytest.fixture(scope="module")
-def box(tmp_path_factory):
-    sandbox = start_sandbox(tmp_path_factory, "openiap")
-    yield sandbox
-    sandbox.stop()
 
 
 @pytest.fixture
@@ -258,7 +251,7 @@ async def test_publish_offers_back_an_unsent_draft(box, tmp_path):
         await wait_for(pilot, lambda: not isinstance(app.screen, PublishDialog))
     app = make_app(box.profile(), tmp_path, pane="openiap", drafts=drafts)
     async with app.run_test(size=SIZE) as pilot:
-        pane = await started(pilot)
+        await started(pilot)
         await pilot.press("p")
         await wait_for(pilot, lambda: isinstance(app.screen, PublishDialog))
         assert app.screen.query_one("#publish-payload", TextArea).text == '{"half": "typed"'

@@ -8,26 +8,9 @@ import uuid
 
 import pytest
 
-from tests.conftest import start_sandbox
+
 from tui.http import AuthError, UnavailableError
 from tui.services.openiap.client import OpenIAPClient
-
-
-@pytest.fixture(scope="module")
-def box(tmp_path_factory):
-    sandbox = start_sandbox(tmp_path_factory, "openiap")
-    yield sandbox
-    sandbox.stop()
-
-
-@pytest.fixture
-def service(box):
-    return next(s for s in box.services if s.kind == "openiap")
-
-
-@pytest.fixture
-def url(box) -> str:
-    return box.profile().connections["openiap"].url
 
 
 async def until(predicate, timeout: float = 10.0, what: str = "") -> None:

@@ -14,31 +14,12 @@ import time
 import uuid
 from pathlib import Path
 
-import pytest
 
-from tests.conftest import start_sandbox
 from tui.profiles import Connection, Profile, ProfileStore
 from tui.services.openiap.client import OpenIAPClient
 from tui.services.openiap.tail import run_tail
 
 PROJECT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def box(tmp_path_factory):
-    sandbox = start_sandbox(tmp_path_factory, "openiap")
-    yield sandbox
-    sandbox.stop()
-
-
-@pytest.fixture
-def service(box):
-    return next(s for s in box.services if s.kind == "openiap")
-
-
-@pytest.fixture
-def connection(box) -> Connection:
-    return box.profile().connections["openiap"]
 
 
 def wait_until(predicate, timeout: float = 15.0, what: str = "") -> None:

@@ -8,22 +8,14 @@ import tomllib
 from pathlib import Path
 
 import httpx
-import pytest
 from httpx_ws import aconnect_ws
 
-from tests.conftest import start_sandbox
+
 from tui.services.openiap import openiap_pb2 as pb
 from tui.services.openiap.client import OpenIAPClient
 
 PROJECT = Path(__file__).resolve().parents[2]
 GENERATED = PROJECT / "tui" / "services" / "openiap" / "openiap_pb2.py"
-
-
-@pytest.fixture(scope="module")
-def box(tmp_path_factory):
-    sandbox = start_sandbox(tmp_path_factory, "openiap")
-    yield sandbox
-    sandbox.stop()
 
 
 class RawSocket:
