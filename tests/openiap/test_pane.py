@@ -242,7 +242,7 @@ async def test_publish_offers_back_an_unsent_draft(box, tmp_path):
     drafts = DraftStore(tmp_path / "drafts")
     app = make_app(box.profile(), tmp_path, pane="openiap", drafts=drafts)
     async with app.run_test(size=SIZE) as pilot:
-        pane = await started(pilot)
+        await started(pilot)
         await pilot.press("p")
         await wait_for(pilot, lambda: isinstance(app.screen, PublishDialog))
         app.screen.query_one("#publish-queue", Input).value = "somewhere"
