@@ -16,7 +16,7 @@ from textual.widgets import Button, Static, TabbedContent, TabPane
 
 from tui import __version__
 from tui.drafts import DraftStore
-from tui.http import ExchangeLog
+from tui.http import ExchangeLog, warm_up_tls
 from tui.profiles import Profile, ProfileError, ProfileStore
 from tui.services import SERVICES, ServiceKind, available
 from tui.widgets.connection_bar import ConnectionBar
@@ -128,6 +128,7 @@ class ServiceDeckApp(App):
         notice: str = "",
     ):
         super().__init__()
+        warm_up_tls()  # the clients are built during compose; their TLS context loads meanwhile
         self.store = store or ProfileStore()
         self.profile = profile or Profile(name=NO_PROFILE)
         self.drafts = drafts or DraftStore()

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from tui import __version__
+from tui.http import warm_up_tls
 from tui.profiles import Connection, Profile, ProfileError, ProfileStore
 from tui.services import SERVICES
 
@@ -97,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_app(args) -> int:
+    warm_up_tls()  # loads CA certificates in a thread while Textual is imported
     from tui.app import ServiceDeckApp
 
     store = ProfileStore()
@@ -107,6 +109,7 @@ def run_app(args) -> int:
 
 
 def run_demo(args) -> int:
+    warm_up_tls()
     from tui.app import ServiceDeckApp
     from tui.sandbox import Sandbox
 

@@ -11,9 +11,12 @@ import json
 import random
 import re
 import shlex
+import ssl
+import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
+from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -272,6 +275,39 @@ class ExchangeLog:
 # The connection: one pooled client, retries, error mapping, logging.
 # --------------------------------------------------------------------------------------------------------------------
 
+_tls_context: Future | None = None
+_tls_lock = threading.Lock()
+
+
+def warm_up_tls() -> None:
+    """Start building the TLS context in a thread. Loading the CA certificates takes ~50 ms, and every new
+    `httpx.AsyncClient` would pay it again; one shared context, built while the app starts, pays it once, off the
+    path to the first screen."""
+    _tls_future()
+
+
+def shared_tls_context() -> ssl.SSLContext:
+    """httpx's default context (CA bundle, SSL_CERT_FILE/SSL_CERT_DIR honoured), built once per process."""
+    return _tls_future().result()
+
+
+def _tls_future() -> Future:
+    global _tls_context
+    with _tls_lock:
+        if _tls_context is None:
+            future: Future = Future()
+
+            def build() -> None:
+                try:
+                    future.set_result(httpx.create_ssl_context())
+                except BaseException as exc:  # handed to whoever asks for the context
+                    future.set_exception(exc)
+
+            threading.Thread(target=build, name="tls-context", daemon=True).start()
+            _tls_context = future
+        return _tls_context
+
+
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
@@ -312,6 +348,7 @@ class HttpConnection:
             headers=headers,
             timeout=timeout,
             transport=transport,
+            verify=shared_tls_context(),
             limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
             follow_redirects=True,
         )

@@ -35,6 +35,7 @@ from tui.http import (
     UnavailableError,
     literal_secrets,
     log_message,
+    shared_tls_context,
     one_line,
 )
 from tui.services.openiap import openiap_pb2 as pb
@@ -466,7 +467,9 @@ class OpenIAPClient:
                 return self.user
             self._closing = False
             if self._http is None:
-                self._http = httpx.AsyncClient(timeout=httpx.Timeout(self.request_timeout, connect=5.0))
+                self._http = httpx.AsyncClient(
+                    timeout=httpx.Timeout(self.request_timeout, connect=5.0), verify=shared_tls_context()
+                )
             ready: asyncio.Future = asyncio.get_running_loop().create_future()
             self._set_state("connecting", self.url)
             self._supervisor = asyncio.create_task(self._supervise(ready), name="openiap-connection")
