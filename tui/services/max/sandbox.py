@@ -452,6 +452,17 @@ def handler(fn):
     return endpoint
 
 
+def object_content(body: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The `object` of a posted activity or comment and its non-empty `content`, or MAX's validation error."""
+    obj = body.get("object")
+    if not isinstance(obj, dict):
+        raise MaxError(400, "MissingField", "Required field object not found in the request.")
+    content = obj.get("content")
+    if not isinstance(content, str) or not content.strip():
+        raise MaxError(400, "ValidationError", "Validation failed for field content: it can't be empty.")
+    return obj, content
+
+
 async def json_body(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if not raw.strip():
@@ -608,12 +619,7 @@ class MaxSandbox:
 
     async def _post(self, request: Request, caller: Caller, actor: str, context: str | None) -> Response:
         body = await json_body(request)
-        obj = body.get("object")
-        if not isinstance(obj, dict):
-            raise MaxError(400, "MissingField", "Required field object not found in the request.")
-        content = obj.get("content")
-        if not isinstance(content, str) or not content.strip():
-            raise MaxError(400, "ValidationError", "Validation failed for field content: it can't be empty.")
+        obj, content = object_content(body)
         object_type = str(obj.get("objectType") or "note")
         if object_type not in ("note", "image", "file"):
             raise MaxError(400, "ValidationError", f"Unknown object type {object_type}.")
@@ -722,12 +728,7 @@ class MaxSandbox:
         s = self.store
         if request.method == "POST":
             body = await json_body(request)
-            obj = body.get("object")
-            if not isinstance(obj, dict):
-                raise MaxError(400, "MissingField", "Required field object not found in the request.")
-            content = obj.get("content")
-            if not isinstance(content, str) or not content.strip():
-                raise MaxError(400, "ValidationError", "Validation failed for field content: it can't be empty.")
+            _, content = object_content(body)
             with s.lock, s.db:
                 parent = s.activity_row(aid)
                 now = time.time()
