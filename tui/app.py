@@ -18,7 +18,7 @@ from tui import __version__
 from tui.drafts import DraftStore
 from tui.http import ExchangeLog, warm_up_tls
 from tui.profiles import Profile, ProfileError, ProfileStore
-from tui.services import SERVICES, ServiceKind, available
+from tui.services import SERVICES, ServiceKind
 from tui.widgets.connection_bar import ConnectionBar
 from tui.widgets.exchange_log import ExchangeLogView
 from tui.widgets.key_footer import KeyFooter
@@ -84,7 +84,7 @@ class ServiceDeckCommands(Provider):
             if name != app.profile.name:
                 commands.append((f"Switch profile: {name}", partial(app.switch_profile, name), "Open the app on another profile"))
         for service in SERVICES.values():
-            if not available(service.kind) or app.profile.connection(service.kind) is None:
+            if app.profile.connection(service.kind) is None:
                 continue
             for title, action in getattr(service.pane_class(), "COMMANDS", []):
                 commands.append((title, partial(app.open_pane_action, service.kind, action), f"{service.title} pane"))
@@ -155,8 +155,6 @@ class ServiceDeckApp(App):
         yield KeyFooter()
 
     def _pane_for(self, service: ServiceKind):
-        if not available(service.kind):
-            return Placeholder(f"The {service.title} pane ({service.product}) is not built yet.", kind=service.kind, offer_add=False)
         connection = self.profile.connection(service.kind)
         if connection is None:
             return Placeholder(

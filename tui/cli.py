@@ -234,8 +234,6 @@ async def test_profile(profile: Profile) -> int:
         except ServiceError as exc:
             failed += 1
             print(f"{kind:<8} failed    {exc.readable}")
-        except ModuleNotFoundError:
-            print(f"{kind:<8} skipped   not built into this version")
         finally:
             if client is not None:
                 await client.aclose()

@@ -11,7 +11,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from tui.http import ServiceError
 from tui.profiles import Connection, Profile, ProfileError, ProfileStore, keyring_available
-from tui.services import SERVICES, ServiceKind, available
+from tui.services import SERVICES, ServiceKind
 from tui.widgets.dialogs import DIALOG_CSS
 
 SECRET_PLACES = [("in the profile file (0600)", "file"), ("from an environment variable", "env")]
@@ -149,8 +149,7 @@ class ProfileEditor(ModalScreen[Profile | None]):
             yield Label("Name", classes="field-label")
             yield Input(self.profile.name or "default", id="profile-name")
             for service in SERVICES.values():
-                if available(service.kind):
-                    yield ServiceSection(service, self.profile.connection(service.kind), self.profile.name)
+                yield ServiceSection(service, self.profile.connection(service.kind), self.profile.name)
             yield Static(f"Saved to {self.store.path}", classes="field-label")
             yield Static("", classes="error", id="form-error")
             with Horizontal(classes="buttons"):

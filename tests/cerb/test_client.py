@@ -162,7 +162,7 @@ def test_ticket_differences_are_human():
 async def test_demo_activity_brings_new_customer_mail(cerb_box, cerb_conn):
     import random
 
-    from tui.services.cerb.sandbox import CerbSandbox
+    from tui.sandbox.cerb.server import CerbSandbox
 
     service = next(s for s in cerb_box.services if s.kind == "cerb").live.__self__
     assert isinstance(service, CerbSandbox)

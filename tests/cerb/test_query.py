@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.services.cerb import query as q
+from tui.sandbox.cerb import query as q
 
 
 def test_parse_builds_parameterised_sql():

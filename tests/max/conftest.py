@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import start_sandbox
 from tui.services.max.client import MaxClient
-from tui.services.max.sandbox import sandbox_for
+from tui.sandbox.max.server import sandbox_for
 
 
 @pytest.fixture(scope="module")

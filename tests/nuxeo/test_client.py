@@ -19,7 +19,7 @@ from starlette.routing import Route
 from tests.conftest import start_sandbox
 from tui.http import AuthError, BadRequestError, ConflictError, ExchangeLog, NotFoundError, ProtocolError, ServiceError, UnavailableError
 from tui.services.nuxeo.client import Blob, Document, DocumentPage, NuxeoClient, Operation
-from tui.services.nuxeo.repository import make_png
+from tui.sandbox.nuxeo.store import make_png
 
 ARCHIVE = "/default-domain/workspaces/Archive"
 ARCHIVE_SIZE = 250

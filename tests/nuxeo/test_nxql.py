@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.services.nuxeo.nxql import NxqlError, compile_nxql, tokenize
+from tui.sandbox.nuxeo.nxql import NxqlError, compile_nxql, tokenize
 
 
 def test_tokens_keep_quoted_strings_whole():

@@ -11,11 +11,11 @@ import httpx
 from httpx_ws import aconnect_ws
 
 
-from tui.services.openiap import openiap_pb2 as pb
+from tui.services.openiap.wire import openiap_pb2 as pb
 from tui.services.openiap.client import OpenIAPClient
 
 PROJECT = Path(__file__).resolve().parents[2]
-GENERATED = PROJECT / "tui" / "services" / "openiap" / "openiap_pb2.py"
+GENERATED = PROJECT / "tui" / "services" / "openiap" / "wire" / "openiap_pb2.py"
 
 
 class RawSocket:

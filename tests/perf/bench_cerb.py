@@ -61,7 +61,7 @@ def main() -> None:
     from tests.perf.common import median_ms, report, rss_mb
     from tui.profiles import Profile
     from tui.services.cerb.pane import PAGE_SIZE
-    from tui.services.cerb.seed import ACCESS_KEY, SECRET
+    from tui.sandbox.cerb.seed import ACCESS_KEY, SECRET
 
     port = _free_port()
     started = time.perf_counter()

@@ -1,20 +1,26 @@
 """The service registry: each kind names its client, its pane and its sandbox by import path.
 
-Adding a service is one folder under `tui/services/` plus one line in `SERVICES`. Import paths (not imports) keep
-start-up fast and keep client code free of Textual: nothing here imports a pane until the app asks for it.
+Adding a service is one folder under `tui/services/` (client side), one under `tui/sandbox/` (server imitation) and
+one entry in `SERVICES`. Import paths (not imports) keep start-up fast and keep client code free of Textual: nothing
+here imports a pane until the app asks for it. A module that fails to import raises: a missing dependency is reported
+by its name, never mistaken for a service that is not there.
 
-Contracts, by convention:
-- client class: `Client.from_connection(connection, secret, *, exchange_log=None)`; `await client.check() -> str`
-  (one line saying who we are signed in as, for "test connection"); `await client.aclose()`.
-- pane class: a `tui.widgets.pane.ServicePane` subclass, built as `Pane(client, context)`.
-- sandbox module: `create(ctx: tui.sandbox.SandboxContext) -> tui.sandbox.ServiceSandbox`.
+The contract every client offers the app is `ServiceClient` (`tui.services.contract`); every pane is a
+`tui.widgets.pane.ServicePane` built as `Pane(client, context)`; every sandbox module has
+`create(ctx: SandboxContext) -> ServiceSandbox`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, cast
+
+from tui.services.contract import ServiceClient
+
+if TYPE_CHECKING:
+    from tui.widgets.pane import ServicePane
 
 
 @dataclass(frozen=True)
@@ -30,17 +36,17 @@ class ServiceKind:
     username_label: str = "Username"
     secret_label: str = "Password"
 
-    def client_class(self) -> Any:
-        return _load(self.client_path)
+    def client_class(self) -> type[ServiceClient]:
+        return cast("type[ServiceClient]", _load(self.client_path))
 
-    def pane_class(self) -> Any:
-        return _load(self.pane_path)
+    def pane_class(self) -> type[ServicePane]:
+        return cast("type[ServicePane]", _load(self.pane_path))
 
-    def sandbox_module(self) -> Any:
+    def sandbox_module(self) -> ModuleType:
         return import_module(self.sandbox_path)
 
 
-def _load(path: str) -> Any:
+def _load(path: str) -> object:
     module, _, name = path.partition(":")
     return getattr(import_module(module), name)
 
@@ -49,35 +55,46 @@ SERVICES: dict[str, ServiceKind] = {
     s.kind: s
     for s in (
         ServiceKind(
-            "nuxeo", "Nuxeo", "Documents", "1",
-            "tui.services.nuxeo.client:NuxeoClient", "tui.services.nuxeo.pane:DocumentsPane", "tui.services.nuxeo.sandbox",
-            "https://nuxeo.example.com/nuxeo",
+            kind="nuxeo",
+            product="Nuxeo",
+            title="Documents",
+            key="1",
+            client_path="tui.services.nuxeo.client:NuxeoClient",
+            pane_path="tui.services.nuxeo.pane:DocumentsPane",
+            sandbox_path="tui.sandbox.nuxeo.server",
+            default_url="https://nuxeo.example.com/nuxeo",
         ),
         ServiceKind(
-            "cerb", "Cerb", "Tickets", "2",
-            "tui.services.cerb.client:CerbClient", "tui.services.cerb.pane:TicketsPane", "tui.services.cerb.sandbox",
-            "https://cerb.example.com/rest/", username_label="Access key", secret_label="Secret",
+            kind="cerb",
+            product="Cerb",
+            title="Tickets",
+            key="2",
+            client_path="tui.services.cerb.client:CerbClient",
+            pane_path="tui.services.cerb.pane:TicketsPane",
+            sandbox_path="tui.sandbox.cerb.server",
+            default_url="https://cerb.example.com/rest/",
+            username_label="Access key",
+            secret_label="Secret",
         ),
         ServiceKind(
-            "max", "MAX", "Activity", "3",
-            "tui.services.max.client:MaxClient", "tui.services.max.pane:ActivityPane", "tui.services.max.sandbox",
-            "https://max.example.com/max",
+            kind="max",
+            product="MAX",
+            title="Activity",
+            key="3",
+            client_path="tui.services.max.client:MaxClient",
+            pane_path="tui.services.max.pane:ActivityPane",
+            sandbox_path="tui.sandbox.max.server",
+            default_url="https://max.example.com/max",
         ),
         ServiceKind(
-            "openiap", "OpenIAP", "Queues", "4",
-            "tui.services.openiap.client:OpenIAPClient", "tui.services.openiap.pane:QueuesPane", "tui.services.openiap.sandbox",
-            "wss://app.openiap.io/ws/v2",
+            kind="openiap",
+            product="OpenIAP",
+            title="Queues",
+            key="4",
+            client_path="tui.services.openiap.client:OpenIAPClient",
+            pane_path="tui.services.openiap.pane:QueuesPane",
+            sandbox_path="tui.sandbox.openiap.server",
+            default_url="wss://app.openiap.io/ws/v2",
         ),
     )
 }
-
-
-def available(kind: str) -> bool:
-    """Whether a service's code is present (a service under construction has no client module yet)."""
-    from importlib.util import find_spec
-
-    service = SERVICES[kind]
-    try:
-        return find_spec(service.client_path.partition(":")[0]) is not None
-    except ModuleNotFoundError:
-        return False

@@ -1,1 +1,1 @@
-"""MAX: the activity stream (posts, comments, likes, contexts), its OAuth password grant, and its sandbox."""
+"""MAX: the activity stream (posts, comments, likes, contexts), its OAuth password grant (its server imitation lives in `tui.sandbox.max`)."""

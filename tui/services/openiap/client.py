@@ -38,7 +38,7 @@ from tui.http import (
     shared_tls_context,
     one_line,
 )
-from tui.services.openiap import openiap_pb2 as pb
+from tui.services.openiap.wire import openiap_pb2 as pb
 
 SERVICE = "OpenIAP"
 AGENT = "servicedeck"

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from tui.services.nuxeo.nxql import FOLDERISH_TYPES, Compiled
+from tui.sandbox.nuxeo.nxql import FOLDERISH_TYPES, Compiled
 
 PRODUCT_VERSION = "2023.12"
 REPOSITORY = "default"

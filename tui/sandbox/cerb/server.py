@@ -24,9 +24,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tui.profiles import Connection
-from tui.sandbox import SandboxContext, ServiceSandbox
-from tui.services.cerb import query as q
-from tui.services.cerb.seed import ACCESS_KEY, CONVERSATIONS, SECRET, seed
+from tui.sandbox.host import SandboxContext, ServiceSandbox
+from tui.sandbox.cerb import query as q
+from tui.sandbox.cerb.seed import ACCESS_KEY, CONVERSATIONS, SECRET, seed
 
 MOUNT = "/cerb"
 VERSION = "10.4.12"

@@ -38,8 +38,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 
 from tui.profiles import Connection
-from tui.services.nuxeo.nxql import COLUMNS, NxqlError, compile_nxql, json_path
-from tui.services.nuxeo.repository import (
+from tui.sandbox.nuxeo.nxql import COLUMNS, NxqlError, compile_nxql, json_path
+from tui.sandbox.nuxeo.store import (
     ADMIN_PERMISSIONS,
     ARCHIVE_PATH,
     PRODUCT_VERSION,
@@ -945,7 +945,7 @@ class NuxeoSandbox:
 
 def create(ctx: Any) -> Any:
     """The Nuxeo part of the sandbox (see `tui.sandbox`)."""
-    from tui.sandbox import ServiceSandbox
+    from tui.sandbox.host import ServiceSandbox
 
     archive_size = int(ctx.scale.get("nuxeo_docs", 10_000))
     repo = Repository(ctx.db_path("nuxeo"), archive_size=archive_size)

@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from tui.profiles import Connection
-from tui.sandbox import SandboxContext, ServiceSandbox
+from tui.sandbox.host import SandboxContext, ServiceSandbox
 
 ADMIN = ("admin", "admin", "Administrator")
 PEOPLE = [

@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from tui.profiles import SANDBOX_PROFILE, Connection, Profile
-from tui.services import SERVICES, available
+from tui.services import SERVICES
 
 
 @dataclass
@@ -74,14 +74,9 @@ class Sandbox:
                 db.unlink()
         data_dir.mkdir(parents=True, exist_ok=True)
         self.context = SandboxContext(data_dir=data_dir, demo=demo, scale=dict(scale or {}))
-        wanted = kinds or [k for k in SERVICES if available(k)]
-        self.services: list[ServiceSandbox] = []
-        for kind in wanted:
-            try:
-                module = SERVICES[kind].sandbox_module()
-            except ModuleNotFoundError:
-                continue  # that service has no sandbox yet
-            self.services.append(module.create(self.context))
+        self.services: list[ServiceSandbox] = [
+            SERVICES[kind].sandbox_module().create(self.context) for kind in (kinds or list(SERVICES))
+        ]
         self.port: int | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None

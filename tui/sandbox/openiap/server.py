@@ -56,8 +56,8 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from tui.profiles import Connection
-from tui.sandbox import SandboxContext, ServiceSandbox
-from tui.services.openiap import openiap_pb2 as pb
+from tui.sandbox.host import SandboxContext, ServiceSandbox
+from tui.services.openiap.wire import openiap_pb2 as pb
 
 USERNAME = "admin"
 PASSWORD = "admin"

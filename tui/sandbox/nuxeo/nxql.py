@@ -353,7 +353,7 @@ class Parser:
             return "(folderish = 1)" if op == "=" else "(folderish = 0)"
         if facet == "HiddenInNavigation":  # nothing in the sandbox is hidden
             return "0" if op == "=" else "1"
-        from tui.services.nuxeo.repository import types_with_facet  # the repository knows each type's facets
+        from tui.sandbox.nuxeo.store import types_with_facet  # the repository knows each type's facets
 
         types = types_with_facet(facet)
         if not types:

@@ -1,0 +1,1 @@
+"""The Nuxeo sandbox: its routes (server.py), SQLite store and demo seed."""

@@ -1,0 +1,1 @@
+"""The OpenIAP sandbox: its routes (server.py), SQLite store and demo seed."""
