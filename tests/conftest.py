@@ -19,7 +19,9 @@ from tui.sandbox import Sandbox  # noqa: E402
 
 
 def start_sandbox(tmp_path_factory, *kinds: str, **kwargs) -> Sandbox:
-    return Sandbox(data_dir=tmp_path_factory.mktemp("sandbox-" + "-".join(kinds or ("all",))), kinds=list(kinds) or None, **kwargs).start()
+    return Sandbox(
+        data_dir=tmp_path_factory.mktemp("sandbox-" + "-".join(kinds or ("all",))), kinds=list(kinds) or None, **kwargs
+    ).start()
 
 
 @pytest.fixture(scope="session")

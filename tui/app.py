@@ -11,8 +11,8 @@ from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.worker import WorkerFailed
 from textual.widgets import Button, Static, TabbedContent, TabPane
+from textual.worker import WorkerFailed
 
 from tui import __version__
 from tui.drafts import DraftStore
@@ -76,13 +76,25 @@ class ServiceDeckCommands(Provider):
         app: ServiceDeckApp = self.app  # type: ignore[assignment]
         commands: list[tuple[str, Any, str]] = []
         for service in SERVICES.values():
-            commands.append((f"Show {service.title} ({service.product})", partial(app.show_pane, service.kind), f"Switch to the {service.title} pane"))
-        commands.append(("Show exchanges", partial(app.show_pane, "exchanges"), "Every request and response, secrets redacted"))
+            commands.append(
+                (
+                    f"Show {service.title} ({service.product})",
+                    partial(app.show_pane, service.kind),
+                    f"Switch to the {service.title} pane",
+                )
+            )
+        commands.append(
+            ("Show exchanges", partial(app.show_pane, "exchanges"), "Every request and response, secrets redacted")
+        )
         commands.append(("Reload pane", app.action_reload, "Load the current pane again from the server"))
-        commands.append(("Edit profile", app.action_edit_profile, "Connections of the current profile, with test connection"))
+        commands.append(
+            ("Edit profile", app.action_edit_profile, "Connections of the current profile, with test connection")
+        )
         for name in app.profile_names():
             if name != app.profile.name:
-                commands.append((f"Switch profile: {name}", partial(app.switch_profile, name), "Open the app on another profile"))
+                commands.append(
+                    (f"Switch profile: {name}", partial(app.switch_profile, name), "Open the app on another profile")
+                )
         for service in SERVICES.values():
             if app.profile.connection(service.kind) is None:
                 continue
@@ -109,7 +121,10 @@ class ServiceDeckApp(App):
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {ServiceDeckCommands}
     BINDINGS = [
-        *(Binding(s.key, f"show_pane('{s.kind}')", s.title, show=False, id=f"app.show-{s.kind}") for s in SERVICES.values()),
+        *(
+            Binding(s.key, f"show_pane('{s.kind}')", s.title, show=False, id=f"app.show-{s.kind}")
+            for s in SERVICES.values()
+        ),
         Binding("5", "show_pane('exchanges')", "Exchanges", show=False, id="app.show-exchanges"),
         Binding("ctrl+r", "reload", "Reload", id="app.reload"),
         Binding("ctrl+e", "edit_profile", "Profile", id="app.edit-profile"),
@@ -167,7 +182,9 @@ class ServiceDeckApp(App):
                 connection, connection.resolve_secret(self.profile.name), exchange_log=self.exchange_log
             )
         except Exception as exc:  # a bad URL or missing secret must not take the whole app down
-            return Placeholder(f"Cannot set up the {service.product} connection: {exc}", kind=service.kind, offer_add=True)
+            return Placeholder(
+                f"Cannot set up the {service.product} connection: {exc}", kind=service.kind, offer_add=True
+            )
         self.clients[service.kind] = client
         context = PaneContext(profile_name=self.profile.name, drafts=self.drafts, exchange_log=self.exchange_log)
         return service.pane_class()(client, context, id=f"pane-{service.kind}")
@@ -255,7 +272,9 @@ class ServiceDeckApp(App):
 
     def get_system_commands(self, screen: Screen):
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Show exchanges", "Every request and response, secrets redacted", partial(self.show_pane, "exchanges"))
+        yield SystemCommand(
+            "Show exchanges", "Every request and response, secrets redacted", partial(self.show_pane, "exchanges")
+        )
 
     # -- profiles -------------------------------------------------------------------------------------------------------
 

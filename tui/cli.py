@@ -41,13 +41,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     sandbox = sub.add_parser("sandbox", help="run only the sandbox servers, in the foreground")
     sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    sandbox.add_argument("--port", type=int, default=DEFAULT_SANDBOX_PORT, help=f"port (default {DEFAULT_SANDBOX_PORT}; 0 picks a free one)")
+    sandbox.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_SANDBOX_PORT,
+        help=f"port (default {DEFAULT_SANDBOX_PORT}; 0 picks a free one)",
+    )
     sandbox.add_argument("--data", type=Path, help="keep the data in DIR (default: the platformdirs data dir)")
     sandbox.add_argument("--reset", action="store_true", help="start from freshly seeded data")
     sandbox.add_argument("--live", action="store_true", help="generate live activity, as `demo` does")
     sandbox.add_argument("--tickets", type=int, help="seed this many Cerb tickets (benchmarks)")
     sandbox.add_argument("--activities", type=int, help="seed this many MAX activities (benchmarks)")
-    sandbox.add_argument("--scale", action="append", default=[], metavar="KEY=N", help="other seed sizes, e.g. nuxeo_docs=10000")
+    sandbox.add_argument(
+        "--scale", action="append", default=[], metavar="KEY=N", help="other seed sizes, e.g. nuxeo_docs=10000"
+    )
 
     profiles = sub.add_parser("profiles", help="list, add, remove or test connection profiles")
     psub = profiles.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -142,8 +149,12 @@ def run_sandbox(args, parser) -> int:
     from tui.sandbox import Sandbox
 
     box = Sandbox(
-        host=args.host, port=args.port, data_dir=args.data or data_dir() / "sandbox", demo=args.live,
-        reset=args.reset, scale=parse_scale(args, parser),
+        host=args.host,
+        port=args.port,
+        data_dir=args.data or data_dir() / "sandbox",
+        demo=args.live,
+        reset=args.reset,
+        scale=parse_scale(args, parser),
     )
     print(f"servicedeck sandbox: data in {box.context.data_dir}", file=sys.stderr)
 
@@ -177,7 +188,9 @@ def run_profiles(args) -> int:
     if args.action == "list":
         default, profiles = store.load()
         if not profiles:
-            print(f"No profiles yet in {store.path}. Add one with `servicedeck profiles add`, or try `servicedeck demo`.")
+            print(
+                f"No profiles yet in {store.path}. Add one with `servicedeck profiles add`, or try `servicedeck demo`."
+            )
             return 0
         for name, profile in profiles.items():
             print(f"{name}{'  (default)' if name == default else ''}")
@@ -200,7 +213,10 @@ def run_profiles(args) -> int:
         store.save(profile, make_default=args.default)
         print(f"Saved {args.kind} connection of profile {args.name!r} to {store.path}.")
         if conn.secret_source == "file" and conn.secret:
-            print("Note: the secret is stored in that file (mode 0600). Prefer --password-env or --keyring.", file=sys.stderr)
+            print(
+                "Note: the secret is stored in that file (mode 0600). Prefer --password-env or --keyring.",
+                file=sys.stderr,
+            )
         return 0
     if args.action == "remove":
         store.remove(args.name)

@@ -32,7 +32,9 @@ class DraftStore:
         return self.root / f"{digest}.json"
 
     def save(self, key: str, data: dict[str, Any]) -> None:
-        write_private(self._path(key), json.dumps({"key": key, "saved_at": time.time(), "data": data}, ensure_ascii=False))
+        write_private(
+            self._path(key), json.dumps({"key": key, "saved_at": time.time(), "data": data}, ensure_ascii=False)
+        )
 
     def load(self, key: str) -> Draft | None:
         path = self._path(key)

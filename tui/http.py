@@ -129,7 +129,9 @@ def _redact_json(value: Any) -> Any:
 
 _FIELD_NAMES = "|".join(re.escape(n) for n in sorted(SECRET_FIELDS | SECRET_HEADERS, key=len, reverse=True))
 # A secret field inside text that is not parseable as a whole (JSON embedded in a JSON string, a log line).
-_SECRET_FIELD_IN_TEXT = re.compile(r'((?:\\)?"(?:' + _FIELD_NAMES + r')(?:\\)?"\s*:\s*(?:\\)?")((?:[^"\\]|\\(?!"))*)', re.I)
+_SECRET_FIELD_IN_TEXT = re.compile(
+    r'((?:\\)?"(?:' + _FIELD_NAMES + r')(?:\\)?"\s*:\s*(?:\\)?")((?:[^"\\]|\\(?!"))*)', re.I
+)
 _JWT = re.compile(r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}")
 
 
@@ -169,7 +171,9 @@ def redact_url(url: str, secrets: Iterable[str] = ()) -> str:
         netloc = REDACTED + "@" + netloc.rsplit("@", 1)[1]
     query = parts.query
     if query:
-        query = urlencode([(k, REDACTED if is_secret_field(k) else v) for k, v in parse_qsl(query, keep_blank_values=True)])
+        query = urlencode(
+            [(k, REDACTED if is_secret_field(k) else v) for k, v in parse_qsl(query, keep_blank_values=True)]
+        )
     out = urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
     for secret in secrets:
         if secret and len(secret) >= 3:
@@ -489,7 +493,9 @@ class HttpConnection:
         return response
 
     def _start_exchange(self, method: str, url: str, kwargs: dict[str, Any]) -> Exchange:
-        exchange = Exchange(service=self.service, method=method, url=redact_url(str(self.client.base_url.join(url)), self.secrets))
+        exchange = Exchange(
+            service=self.service, method=method, url=redact_url(str(self.client.base_url.join(url)), self.secrets)
+        )
         if self.exchange_log is not None:
             self.exchange_log.add(exchange)
         return exchange
@@ -544,7 +550,13 @@ def looks_like_html(response: httpx.Response) -> bool:
 
 
 def log_message(
-    log: ExchangeLog | None, service: str, direction: str, url: str, summary: str, body: str = "", secrets: Iterable[str] = ()
+    log: ExchangeLog | None,
+    service: str,
+    direction: str,
+    url: str,
+    summary: str,
+    body: str = "",
+    secrets: Iterable[str] = (),
 ) -> None:
     """Record one websocket message (direction SEND or RECV) in the exchange log, redacted."""
     if log is None:

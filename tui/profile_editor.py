@@ -41,11 +41,19 @@ class ServiceSection(Vertical):
 
     def compose(self) -> ComposeResult:
         conn = self.connection
-        yield Input(conn.url if conn else "", placeholder=f"URL, e.g. {self.service.default_url} (blank: no connection)", id="url")
+        yield Input(
+            conn.url if conn else "",
+            placeholder=f"URL, e.g. {self.service.default_url} (blank: no connection)",
+            id="url",
+        )
         with Horizontal():
             yield Input(conn.username if conn else "", placeholder=self.service.username_label, id="username")
             secret = conn.secret if conn and conn.secret_source in ("file", "memory") else ""
-            hint = "(kept in the keyring; blank keeps it)" if conn and conn.secret_source == "keyring" else self.service.secret_label
+            hint = (
+                "(kept in the keyring; blank keeps it)"
+                if conn and conn.secret_source == "keyring"
+                else self.service.secret_label
+            )
             yield Input(secret, placeholder=hint, password=True, id="secret")
         with Horizontal():
             places = secret_places()
@@ -64,7 +72,7 @@ class ServiceSection(Vertical):
         url = self.value("url")
         if not url:
             return None
-        if not url.split("://", 1)[0] in ("http", "https", "ws", "wss"):
+        if url.split("://", 1)[0] not in ("http", "https", "ws", "wss"):
             raise ValueError(f"{self.service.product}: the URL must start with http://, https://, ws:// or wss://.")
         place = self.query_one("#place", Select).value
         conn = Connection(kind=self.service.kind, url=url, username=self.value("username"), secret_source=str(place))
@@ -102,12 +110,16 @@ class ServiceSection(Vertical):
 
     @work(exclusive=True, group="test-connection")
     async def run_test(self, conn: Connection) -> None:
-        secret = conn.secret if conn.secret_source != "keyring" or conn.secret else conn.resolve_secret(self.profile_name)
+        secret = (
+            conn.secret if conn.secret_source != "keyring" or conn.secret else conn.resolve_secret(self.profile_name)
+        )
         if conn.secret_source == "env":
             secret = conn.resolve_secret(self.profile_name)
         client = None
         try:
-            client = self.service.client_class().from_connection(conn, secret, exchange_log=getattr(self.app, "exchange_log", None))
+            client = self.service.client_class().from_connection(
+                conn, secret, exchange_log=getattr(self.app, "exchange_log", None)
+            )
             self.show_result("✔ " + await client.check(), True)
         except ServiceError as exc:
             self.show_result("✖ " + exc.readable, False)

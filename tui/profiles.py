@@ -126,7 +126,9 @@ class ProfileStore:
         try:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ProfileError(f"{self.path} is not valid TOML ({exc}); fix or move it, it was left untouched.") from None
+            raise ProfileError(
+                f"{self.path} is not valid TOML ({exc}); fix or move it, it was left untouched."
+            ) from None
 
     def load(self) -> tuple[str | None, dict[str, Profile]]:
         data = self._read()
@@ -150,7 +152,7 @@ class ProfileStore:
         """Remapped keys from the `[keymap]` table: binding id -> keys, e.g. "nuxeo.edit" = "E"."""
         table = self._read().get("keymap") or {}
         if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-            raise ProfileError(f"{self.path}: [keymap] maps binding ids to keys, e.g. \"nuxeo.edit\" = \"E\".")
+            raise ProfileError(f'{self.path}: [keymap] maps binding ids to keys, e.g. "nuxeo.edit" = "E".')
         return dict(table)
 
     def names(self) -> list[str]:
@@ -245,7 +247,9 @@ def _keyring_set(profile: str, kind: str, username: str, secret: str) -> None:
 
         keyring.set_password(KEYRING_SERVICE, _keyring_name(profile, kind, username), secret)
     except Exception as exc:
-        raise ProfileError(f"Cannot store the secret in the OS keyring ({type(exc).__name__}); choose another place.") from None
+        raise ProfileError(
+            f"Cannot store the secret in the OS keyring ({type(exc).__name__}); choose another place."
+        ) from None
 
 
 def keyring_available() -> bool:

@@ -49,8 +49,10 @@ async def tickets_reply(pilot) -> None:
     await pilot.press("r")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, TicketEditor))
     body = pilot.app.screen.query_one("#editor-body", TextArea)
-    body.insert("Hi,\n\nThanks for the details. I've checked the account and the fix is live now; "
-                "could you try again and tell us how it goes?\n\nBest,\nJamie")
+    body.insert(
+        "Hi,\n\nThanks for the details. I've checked the account and the fix is live now; "
+        "could you try again and tell us how it goes?\n\nBest,\nJamie"
+    )
     await pilot.pause(0.5)  # the draft is saved while typing
 
 

@@ -25,8 +25,10 @@ async def activity(pilot) -> None:
     pane = await _loaded(pilot)
     await pilot.press("down", "down")
     # seeded people sign in with their username as password
-    for username, text in (("alice", "Release **2.4** is out, notes on the <a href='http://wiki'>wiki</a> #release"),
-                           ("bob", "Who is up for lunch at 13:00? #lunch")):
+    for username, text in (
+        ("alice", "Release **2.4** is out, notes on the <a href='http://wiki'>wiki</a> #release"),
+        ("bob", "Who is up for lunch at 13:00? #lunch"),
+    ):
         async with MaxClient(pane.client.url, username, username) as colleague:
             await colleague.post(text)
     pane.poll()
@@ -39,12 +41,21 @@ async def activity_comments(pilot) -> None:
     from tui.services.max.screens import ActivityScreen
 
     pane = await _loaded(pilot)
-    best = max(range(len(pane.stream.entries)),
-               key=lambda i: (pane.stream.entries[i].comments_count >= 3, bool(pane.stream.entries[i].contexts),
-                              pane.stream.entries[i].likes_count))
+    best = max(
+        range(len(pane.stream.entries)),
+        key=lambda i: (
+            pane.stream.entries[i].comments_count >= 3,
+            bool(pane.stream.entries[i].contexts),
+            pane.stream.entries[i].likes_count,
+        ),
+    )
     pane.stream.move_cursor(best)
     await pilot.press("enter")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ActivityScreen) and pilot.app.screen.comments is not None, timeout=20)
+    await wait_for(
+        pilot,
+        lambda: isinstance(pilot.app.screen, ActivityScreen) and pilot.app.screen.comments is not None,
+        timeout=20,
+    )
     await pilot.pause(0.2)
 
 
@@ -56,7 +67,9 @@ async def activity_post(pilot) -> None:
     await pilot.press("p")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, ComposeScreen), timeout=20)
     area = pilot.app.screen.query_one("#compose-text")
-    area.insert("Demo day on **Friday** at 15:00 in room 2.\n\n- five-minute demos\n- coffee provided\n\n#demo #roadmap")
+    area.insert(
+        "Demo day on **Friday** at 15:00 in room 2.\n\n- five-minute demos\n- coffee provided\n\n#demo #roadmap"
+    )
     await pilot.pause(0.2)
     assert pane.context.drafts.load(pane.post_draft_key) is not None
 

@@ -21,7 +21,9 @@ async def _sample_document(pane):
     try:
         return await pane.client.get(SAMPLE)
     except NotFoundError:
-        page = await pane.client.search("SELECT * FROM File WHERE ecm:path STARTSWITH '/default-domain/workspaces'", page_size=1)
+        page = await pane.client.search(
+            "SELECT * FROM File WHERE ecm:path STARTSWITH '/default-domain/workspaces'", page_size=1
+        )
         return page.entries[0] if page.entries else None
 
 

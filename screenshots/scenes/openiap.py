@@ -30,8 +30,13 @@ def _world(pane):
 
 
 def _order(i: int, rng: random.Random) -> dict:
-    return {"order": 1000 + i, "product": rng.choice(PRODUCTS), "qty": rng.randint(1, 9),
-            "price": round(rng.uniform(2, 200), 2), "customer": {"id": f"C-{rng.randint(100, 999)}", "tier": rng.choice(["gold", "basic"])}}
+    return {
+        "order": 1000 + i,
+        "product": rng.choice(PRODUCTS),
+        "qty": rng.randint(1, 9),
+        "price": round(rng.uniform(2, 200), 2),
+        "customer": {"id": f"C-{rng.randint(100, 999)}", "tier": rng.choice(["gold", "basic"])},
+    }
 
 
 async def _orders(pane, count: int) -> None:
@@ -40,8 +45,9 @@ async def _orders(pane, count: int) -> None:
     await world.connect()
     try:
         for i in range(count):
-            await world.queue_message("demo", _order(i, rng), correlation_id=f"order-{1000 + i}",
-                                      replyto="billing" if i % 5 == 0 else "")
+            await world.queue_message(
+                "demo", _order(i, rng), correlation_id=f"order-{1000 + i}", replyto="billing" if i % 5 == 0 else ""
+            )
     finally:
         await world.aclose()
 
@@ -69,7 +75,9 @@ async def queues_publish(pilot) -> None:
     await pilot.press("p")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, PublishDialog))
     dialog = pilot.app.screen
-    dialog.query_one("#publish-payload", TextArea).text = (
+    dialog.query_one(
+        "#publish-payload", TextArea
+    ).text = (
         '{\n  "order": 2001,\n  "product": "sprocket",\n  "qty": 3,\n  "customer": {"id": "C-314", "tier": "gold"}\n}'
     )
     dialog.query_one("#publish-correlation", Input).value = "order-2001"
@@ -89,8 +97,17 @@ async def queues_watch(pilot) -> None:
     try:
         docs = []
         for i in range(14):
-            docs.append(await world.insert_one("demo", {"_type": "order", "name": f"Order {3000 + i}", "status": "open",
-                                                        "amount": round(rng.uniform(5, 500), 2)}))
+            docs.append(
+                await world.insert_one(
+                    "demo",
+                    {
+                        "_type": "order",
+                        "name": f"Order {3000 + i}",
+                        "status": "open",
+                        "amount": round(rng.uniform(5, 500), 2),
+                    },
+                )
+            )
             if i % 3 == 2:
                 doc = docs[rng.randrange(len(docs))]
                 doc["status"] = rng.choice(["paid", "shipped"])
@@ -109,11 +126,17 @@ async def queues_workitems(pilot) -> None:
     await world.connect()
     try:
         for i in range(9):
-            await world.push_workitem("demo-wiq", f"Invoice {4100 + i}", {"invoice": 4100 + i, "amount": 40 + i * 7}, priority=1 + i % 3)
+            await world.push_workitem(
+                "demo-wiq", f"Invoice {4100 + i}", {"invoice": 4100 + i, "amount": 40 + i * 7}, priority=1 + i % 3
+            )
         for outcome in ("successful", "successful", "failed", "retry", "successful", None):
             item = await world.pop_workitem("demo-wiq")
             if item is not None and outcome is not None:
-                await world.update_workitem(item, state=outcome, errormessage="Upstream system did not answer" if outcome != "successful" else "")
+                await world.update_workitem(
+                    item,
+                    state=outcome,
+                    errormessage="Upstream system did not answer" if outcome != "successful" else "",
+                )
     finally:
         await world.aclose()
     pane._highlight("wiq:demo-wiq")

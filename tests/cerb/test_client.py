@@ -13,9 +13,12 @@ from tui.services.cerb.client import CerbClient, CerbSignatureAuth, Ticket, Tick
 
 
 def test_signature_matches_the_documented_test_vector():
-    auth = CerbSignatureAuth("pjlfmn339fgh", "fw4y9fjjd5tqjlsk3u9zkjjr154xbftc", clock=lambda: "Wed, 08 Feb 2017 19:53:35 GMT")
-    request = httpx.Request("POST", "https://cerb.example.com/rest/tickets/search.json?show_meta=0",
-                            content=b"expand=custom_&q=status%3Ao")
+    auth = CerbSignatureAuth(
+        "pjlfmn339fgh", "fw4y9fjjd5tqjlsk3u9zkjjr154xbftc", clock=lambda: "Wed, 08 Feb 2017 19:53:35 GMT"
+    )
+    request = httpx.Request(
+        "POST", "https://cerb.example.com/rest/tickets/search.json?show_meta=0", content=b"expand=custom_&q=status%3Ao"
+    )
     signed = next(auth.auth_flow(request))
     assert signed.headers["Cerb-Auth"] == "pjlfmn339fgh:0cfe2f3b06552c060c8e77f7a0c875ee"
     assert signed.headers["Date"] == "Wed, 08 Feb 2017 19:53:35 GMT"
@@ -39,7 +42,9 @@ def _response(status, body):
 
 
 def test_http_200_error_bodies_become_readable_errors():
-    not_found = cerb_error(_response(200, '{"__status":"error","__error":"ERROR_NOT_FOUND","message":"Invalid ticket id \'9\'"}'))
+    not_found = cerb_error(
+        _response(200, '{"__status":"error","__error":"ERROR_NOT_FOUND","message":"Invalid ticket id \'9\'"}')
+    )
     assert isinstance(not_found, NotFoundError) and "Invalid ticket id '9'" in not_found.readable
     bad = cerb_error(_response(200, '{"__status":"error","__error":"ERROR_PARAM_REQUIRED","message":"x is required"}'))
     assert isinstance(bad, BadRequestError)
@@ -89,7 +94,12 @@ async def test_get_update_and_conflict(cerb):
     again = await cerb.get_ticket(loaded.id)
     assert again == loaded
     changed = await cerb.update_ticket(loaded.id, status="waiting", owner_id=2, importance=77, loaded=loaded)
-    assert (changed.status, changed.owner_id, changed.owner_name, changed.importance) == ("waiting", 2, "Priya Nair", 77)
+    assert (changed.status, changed.owner_id, changed.owner_name, changed.importance) == (
+        "waiting",
+        2,
+        "Priya Nair",
+        77,
+    )
     with pytest.raises(TicketChanged) as info:  # `loaded` is now stale: nothing is overwritten
         await cerb.update_ticket(loaded.id, status="closed", loaded=loaded)
     assert ("status", "open", "waiting") in info.value.differences
@@ -103,8 +113,9 @@ async def test_compose_reply_comment_and_conversation(cerb):
     sales = next(g for g in groups if g.name == "Sales")
     buckets = await cerb.buckets(sales.id)
     leads = next(b for b in buckets if b.name == "Leads")
-    ticket = await cerb.compose(group_id=sales.id, bucket_id=leads.id, to="ana@client.example", subject="Trial",
-                                content="Welcome aboard")
+    ticket = await cerb.compose(
+        group_id=sales.id, bucket_id=leads.id, to="ana@client.example", subject="Trial", content="Welcome aboard"
+    )
     assert (ticket.group_name, ticket.bucket_name, ticket.num_messages) == ("Sales", "Leads", 1)
     replied = await cerb.reply(ticket, "A follow-up", status="closed")
     assert replied.num_messages == 2 and replied.status == "closed"
@@ -135,12 +146,13 @@ async def test_errors_are_readable(cerb, cerb_conn):
 
 
 async def test_a_skewed_clock_is_refused(cerb_conn):
-    from email.utils import formatdate
     import time
+    from email.utils import formatdate
 
     async with CerbClient(cerb_conn.url, "sandbox", cerb_conn.secret) as skewed:
-        skewed.http.client.auth = CerbSignatureAuth("sandbox", cerb_conn.secret,
-                                                     clock=lambda: formatdate(time.time() - 900, usegmt=True))
+        skewed.http.client.auth = CerbSignatureAuth(
+            "sandbox", cerb_conn.secret, clock=lambda: formatdate(time.time() - 900, usegmt=True)
+        )
         with pytest.raises(AuthError, match="clock"):
             await skewed.check()
 
@@ -155,7 +167,9 @@ async def test_oauth_bearer_token(cerb_conn):
 
 def test_ticket_differences_are_human():
     a = Ticket(1, "M", "S", "open", 50, 1, 1, 0, 0, 10, group_name="Support", bucket_name="Inbox")
-    b = Ticket(1, "M", "S", "closed", 50, 1, 1, 2, 0, 11, group_name="Support", bucket_name="Inbox", owner_name="Priya Nair")
+    b = Ticket(
+        1, "M", "S", "closed", 50, 1, 1, 2, 0, 11, group_name="Support", bucket_name="Inbox", owner_name="Priya Nair"
+    )
     assert a.differences(b) == [("status", "open", "closed"), ("owner", "nobody", "Priya Nair")]
 
 

@@ -32,10 +32,20 @@ def test_searches_gets_and_updates(official):
 
 
 def test_creates_a_ticket_and_replies(official):
-    ticket = official.send("POST", "tickets/compose", payload=(
-        ("content", "Hello from the official client"), ("group_id", 2), ("subject", "Official"), ("to", "o@client.example")))
+    ticket = official.send(
+        "POST",
+        "tickets/compose",
+        payload=(
+            ("content", "Hello from the official client"),
+            ("group_id", 2),
+            ("subject", "Official"),
+            ("to", "o@client.example"),
+        ),
+    )
     assert ticket["subject"] == "Official" and ticket["num_messages"] == 1
-    reply = official.send("POST", "tickets/reply", payload=(("content", "Reply!"), ("message_id", ticket["latest_message_id"])))
+    reply = official.send(
+        "POST", "tickets/reply", payload=(("content", "Reply!"), ("message_id", ticket["latest_message_id"]))
+    )
     assert reply["num_messages"] == 2
     messages = official.search_records("message", f"ticket.id:{ticket['id']} sort:created")
     assert [m["content"] for m in messages["results"]] == ["Hello from the official client", "Reply!"]
@@ -54,8 +64,11 @@ def test_wrong_secret_is_refused(cerb_conn):
 
 
 def test_legacy_ticket_search_with_sort_parameters(official):
-    found = official.send("POST", "tickets/search", payload=(
-        ("limit", 3), ("page", 1), ("q", "status:o"), ("sortAsc", 1), ("sortBy", "id")))
+    found = official.send(
+        "POST",
+        "tickets/search",
+        payload=(("limit", 3), ("page", 1), ("q", "status:o"), ("sortAsc", 1), ("sortBy", "id")),
+    )
     ids = [t["id"] for t in found["results"]]
     assert len(ids) == 3 and ids == sorted(ids) and found["total"] >= 3
     assert all(t["status"] == "open" for t in found["results"])

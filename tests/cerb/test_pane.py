@@ -303,7 +303,9 @@ async def test_a_reply_stops_once_when_a_new_message_arrived(cerb_box, tmp_path,
         error = app.screen.query_one("#editor-error", Static)
         await wait_for(pilot, lambda: "new message arrived" in str(error.render()))
         assert isinstance(app.screen, TicketEditor)
-        await wait_for(pilot, lambda: pane.conversation is not None and pane.conversation.entries[-1].content == "Theirs")
+        await wait_for(
+            pilot, lambda: pane.conversation is not None and pane.conversation.entries[-1].content == "Theirs"
+        )
         await pilot.press("ctrl+s")  # read it; send anyway
         await wait_for(pilot, lambda: not isinstance(app.screen, TicketEditor))
         contents = [m.content for m in await other_client.messages(ticket.id)]

@@ -22,13 +22,16 @@ def test_words_negation_ranges_and_deep_filters():
     assert "subject LIKE" in parsed.where[3] and "%invoice%" in parsed.params
 
 
-@pytest.mark.parametrize("text, message", [
-    ("colour:red", "Unknown search filter"),
-    ("status:x", "not a ticket status"),
-    ("group.id:abc", "not a record id"),
-    ("importance:lots", "not a number filter"),
-    ("sort:-colour", "Cannot sort by"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("colour:red", "Unknown search filter"),
+        ("status:x", "not a ticket status"),
+        ("group.id:abc", "not a record id"),
+        ("importance:lots", "not a number filter"),
+        ("sort:-colour", "Cannot sort by"),
+    ],
+)
 def test_mistakes_are_explained(text, message):
     with pytest.raises(q.QueryError, match=message):
         q.parse(text, q.TICKETS)
@@ -65,8 +68,12 @@ async def test_bare_words_search_message_bodies_too(cerb_conn):
 
     async with CerbClient.from_connection(cerb_conn, cerb_conn.secret) as cerb:
         group = (await cerb.groups())[0]
-        ticket = await cerb.compose(group_id=group.id, to="ana@example.com", subject="Printer trouble",
-                                    content="The quokkaprinter on floor 3 jams every morning.")
+        ticket = await cerb.compose(
+            group_id=group.id,
+            to="ana@example.com",
+            subject="Printer trouble",
+            content="The quokkaprinter on floor 3 jams every morning.",
+        )
         found = await cerb.search_tickets("quokkaprinter", limit=50)
         assert [t.id for t in found.tickets] == [ticket.id]
         assert (await cerb.search_tickets("quokkaprinter status:c", limit=50)).tickets == []

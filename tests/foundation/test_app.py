@@ -52,7 +52,9 @@ async def test_first_run_opens_the_editor_and_saving_connects(tmp_path, box):
         section.query_one("#secret", Input).value = "Administrator"
         editor.query_one("#profile-name", Input).value = "mine"
         section.query_one("#test").press()
-        await wait_for(pilot, lambda: "Signed in as Administrator" in str(section.query_one(".test-result").render()), timeout=15)
+        await wait_for(
+            pilot, lambda: "Signed in as Administrator" in str(section.query_one(".test-result").render()), timeout=15
+        )
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.profile.name == "mine" and not isinstance(app.screen, ProfileEditor))
         await wait_for(pilot, lambda: app.query_one(ConnectionBar).state_of("nuxeo") == "ok", timeout=15)

@@ -41,13 +41,37 @@ def test_usage_error_exits_2():
 
 
 def test_profiles_add_list_remove(home):
-    add = run("profiles", "add", "work", "--kind", "nuxeo", "--url", "https://n.example/nuxeo", "--username", "alice",
-              "--password-env", "NX_PW", "--default", env=home)
+    add = run(
+        "profiles",
+        "add",
+        "work",
+        "--kind",
+        "nuxeo",
+        "--url",
+        "https://n.example/nuxeo",
+        "--username",
+        "alice",
+        "--password-env",
+        "NX_PW",
+        "--default",
+        env=home,
+    )
     assert add.returncode == 0, add.stderr
     listing = run("profiles", "list", env=home)
     assert "work  (default)" in listing.stdout and "secret from $NX_PW (NOT SET)" in listing.stdout
-    add_secret = run("profiles", "add", "work", "--kind", "cerb", "--url", "https://c.example/rest/", "--username", "key",
-                     env=home, input="top-secret\n")
+    add_secret = run(
+        "profiles",
+        "add",
+        "work",
+        "--kind",
+        "cerb",
+        "--url",
+        "https://c.example/rest/",
+        "--username",
+        "key",
+        env=home,
+        input="top-secret\n",
+    )
     assert add_secret.returncode == 0
     assert "stored in that file" in add_secret.stderr
     assert "top-secret" not in run("profiles", "list", env=home).stdout
@@ -75,7 +99,10 @@ def test_unknown_profile_is_exit_1(home):
 def test_sandbox_command_prints_urls_and_stops_cleanly_on_ctrl_c(home, tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "tui", "sandbox", "--port", "0", "--data", str(tmp_path / "data")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=home,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=home,
     )
     try:
         first = proc.stdout.readline()

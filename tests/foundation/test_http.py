@@ -164,9 +164,13 @@ async def test_statuses_map_to_the_error_family(bad_server, code, error):
 async def test_exchange_log_redacts_secrets_everywhere(bad_server):
     log = ExchangeLog()
     secret = "s3cr3t-value"
-    async with HttpConnection(bad_server, service="X", exchange_log=log, secrets=[secret], auth=httpx.BasicAuth("me", secret)) as conn:
+    async with HttpConnection(
+        bad_server, service="X", exchange_log=log, secrets=[secret], auth=httpx.BasicAuth("me", secret)
+    ) as conn:
         await conn.request(
-            "POST", "/echo", params={"token": secret, "q": "x"},
+            "POST",
+            "/echo",
+            params={"token": secret, "q": "x"},
             headers={"X-Oauth-Token": secret, "Cerb-Auth": "key:sig"},
             json={"username": "me", "password": secret, "nested": {"jwt": "abc.def.ghi"}},
         )
@@ -200,4 +204,7 @@ def test_a_password_equal_to_the_username_does_not_garble_urls():
 
     secrets = literal_secrets(["admin", "tok-123456"], public=["admin"])
     assert secrets == ("tok-123456",)
-    assert redact_url("http://h/people/admin/timeline?x=tok-123456", secrets) == f"http://h/people/admin/timeline?x={REDACTED}"
+    assert (
+        redact_url("http://h/people/admin/timeline?x=tok-123456", secrets)
+        == f"http://h/people/admin/timeline?x={REDACTED}"
+    )

@@ -21,7 +21,13 @@ def work_profile(secret: str = "pa55word") -> Profile:
         name="work",
         connections={
             "nuxeo": Connection(kind="nuxeo", url="https://n.example/nuxeo", username="alice", secret=secret),
-            "cerb": Connection(kind="cerb", url="https://c.example/rest/", username="key", secret_source="env", secret_env="CERB_SECRET"),
+            "cerb": Connection(
+                kind="cerb",
+                url="https://c.example/rest/",
+                username="key",
+                secret_source="env",
+                secret_env="CERB_SECRET",
+            ),
         },
     )
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import start_sandbox
-from tui.services.max.client import MaxClient
 from tui.sandbox.max.server import sandbox_for
+from tui.services.max.client import MaxClient
 
 
 @pytest.fixture(scope="module")

@@ -78,8 +78,10 @@ async def test_new_activities_are_announced_without_moving_the_reader(max_box, m
             await pilot.press("down")
         reading = pane.stream.current.id
         scroll = pane.stream.scroll_y
-        first = [max_server.post_as("alice", "Something new while you read #live"),
-                 max_server.post_as("bob", "And another one #live")]
+        first = [
+            max_server.post_as("alice", "Something new while you read #live"),
+            max_server.post_as("bob", "And another one #live"),
+        ]
         await wait_for(pilot, lambda: pane.new_count == 2)
         assert "2 new" in pane.header_text
         assert pane.stream.current.id == reading and pane.stream.scroll_y == scroll
@@ -120,8 +122,14 @@ async def test_open_comment_like_and_unlike(max_box, tmp_path, client):
         await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen))
         await pilot.press(*"Nice one")
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: app.screen is reader and reader.comments is not None
-                       and any(c.content == "Nice one" for c in reader.comments))
+        await wait_for(
+            pilot,
+            lambda: (
+                app.screen is reader
+                and reader.comments is not None
+                and any(c.content == "Nice one" for c in reader.comments)
+            ),
+        )
         was_liked = reader.activity.liked
         await pilot.press("l")
         await wait_for(pilot, lambda: reader.activity.liked != was_liked)
@@ -169,21 +177,40 @@ async def test_views_hashtag_person_context_and_back(max_box, tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
         app.screen.query_one("#field-hashtag").value = "coffee"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: pane.view.kind == "hashtag" and pane.loaded and pane.stream.entries
-                       and all("coffee" in a.hashtags for a in pane.stream.entries))
+        await wait_for(
+            pilot,
+            lambda: (
+                pane.view.kind == "hashtag"
+                and pane.loaded
+                and pane.stream.entries
+                and all("coffee" in a.hashtags for a in pane.stream.entries)
+            ),
+        )
 
         await pilot.press("u")
         await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
         app.screen.query_one("#field-username").value = "carla"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: pane.view.kind == "user" and pane.stream.entries
-                       and {a.actor.username for a in pane.stream.entries} == {"carla"})
+        await wait_for(
+            pilot,
+            lambda: (
+                pane.view.kind == "user"
+                and pane.stream.entries
+                and {a.actor.username for a in pane.stream.entries} == {"carla"}
+            ),
+        )
 
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: pane.view.kind == "context" and pane.stream.entries
-                       and all(a.contexts and a.contexts[0].hash == pane.view.value for a in pane.stream.entries))
+        await wait_for(
+            pilot,
+            lambda: (
+                pane.view.kind == "context"
+                and pane.stream.entries
+                and all(a.contexts and a.contexts[0].hash == pane.view.value for a in pane.stream.entries)
+            ),
+        )
         assert "Context:" in pane.view.title
 
         await pilot.press("t")
@@ -218,7 +245,9 @@ async def test_expired_token_is_renewed_without_the_reader_noticing(max_box, max
 
 
 async def test_wrong_password_is_one_readable_sentence(max_box, tmp_path):
-    connection = Connection(kind="max", url=max_box.base_url + "/max", username="admin", secret="Not-The-Password", secret_source="memory")
+    connection = Connection(
+        kind="max", url=max_box.base_url + "/max", username="admin", secret="Not-The-Password", secret_source="memory"
+    )
     app = make_app(Profile(name="bad", connections={"max": connection}, builtin=True), tmp_path, pane="max")
     async with app.run_test(size=SIZE) as pilot:
         pane = pane_of(app)
@@ -280,7 +309,12 @@ async def test_a_failed_comment_keeps_its_draft(max_box, tmp_path, client):
 
 async def test_client_is_built_from_the_sandbox_connection(max_box):
     conn = max_box.profile().connection("max")
-    assert (conn.kind, conn.url, conn.username, conn.secret_source) == ("max", max_box.base_url + "/max", "admin", "memory")
+    assert (conn.kind, conn.url, conn.username, conn.secret_source) == (
+        "max",
+        max_box.base_url + "/max",
+        "admin",
+        "memory",
+    )
     c = MaxClient.from_connection(conn, conn.secret)
     try:
         assert "admin" in await c.check()

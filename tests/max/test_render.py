@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tui.services.max.render import HASHTAG_STYLE, as_markdown, content_text, relative_time
 
@@ -36,7 +36,7 @@ def test_plain_text_with_entities_and_underscores_stays_readable():
 
 
 def test_relative_times():
-    now = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
     assert relative_time(now - timedelta(seconds=10), now) == "just now"
     assert relative_time(now - timedelta(minutes=5), now) == "5 min ago"
     assert relative_time(now - timedelta(hours=3), now) == "3 h ago"

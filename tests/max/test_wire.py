@@ -13,8 +13,12 @@ HEX24 = re.compile(r"^[0-9a-f]{24}$")
 
 def token_for(base: str, username: str, password: str) -> httpx.Response:
     # byte for byte what maxclient sends: an urlencoded form with these five fields
-    body = urlencode({"grant_type": "password", "client_id": "MAX", "scope": "widgetcli", "username": username, "password": password})
-    return httpx.post(base + "/oauth/token", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    body = urlencode(
+        {"grant_type": "password", "client_id": "MAX", "scope": "widgetcli", "username": username, "password": password}
+    )
+    return httpx.post(
+        base + "/oauth/token", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +66,11 @@ def test_wrong_password_is_invalid_grant(max_box):
 def test_missing_headers_and_wrong_token_are_401_in_max_error_shape(http, admin):
     response = http.get("/people/admin/timeline")
     assert response.status_code == 401
-    assert response.json() == {"objectType": "error", "error": "Unauthorized", "error_description": "No auth headers found."}
+    assert response.json() == {
+        "objectType": "error",
+        "error": "Unauthorized",
+        "error_description": "No auth headers found.",
+    }
     forged = dict(admin, **{"X-Oauth-Token": "0" * 32})
     response = http.get("/people/admin/timeline", headers=forged)
     assert response.status_code == 401 and response.json()["objectType"] == "error"
@@ -83,8 +91,24 @@ def test_collections_are_bare_lists_newest_first_with_24_hex_ids(http, admin):
 
 def test_activity_documents_carry_the_documented_fields(http, admin):
     activity = http.get("/people/admin/timeline", params={"limit": 1}, headers=admin).json()[0]
-    for key in ("id", "objectType", "verb", "actor", "object", "published", "contexts", "replies", "likes", "likesCount",
-                "favorites", "favoritesCount", "generator", "liked", "favorited", "deletable"):
+    for key in (
+        "id",
+        "objectType",
+        "verb",
+        "actor",
+        "object",
+        "published",
+        "contexts",
+        "replies",
+        "likes",
+        "likesCount",
+        "favorites",
+        "favoritesCount",
+        "generator",
+        "liked",
+        "favorited",
+        "deletable",
+    ):
         assert key in activity, key
     assert activity["objectType"] == "activity" and activity["verb"] == "post"
     assert set(activity["actor"]) >= {"username", "displayName", "objectType"}
@@ -98,7 +122,9 @@ def test_before_and_after_page_without_overlap_and_not_together(http, admin):
     assert older and all(a["id"] < first[-1]["id"] for a in older)
     newer = http.get("/people/admin/timeline", params={"limit": 5, "after": older[0]["id"]}, headers=admin).json()
     assert [a["id"] for a in newer] == [a["id"] for a in first[-5:]]  # the five right after, newest first
-    both = http.get("/people/admin/timeline", params={"before": first[0]["id"], "after": older[-1]["id"]}, headers=admin)
+    both = http.get(
+        "/people/admin/timeline", params={"before": first[0]["id"], "after": older[-1]["id"]}, headers=admin
+    )
     assert both.status_code == 400 and both.json()["error"] == "InvalidSearchParams"
 
 
@@ -133,13 +159,21 @@ def test_post_without_content_is_a_validation_error(http, alice_h):
 
 
 def test_posting_as_someone_else_is_forbidden(http, alice_h):
-    response = http.post("/people/bob/activities", json={"object": {"objectType": "note", "content": "x"}}, headers=alice_h)
+    response = http.post(
+        "/people/bob/activities", json={"object": {"objectType": "note", "content": "x"}}, headers=alice_h
+    )
     assert response.status_code == 403 and response.json()["error"] == "Forbidden"
 
 
 def test_comment_is_a_comment_activity_replying_to_the_post(http, alice_h):
-    post = http.post("/people/alice/activities", json={"object": {"objectType": "note", "content": "Comment me"}}, headers=alice_h).json()
-    response = http.post(f"/activities/{post['id']}/comments", json={"object": {"objectType": "comment", "content": "Done"}}, headers=alice_h)
+    post = http.post(
+        "/people/alice/activities", json={"object": {"objectType": "note", "content": "Comment me"}}, headers=alice_h
+    ).json()
+    response = http.post(
+        f"/activities/{post['id']}/comments",
+        json={"object": {"objectType": "comment", "content": "Done"}},
+        headers=alice_h,
+    )
     assert response.status_code == 201
     doc = response.json()
     assert doc["verb"] == "comment" and doc["objectType"] == "activity"
@@ -151,7 +185,9 @@ def test_comment_is_a_comment_activity_replying_to_the_post(http, alice_h):
 
 
 def test_like_201_then_200_unlike_204_then_404(http, admin, alice_h):
-    post = http.post("/people/alice/activities", json={"object": {"objectType": "note", "content": "Like me"}}, headers=alice_h).json()
+    post = http.post(
+        "/people/alice/activities", json={"object": {"objectType": "note", "content": "Like me"}}, headers=alice_h
+    ).json()
     url = f"/activities/{post['id']}/likes"
     assert http.post(url, headers=admin).status_code == 201
     again = http.post(url, headers=admin)
@@ -165,7 +201,9 @@ def test_like_201_then_200_unlike_204_then_404(http, admin, alice_h):
 
 def test_delete_own_204_others_403_then_404(http, alice_h, max_box):
     bob = headers(max_box.base_url, "bob")
-    post = http.post("/people/alice/activities", json={"object": {"objectType": "note", "content": "Delete me"}}, headers=alice_h).json()
+    post = http.post(
+        "/people/alice/activities", json={"object": {"objectType": "note", "content": "Delete me"}}, headers=alice_h
+    ).json()
     assert http.delete(f"/activities/{post['id']}", headers=bob).status_code == 403
     assert http.delete(f"/activities/{post['id']}", headers=alice_h).status_code == 204
     response = http.get(f"/activities/{post['id']}", headers=alice_h)
@@ -188,10 +226,15 @@ def test_people_and_contexts_201_then_200(http, admin):
     assert created.status_code == 201 and created.json()["hash"] == hashlib.sha1(url.encode()).hexdigest()
     assert http.post("/contexts", json={"url": url, "displayName": "Wire"}, headers=admin).status_code == 200
     assert http.get(f"/contexts/{created.json()['hash']}", headers=admin).json()["displayName"] == "Wire"
-    sub = http.post("/people/admin/subscriptions", json={"object": {"url": url, "objectType": "context"}}, headers=admin)
+    sub = http.post(
+        "/people/admin/subscriptions", json={"object": {"url": url, "objectType": "context"}}, headers=admin
+    )
     assert sub.status_code == 201
-    posted = http.post(f"/contexts/{created.json()['hash']}/activities",
-                       json={"object": {"objectType": "note", "content": "In the wire context"}}, headers=admin)
+    posted = http.post(
+        f"/contexts/{created.json()['hash']}/activities",
+        json={"object": {"objectType": "note", "content": "In the wire context"}},
+        headers=admin,
+    )
     assert posted.status_code == 201 and posted.json()["contexts"][0]["url"] == url
     in_context = http.get(f"/contexts/{created.json()['hash']}/activities", headers=admin).json()
     assert [a["id"] for a in in_context] == [posted.json()["id"]]
@@ -205,13 +248,17 @@ def test_people_without_manager_role_cannot_create_contexts(http, alice_h):
 def test_private_conversations(http, alice_h, max_box):
     bob = headers(max_box.base_url, "bob")
     carla = headers(max_box.base_url, "carla")
-    body = {"object": {"objectType": "message", "content": "Hi Bob"},
-            "contexts": [{"objectType": "conversation", "participants": ["alice", "bob"], "displayName": "Alice and Bob"}]}
+    body = {
+        "object": {"objectType": "message", "content": "Hi Bob"},
+        "contexts": [{"objectType": "conversation", "participants": ["alice", "bob"], "displayName": "Alice and Bob"}],
+    }
     created = http.post("/conversations", json=body, headers=alice_h)
     assert created.status_code == 201
     cid = created.json()["contexts"][0]["id"]
     assert HEX24.match(cid) and created.json()["object"]["content"] == "Hi Bob"
-    reply = http.post(f"/conversations/{cid}/messages", json={"object": {"objectType": "message", "content": "Hi Alice"}}, headers=bob)
+    reply = http.post(
+        f"/conversations/{cid}/messages", json={"object": {"objectType": "message", "content": "Hi Alice"}}, headers=bob
+    )
     assert reply.status_code == 201
     messages = http.get(f"/conversations/{cid}/messages", headers=alice_h).json()
     assert [m["object"]["content"] for m in messages] == ["Hi Alice", "Hi Bob"]

@@ -17,9 +17,18 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from tests.conftest import start_sandbox
-from tui.http import AuthError, BadRequestError, ConflictError, ExchangeLog, NotFoundError, ProtocolError, ServiceError, UnavailableError
-from tui.services.nuxeo.client import Blob, Document, DocumentPage, NuxeoClient, Operation
+from tui.http import (
+    AuthError,
+    BadRequestError,
+    ConflictError,
+    ExchangeLog,
+    NotFoundError,
+    ProtocolError,
+    ServiceError,
+    UnavailableError,
+)
 from tui.sandbox.nuxeo.store import make_png
+from tui.services.nuxeo.client import Blob, Document, DocumentPage, NuxeoClient, Operation
 
 ARCHIVE = "/default-domain/workspaces/Archive"
 ARCHIVE_SIZE = 250
@@ -43,8 +52,12 @@ async def client(box, exchange_log):
 
 @pytest.fixture
 async def folder(client):
-    doc = await client.create("/default-domain/workspaces", type="Folder", name=f"t-{uuid.uuid4().hex[:8]}",
-                              properties={"dc:title": "Client test"})
+    doc = await client.create(
+        "/default-domain/workspaces",
+        type="Folder",
+        name=f"t-{uuid.uuid4().hex[:8]}",
+        properties={"dc:title": "Client test"},
+    )
     yield doc
     try:
         await client.delete(doc.uid)
@@ -121,7 +134,9 @@ async def test_search_text_and_nxql(client):
     assert [d.title for d in found.entries] == ["Budget 2027"]
     # full text reaches the body of notes and text files, not just titles
     assert "Kickoff meeting" in [d.title for d in (await client.search("Grace")).entries]
-    nxql = await client.search(f"SELECT * FROM File WHERE ecm:path STARTSWITH '{ARCHIVE}' ORDER BY dc:title", page_size=10)
+    nxql = await client.search(
+        f"SELECT * FROM File WHERE ecm:path STARTSWITH '{ARCHIVE}' ORDER BY dc:title", page_size=10
+    )
     assert nxql.total_size == ARCHIVE_SIZE // 10 and len(nxql.entries) == 10
     assert all(d.type == "File" for d in nxql.entries)
     quoted = await client.search("it's")  # a quote in the text does not break the query
@@ -142,7 +157,9 @@ async def test_malformed_nxql_is_a_readable_bad_request(client):
 
 
 async def test_create_update_delete(client, folder):
-    note = await client.create(folder.uid, type="Note", name="draft", properties={"dc:title": "Draft", "note:note": "one"})
+    note = await client.create(
+        folder.uid, type="Note", name="draft", properties={"dc:title": "Draft", "note:note": "one"}
+    )
     assert note.path == folder.path + "/draft" and note.properties["note:note"] == "one"
     updated = await client.update(note.uid, {"dc:description": "edited"}, change_token=note.change_token)
     assert updated.description == "edited" and updated.title == "Draft"
@@ -229,13 +246,20 @@ async def test_operations_listing(client):
 
 
 async def test_execute(client, folder):
-    result = await client.execute("Document.Query", params={"query": "SELECT * FROM Workspace ORDER BY dc:title", "pageSize": 10})
+    result = await client.execute(
+        "Document.Query", params={"query": "SELECT * FROM Workspace ORDER BY dc:title", "pageSize": 10}
+    )
     assert [e["title"] for e in result["entries"]] == ["Projects", "Team"]
     created = await client.execute(
-        "Document.Create", input=folder.path, params={"type": "Note", "name": "op", "properties": "dc:title=By op\nnote:note=x"}
+        "Document.Create",
+        input=folder.path,
+        params={"type": "Note", "name": "op", "properties": "dc:title=By op\nnote:note=x"},
     )
     assert created["title"] == "By op" and created["properties"]["note:note"] == "x"
-    assert await client.execute("Blob.Get", input="/default-domain/workspaces/Team/welcome") == b"Welcome to the team workspace!\n"
+    assert (
+        await client.execute("Blob.Get", input="/default-domain/workspaces/Team/welcome")
+        == b"Welcome to the team workspace!\n"
+    )
     login = await client.execute("login")
     assert login["username"] == "Administrator"
     assert await client.execute("Document.Delete", input=created["uid"]) is None
@@ -321,14 +345,18 @@ def misbehaving():
         return HTMLResponse("<html><body><h1>Internal Server Error</h1></body></html>", status_code=500)
 
     async def plain_forbidden(request):
-        return JSONResponse({"entity-type": "exception", "status": 403, "message": "Privilege 'Read' is not granted"}, 403)
+        return JSONResponse(
+            {"entity-type": "exception", "status": 403, "message": "Privilege 'Read' is not granted"}, 403
+        )
 
-    app = Starlette(routes=[
-        Route("/json/nuxeo/api/v1/me", broken_json),
-        Route("/login/nuxeo/api/v1/me", html_ok),
-        Route("/crash/nuxeo/api/v1/me", html_error),
-        Route("/forbidden/nuxeo/api/v1/me", plain_forbidden),
-    ])
+    app = Starlette(
+        routes=[
+            Route("/json/nuxeo/api/v1/me", broken_json),
+            Route("/login/nuxeo/api/v1/me", html_ok),
+            Route("/crash/nuxeo/api/v1/me", html_error),
+            Route("/forbidden/nuxeo/api/v1/me", plain_forbidden),
+        ]
+    )
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)

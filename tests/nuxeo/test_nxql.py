@@ -14,9 +14,13 @@ def test_tokens_keep_quoted_strings_whole():
 
 
 def test_precedence_and_parentheses():
-    compiled = compile_nxql("SELECT * FROM Document WHERE dc:title = 'a' OR dc:title = 'b' AND ecm:primaryType = 'Note'")
+    compiled = compile_nxql(
+        "SELECT * FROM Document WHERE dc:title = 'a' OR dc:title = 'b' AND ecm:primaryType = 'Note'"
+    )
     assert compiled.where == "((title = ?) OR ((title = ?) AND (type = ?)))"
-    grouped = compile_nxql("SELECT * FROM Document WHERE (dc:title = 'a' OR dc:title = 'b') AND ecm:primaryType = 'Note'")
+    grouped = compile_nxql(
+        "SELECT * FROM Document WHERE (dc:title = 'a' OR dc:title = 'b') AND ecm:primaryType = 'Note'"
+    )
     assert grouped.where == "(((title = ?) OR (title = ?)) AND (type = ?))"
     assert grouped.params == ["a", "b", "Note"]
 

@@ -41,7 +41,12 @@ async def client(box):
 @pytest.fixture
 async def workspace(client):
     """A folder of this test's own, so tests never see each other's documents."""
-    return await client.create("/default-domain/workspaces", type="Folder", name=f"t-{uuid.uuid4().hex[:8]}", properties={"dc:title": "Test folder"})
+    return await client.create(
+        "/default-domain/workspaces",
+        type="Folder",
+        name=f"t-{uuid.uuid4().hex[:8]}",
+        properties={"dc:title": "Test folder"},
+    )
 
 
 async def big_folder(client) -> tuple[str, int]:
@@ -166,11 +171,15 @@ async def test_pages_through_the_big_folder(box, tmp_path, client):
         assert node.children[-1].data.doc.uid == last_page.entries[-1].uid
         pane.tree.select_line_of(node.children[-2])
         await pilot.press("down")
-        await wait_for(pilot, lambda: pane.details.doc is not None and pane.details.doc.uid == last_page.entries[-1].uid)
+        await wait_for(
+            pilot, lambda: pane.details.doc is not None and pane.details.doc.uid == last_page.entries[-1].uid
+        )
 
 
 async def test_edit_and_save(box, tmp_path, client, workspace):
-    doc = await client.create(workspace.uid, type="Note", name="edit-me", properties={"dc:title": "Before", "dc:description": "old"})
+    doc = await client.create(
+        workspace.uid, type="Note", name="edit-me", properties={"dc:title": "Before", "dc:description": "old"}
+    )
     drafts = DraftStore(tmp_path / "drafts")
     app = make_app(box.profile(), tmp_path, pane="nuxeo", drafts=drafts)
     async with app.run_test(size=SIZE) as pilot:
@@ -188,7 +197,9 @@ async def test_edit_and_save(box, tmp_path, client, workspace):
 
 
 async def test_conflict_reload_then_overwrite(box, tmp_path, client, workspace):
-    doc = await client.create(workspace.uid, type="Note", name="contested", properties={"dc:title": "Contested", "dc:description": "v1"})
+    doc = await client.create(
+        workspace.uid, type="Note", name="contested", properties={"dc:title": "Contested", "dc:description": "v1"}
+    )
     drafts = DraftStore(tmp_path / "drafts")
     app = make_app(box.profile(), tmp_path, pane="nuxeo", drafts=drafts)
     async with app.run_test(size=SIZE) as pilot:
@@ -293,7 +304,9 @@ async def test_search_and_open_in_the_tree(box, tmp_path, client, workspace):
         box_input.value = "SELECT * FROM WHERE ((("
         await pilot.press("enter")
         status = dialog.query_one("#search-status", Static)
-        await wait_for(pilot, lambda: not dialog.loading and "result" not in plain(status) and "Searching" not in plain(status))
+        await wait_for(
+            pilot, lambda: not dialog.loading and "result" not in plain(status) and "Searching" not in plain(status)
+        )
         assert "Traceback" not in plain(status) and plain(status).strip()
         await pilot.press("escape")
 
@@ -349,7 +362,9 @@ async def test_upload_then_download(box, tmp_path, client, workspace):
         target = tmp_path / "out" / "copy.txt"
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
-        assert app.screen.query_one("#field-dest", Input).value.endswith("hello.txt")  # ~/Downloads/<filename> by default
+        assert app.screen.query_one("#field-dest", Input).value.endswith(
+            "hello.txt"
+        )  # ~/Downloads/<filename> by default
         app.screen.query_one("#field-dest", Input).value = str(target)
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: target.exists())
@@ -379,8 +394,13 @@ async def test_unreachable_server_is_one_readable_sentence(tmp_path):
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    connection = Connection(kind="nuxeo", url=f"http://127.0.0.1:{port}/nuxeo", username="Administrator",
-                            secret="not-shown-anywhere", secret_source="memory")
+    connection = Connection(
+        kind="nuxeo",
+        url=f"http://127.0.0.1:{port}/nuxeo",
+        username="Administrator",
+        secret="not-shown-anywhere",
+        secret_source="memory",
+    )
     app = make_app(Profile(name="offline", connections={"nuxeo": connection}), tmp_path, pane="nuxeo")
     async with app.run_test(size=SIZE) as pilot:
         bar = app.query_one(ConnectionBar)
@@ -394,10 +414,12 @@ async def test_unreachable_server_is_one_readable_sentence(tmp_path):
 async def test_deleting_in_a_partly_loaded_folder_skips_nothing(box, tmp_path, client, workspace):
     """Deleting a listed document moves the server's offsets back by one; the next page must not skip a document."""
     for start in range(0, 150, 25):
-        await asyncio.gather(*(
-            client.create(workspace.uid, type="Note", name=f"n{i:03d}", properties={"dc:title": f"Note {i:03d}"})
-            for i in range(start, start + 25)
-        ))
+        await asyncio.gather(
+            *(
+                client.create(workspace.uid, type="Note", name=f"n{i:03d}", properties={"dc:title": f"Note {i:03d}"})
+                for i in range(start, start + 25)
+            )
+        )
     app = make_app(box.profile(), tmp_path, pane="nuxeo")
     async with app.run_test(size=SIZE) as pilot:
         pane = await started(pilot)
@@ -446,7 +468,9 @@ async def test_the_lean_tree_rebuild_matches_textuals():
 
                 def fill(node, depth):
                     for _ in range(rng.randint(0, 5)):
-                        child = node.add("x" * rng.randint(1, 40), expand=rng.random() < 0.6, allow_expand=rng.random() < 0.8)
+                        child = node.add(
+                            "x" * rng.randint(1, 40), expand=rng.random() < 0.6, allow_expand=rng.random() < 0.8
+                        )
                         if depth < 4:
                             fill(child, depth + 1)
 

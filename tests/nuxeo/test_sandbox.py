@@ -27,7 +27,11 @@ def http(box):
 def test_connection_and_description(box):
     connection = box.profile().connection("nuxeo")
     assert connection.url == box.base_url + "/nuxeo"
-    assert (connection.username, connection.secret, connection.secret_source) == ("Administrator", "Administrator", "memory")
+    assert (connection.username, connection.secret, connection.secret_source) == (
+        "Administrator",
+        "Administrator",
+        "memory",
+    )
     line = next(d for d in box.describe() if "nuxeo" in d.lower())
     assert box.base_url + "/nuxeo" in line and "Administrator / Administrator" in line
 
@@ -66,7 +70,9 @@ def test_schemas_by_header_or_query_parameter(http):
 
 def test_enrichers_by_any_header_name(http):
     for header in ("enrichers-document", "enrichers.document", "X-NXenrichers.document"):
-        doc = http.get("api/v1/path/default-domain", headers={header: "children, permissions, hasFolderishChild"}).json()
+        doc = http.get(
+            "api/v1/path/default-domain", headers={header: "children, permissions, hasFolderishChild"}
+        ).json()
         assert doc["contextParameters"]["children"] == {"childCount": 3, "hasFolderishChild": True}
         assert doc["contextParameters"]["hasFolderishChild"] is True
         assert "ReadWrite" in doc["contextParameters"]["permissions"]
@@ -92,25 +98,35 @@ def test_automation_old_content_type_and_string_properties(http):
     assert response.status_code == 200, response.text
     doc = response.json()
     assert doc["title"] == "Old style" and doc["properties"]["note:note"] == "line one\nline two"
-    void = http.post("api/v1/automation/Document.Delete", json={"input": "doc:" + doc["uid"]}, headers={"X-NXVoidOperation": "true"})
+    void = http.post(
+        "api/v1/automation/Document.Delete", json={"input": "doc:" + doc["uid"]}, headers={"X-NXVoidOperation": "true"}
+    )
     assert void.status_code == 204 and void.content == b""
     assert http.get("api/v1/id/" + doc["uid"]).status_code == 404
 
 
 def test_automation_update_checks_the_change_token(http):
-    doc = http.post("api/v1/path/default-domain/workspaces", json={"type": "Note", "name": "tok", "properties": {}}).json()
-    fresh = http.post("site/automation/Document.Update", json={
-        "input": doc["uid"], "params": {"properties": {"dc:title": "One"}, "changeToken": doc["changeToken"]}})
+    doc = http.post(
+        "api/v1/path/default-domain/workspaces", json={"type": "Note", "name": "tok", "properties": {}}
+    ).json()
+    fresh = http.post(
+        "site/automation/Document.Update",
+        json={"input": doc["uid"], "params": {"properties": {"dc:title": "One"}, "changeToken": doc["changeToken"]}},
+    )
     assert fresh.status_code == 200 and fresh.json()["title"] == "One"
-    stale = http.post("site/automation/Document.Update", json={
-        "input": doc["uid"], "params": {"properties": {"dc:title": "Two"}, "changeToken": doc["changeToken"]}})
+    stale = http.post(
+        "site/automation/Document.Update",
+        json={"input": doc["uid"], "params": {"properties": {"dc:title": "Two"}, "changeToken": doc["changeToken"]}},
+    )
     assert stale.status_code == 409 and stale.json()["status"] == 409
     assert http.get(f"api/v1/id/{doc['uid']}").json()["title"] == "One"
     http.delete(f"api/v1/id/{doc['uid']}")
 
 
 def test_operation_adapter_runs_on_the_document(http):
-    team = http.post("api/v1/path/default-domain/workspaces/Team/@op/Document.GetChild", json={"params": {"name": "welcome"}})
+    team = http.post(
+        "api/v1/path/default-domain/workspaces/Team/@op/Document.GetChild", json={"params": {"name": "welcome"}}
+    )
     assert team.status_code == 200 and team.json()["title"] == "Welcome"
     missing = http.post("api/v1/path/default-domain/workspaces/Team/@op/Document.GetChild", json={"params": {}})
     assert missing.status_code == 400
@@ -126,11 +142,24 @@ def test_automation_errors(http):
 
 def test_query_params(http):
     parent = http.get("api/v1/path/default-domain/workspaces/Team").json()["uid"]
-    rest = http.get("api/v1/query/NXQL", params=[("query", "SELECT * FROM Note WHERE ecm:parentId = ? AND dc:title LIKE ?"),
-                                                 ("queryParams", parent), ("queryParams", "Meeting%")]).json()
+    rest = http.get(
+        "api/v1/query/NXQL",
+        params=[
+            ("query", "SELECT * FROM Note WHERE ecm:parentId = ? AND dc:title LIKE ?"),
+            ("queryParams", parent),
+            ("queryParams", "Meeting%"),
+        ],
+    ).json()
     assert [e["title"] for e in rest["entries"]] == ["Meeting notes 2026-11-02"]
-    op = http.post("site/automation/Repository.Query", json={"params": {
-        "query": "SELECT * FROM Document WHERE ecm:parentId = ? ORDER BY dc:title", "queryParams": parent}}).json()
+    op = http.post(
+        "site/automation/Repository.Query",
+        json={
+            "params": {
+                "query": "SELECT * FROM Document WHERE ecm:parentId = ? ORDER BY dc:title",
+                "queryParams": parent,
+            }
+        },
+    ).json()
     assert [e["title"] for e in op["entries"]] == ["Meeting notes 2026-11-02", "Procedures", "Welcome"]
 
 
@@ -138,7 +167,11 @@ def test_blob_download_headers(http):
     doc = http.get("api/v1/path/default-domain/workspaces/Projects/Apollo/budget").json()
     blob = doc["properties"]["file:content"]
     assert blob["mime-type"] == "application/pdf" and blob["digestAlgorithm"] == "MD5"
-    for url in (blob["data"], f"api/v1/id/{doc['uid']}/@blob/file:content", f"api/v1/id/{doc['uid']}/@blob/blobholder:0"):
+    for url in (
+        blob["data"],
+        f"api/v1/id/{doc['uid']}/@blob/file:content",
+        f"api/v1/id/{doc['uid']}/@blob/blobholder:0",
+    ):
         response = http.get(url)
         assert response.status_code == 200
         assert response.headers["content-type"] == "application/pdf"
@@ -151,11 +184,18 @@ def test_blob_download_headers(http):
 def test_batch_lifecycle(http):
     batch_id = http.post("api/v1/upload").json()["batchId"]
     upload = http.post(
-        f"api/v1/upload/{batch_id}/0", content=b"hello",
+        f"api/v1/upload/{batch_id}/0",
+        content=b"hello",
         headers={"X-File-Name": "h%C3%A9llo.txt", "X-File-Size": "5", "X-File-Type": "text/plain"},
     )
     assert upload.status_code == 201
-    assert upload.json() == {"batchId": batch_id, "fileIdx": "0", "uploadType": "normal", "uploadedSize": "5", "uploaded": "true"}
+    assert upload.json() == {
+        "batchId": batch_id,
+        "fileIdx": "0",
+        "uploadType": "normal",
+        "uploadedSize": "5",
+        "uploaded": "true",
+    }
     assert http.get(f"api/v1/upload/{batch_id}").json()[0]["name"] == "héllo.txt"
     wrong_size = http.post(f"api/v1/upload/{batch_id}/1", content=b"abc", headers={"X-File-Size": "10"})
     assert wrong_size.status_code == 400
@@ -167,8 +207,10 @@ def test_data_survives_a_restart_without_a_second_seed(tmp_path):
     first = Sandbox(data_dir=tmp_path, kinds=["nuxeo"], scale={"nuxeo_docs": 20}).start()
     try:
         with httpx.Client(base_url=first.base_url + "/nuxeo/", auth=AUTH, timeout=10) as http:
-            created = http.post("api/v1/path/default-domain/workspaces", json={"entity-type": "document", "type": "Note",
-                                                                              "name": "kept", "properties": {"dc:title": "Kept"}})
+            created = http.post(
+                "api/v1/path/default-domain/workspaces",
+                json={"entity-type": "document", "type": "Note", "name": "kept", "properties": {"dc:title": "Kept"}},
+            )
             assert created.status_code == 201
     finally:
         first.stop()
@@ -185,7 +227,9 @@ def test_data_survives_a_restart_without_a_second_seed(tmp_path):
 
 
 def test_attach_on_document_with_a_multipart_blob(http):
-    doc = http.post("api/v1/path/default-domain/workspaces", json={"type": "File", "name": "mp", "properties": {"dc:title": "MP"}}).json()
+    doc = http.post(
+        "api/v1/path/default-domain/workspaces", json={"type": "File", "name": "mp", "properties": {"dc:title": "MP"}}
+    ).json()
     boundary = "sandbox-boundary"
     body = (
         f"--{boundary}\r\nContent-Type: application/json\r\n\r\n"
@@ -195,7 +239,8 @@ def test_attach_on_document_with_a_multipart_blob(http):
         + f"\r\n--{boundary}--\r\n"
     ).encode()
     response = http.post(
-        "site/automation/Blob.AttachOnDocument", content=body,
+        "site/automation/Blob.AttachOnDocument",
+        content=body,
         headers={"Content-Type": f'multipart/related; boundary="{boundary}"; type="application/json"'},
     )
     assert response.status_code == 200, response.text

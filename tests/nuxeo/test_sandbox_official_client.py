@@ -119,8 +119,14 @@ def test_client_query(nuxeo):
 
 
 def test_documents_query(nuxeo):
-    result = nuxeo.documents.query({"query": "SELECT * FROM Note WHERE ecm:path STARTSWITH '/default-domain/workspaces/Team'"})
-    assert {d.title for d in result["entries"]} == {"Onboarding checklist", "Expense policy", "Meeting notes 2026-11-02"}
+    result = nuxeo.documents.query(
+        {"query": "SELECT * FROM Note WHERE ecm:path STARTSWITH '/default-domain/workspaces/Team'"}
+    )
+    assert {d.title for d in result["entries"]} == {
+        "Onboarding checklist",
+        "Expense policy",
+        "Meeting notes 2026-11-02",
+    }
     assert all(isinstance(d, Document) for d in result["entries"])
 
 
@@ -149,7 +155,9 @@ def test_create_update_delete(nuxeo, workspace):
 
 
 def test_stale_change_token_is_a_conflict(nuxeo, workspace):
-    note = nuxeo.documents.create(Document(name="shared", type="Note", properties={"dc:title": "Shared"}), parent_id=workspace.uid)
+    note = nuxeo.documents.create(
+        Document(name="shared", type="Note", properties={"dc:title": "Shared"}), parent_id=workspace.uid
+    )
     mine = nuxeo.documents.get(uid=note.uid)
     theirs = nuxeo.documents.get(uid=note.uid)
     theirs.set({"dc:title": "Their change"})
@@ -178,7 +186,9 @@ def test_fetch_blob(nuxeo):
 
 
 def test_batch_upload_and_attach(nuxeo, workspace):
-    doc = nuxeo.documents.create(Document(name="report", type="File", properties={"dc:title": "Report"}), parent_id=workspace.uid)
+    doc = nuxeo.documents.create(
+        Document(name="report", type="File", properties={"dc:title": "Report"}), parent_id=workspace.uid
+    )
     batch = nuxeo.uploads.batch()
     blob = BufferBlob(data="quarterly numbers\n", name="report.txt", mimetype="text/plain")
     uploaded = batch.upload(blob)
@@ -199,8 +209,17 @@ def test_batch_upload_and_attach(nuxeo, workspace):
 
 def test_operations_listing(nuxeo):
     ops = nuxeo.operations.operations
-    for name in ("Document.Query", "Repository.Query", "Document.Fetch", "Document.Create", "Document.Move", "Blob.Get",
-                 "Blob.AttachOnDocument", "Document.Update", "Document.Delete"):
+    for name in (
+        "Document.Query",
+        "Repository.Query",
+        "Document.Fetch",
+        "Document.Create",
+        "Document.Move",
+        "Blob.Get",
+        "Blob.AttachOnDocument",
+        "Document.Update",
+        "Document.Delete",
+    ):
         assert name in ops, name
     create = ops["Document.Create"]
     assert {p["name"] for p in create["params"]} == {"type", "name", "properties"}
@@ -208,14 +227,20 @@ def test_operations_listing(nuxeo):
 
 
 def test_operations_execute(nuxeo, workspace):
-    result = nuxeo.operations.execute(command="Document.Query", params={"query": "SELECT * FROM Workspace ORDER BY dc:title"})
+    result = nuxeo.operations.execute(
+        command="Document.Query", params={"query": "SELECT * FROM Workspace ORDER BY dc:title"}
+    )
     assert [e["title"] for e in result["entries"]] == ["Projects", "Team"]
     fetched = nuxeo.operations.execute(command="Document.Fetch", params={"value": "/default-domain/workspaces"})
     assert fetched["type"] == "WorkspaceRoot"
     created = nuxeo.operations.execute(
         command="Document.Create",
         input_obj="doc:" + workspace.uid,
-        params={"type": "Note", "name": "via-automation", "properties": {"dc:title": "Made by automation", "note:note": "a=b"}},
+        params={
+            "type": "Note",
+            "name": "via-automation",
+            "properties": {"dc:title": "Made by automation", "note:note": "a=b"},
+        },
     )
     assert created["path"] == workspace.path + "/via-automation"
     assert created["properties"]["note:note"] == "a=b"
@@ -228,8 +253,12 @@ def test_operations_execute(nuxeo, workspace):
 
 
 def test_move_and_rename(nuxeo, workspace):
-    sub = nuxeo.documents.create(Document(name="sub", type="Folder", properties={"dc:title": "Sub"}), parent_id=workspace.uid)
-    note = nuxeo.documents.create(Document(name="n", type="Note", properties={"dc:title": "N"}), parent_id=workspace.uid)
+    sub = nuxeo.documents.create(
+        Document(name="sub", type="Folder", properties={"dc:title": "Sub"}), parent_id=workspace.uid
+    )
+    note = nuxeo.documents.create(
+        Document(name="n", type="Note", properties={"dc:title": "N"}), parent_id=workspace.uid
+    )
     note.move(sub.path, name="renamed")  # the library reloads the document from the operation's answer
     assert note.path == sub.path + "/renamed"
     assert nuxeo.documents.get(uid=note.uid).parentRef == sub.uid
@@ -243,7 +272,9 @@ def test_move_and_rename(nuxeo, workspace):
 
 
 def test_trash_and_untrash(nuxeo, workspace):
-    note = nuxeo.documents.create(Document(name="bin-me", type="Note", properties={"dc:title": "Bin me"}), parent_id=workspace.uid)
+    note = nuxeo.documents.create(
+        Document(name="bin-me", type="Note", properties={"dc:title": "Bin me"}), parent_id=workspace.uid
+    )
     note.trash()  # the library reloads the document from the operation's answer
     assert note.isTrashed is True and note.state == "deleted"
     query = f"SELECT * FROM Note WHERE ecm:parentId = '{workspace.uid}' AND ecm:isTrashed = 0"
@@ -273,11 +304,15 @@ def test_wrong_password_is_unauthorized(box):
 
 def test_token_authentication(box, nuxeo):
     token = Nuxeo(host=box.base_url + "/nuxeo/", auth=("Administrator", "Administrator"))
-    value = token.client.request_auth_token(device_id="test-device", permission="ReadWrite", app_name="servicedeck tests")
+    value = token.client.request_auth_token(
+        device_id="test-device", permission="ReadWrite", app_name="servicedeck tests"
+    )
     assert value and "\n" not in value
     # from now on the client sends X-Authentication-Token instead of Basic
     assert token.documents.get(path="/default-domain").type == "Domain"
-    token.client.request_auth_token(device_id="test-device", permission="ReadWrite", app_name="servicedeck tests", revoke=True)
+    token.client.request_auth_token(
+        device_id="test-device", permission="ReadWrite", app_name="servicedeck tests", revoke=True
+    )
     token.client.disable_retry()
     with pytest.raises(Unauthorized):
         token.documents.get(path="/default-domain")

@@ -6,12 +6,20 @@ import asyncio
 import subprocess
 import sys
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.conftest import start_sandbox
-from tui.http import AuthError, BadRequestError, ConflictError, ExchangeLog, NotFoundError, ProtocolError, UnavailableError
+from tui.http import (
+    AuthError,
+    BadRequestError,
+    ConflictError,
+    ExchangeLog,
+    NotFoundError,
+    ProtocolError,
+    UnavailableError,
+)
 from tui.profiles import Connection
 from tui.services.openiap.client import Collection, OpenIAPClient, QueueMessage, SignedInUser, WatchEvent, Workitem
 
@@ -118,7 +126,13 @@ async def test_queue_roundtrip(client):
     first = await next_item(subscription)
     second = await next_item(subscription)
     assert isinstance(first, QueueMessage)
-    assert (first.queuename, first.data, first.correlation_id, first.replyto, first.seq) == (name, {"n": 1}, "c1", "somewhere", 1)
+    assert (first.queuename, first.data, first.correlation_id, first.replyto, first.seq) == (
+        name,
+        {"n": 1},
+        "c1",
+        "somewhere",
+        1,
+    )
     assert first.raw == '{"n": 1}' and first.received_at > 0
     assert (second.data, second.seq) == ("plain text", 2)
     await subscription.close()
@@ -195,8 +209,16 @@ async def test_collections(client):
 async def test_query_language(client):
     collection = unique("things")
     for i in range(10):
-        await client.insert_one(collection, {"_type": "thing", "n": i, "name": f"Thing {i}", "tags": ["even" if i % 2 == 0 else "odd"],
-                                             **({"extra": True} if i < 3 else {})})
+        await client.insert_one(
+            collection,
+            {
+                "_type": "thing",
+                "n": i,
+                "name": f"Thing {i}",
+                "tags": ["even" if i % 2 == 0 else "odd"],
+                **({"extra": True} if i < 3 else {}),
+            },
+        )
     assert [d["n"] for d in await client.query(collection, {"n": {"$gte": 7}}, orderby={"n": 1})] == [7, 8, 9]
     assert [d["n"] for d in await client.query(collection, {"n": {"$in": [1, 4]}}, orderby={"n": 1})] == [1, 4]
     assert await client.count(collection, {"n": {"$ne": 0}}) == 9
@@ -252,9 +274,11 @@ async def test_workitem_lifecycle(client):
     await client.insert_one("mq", {"_type": "workitemqueue", "name": wiq, "maxretries": 2, "retrydelay": 0})
     low = await client.push_workitem(wiq, "low priority", {"n": 1}, priority=3)
     high = await client.push_workitem(wiq, "high priority", {"n": 2}, priority=1)
-    later = await client.push_workitem(wiq, "later", {"n": 3}, priority=1, nextrun=datetime.now(timezone.utc) + timedelta(hours=1))
+    later = await client.push_workitem(
+        wiq, "later", {"n": 3}, priority=1, nextrun=datetime.now(UTC) + timedelta(hours=1)
+    )
     assert isinstance(low, Workitem) and low.state == "new" and low.wiq == wiq and low.payload == {"n": 1}
-    assert later.nextrun is not None and later.nextrun > datetime.now(timezone.utc)
+    assert later.nextrun is not None and later.nextrun > datetime.now(UTC)
 
     popped = await client.pop_workitem(wiq)
     assert popped.id == high.id and popped.state == "processing" and popped.lastrun is not None

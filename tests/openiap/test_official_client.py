@@ -15,11 +15,12 @@ import uuid
 
 import pytest
 
-
 from tui.services.openiap.client import OpenIAPClient
 
 # never imported here (see above): only checked for
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("openiap") is None, reason="the official client is in the test extra")
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("openiap") is None, reason="the official client is in the test extra"
+)
 
 OFFICIAL_SCRIPT = textwrap.dedent(
     """
@@ -89,7 +90,9 @@ async def test_official_client_against_the_sandbox(box, tmp_path):
     queue, collection, echo_queue = (f"{p}-{uuid.uuid4().hex[:8]}" for p in ("official", "officialcol", "echo"))
     process = subprocess.Popen(
         [sys.executable, str(script), connection.url, queue, collection, echo_queue],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     results: dict = {}
     client = OpenIAPClient.from_connection(connection, connection.secret)

@@ -165,7 +165,9 @@ async def test_filter_by_text_and_by_regex_on_the_whole_message(box, other, tmp_
         # new messages are filtered as they arrive
         await publish(other, queue, 2, lambda i: {"fruit": ["kiwi", "banana bread"][i]})
         await wait_for(pilot, lambda: tail.buffer.messages == 6)
-        await wait_for(pilot, lambda: [m.data["fruit"] for m in messages_in(tail)] == ["banana", "banana split", "banana bread"])
+        await wait_for(
+            pilot, lambda: [m.data["fruit"] for m in messages_in(tail)] == ["banana", "banana split", "banana bread"]
+        )
         # a regular expression; routing fields are part of the message too (correlation ids c-0 .. c-3, then c-0, c-1)
         tail.apply_filter(r"^(apple|cherry)$|c-1\b")
         assert tail.buffer.filter.is_regex
@@ -185,7 +187,9 @@ async def test_inspect_copy_and_replay_a_message(box, other, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         pane = await tail_queue(pilot, queue)
         tail = pane.queue_tail
-        await other.queue_message(queue, {"order": 7, "lines": [{"sku": "A-1", "qty": 2}]}, correlation_id="corr-7", replyto="answers")
+        await other.queue_message(
+            queue, {"order": 7, "lines": [{"sku": "A-1", "qty": 2}]}, correlation_id="corr-7", replyto="answers"
+        )
         await publish(other, queue, 2, lambda i: {"order": 100 + i})
         await wait_for(pilot, lambda: len(messages_in(tail)) == 3)
         tail.view.focus()
@@ -201,7 +205,9 @@ async def test_inspect_copy_and_replay_a_message(box, other, tmp_path):
         await pilot.press("r")
         await wait_for(pilot, lambda: tail.buffer.messages == 4)
         replayed = tail.buffer.items[-1]
-        assert replayed.data == {"order": 7, "lines": [{"sku": "A-1", "qty": 2}]} and replayed.correlation_id == "corr-7"
+        assert (
+            replayed.data == {"order": 7, "lines": [{"sku": "A-1", "qty": 2}]} and replayed.correlation_id == "corr-7"
+        )
         await pilot.press("escape")
         assert not pane.inspector.has_class("open")
 
@@ -265,7 +271,9 @@ async def test_publish_and_wait_for_the_reply(box, other, tmp_path):
 
     async def respond():
         async for request in subscription:
-            await other.queue_message(request.replyto, {"echo": request.data, "by": "responder"}, correlation_id=request.correlation_id)
+            await other.queue_message(
+                request.replyto, {"echo": request.data, "by": "responder"}, correlation_id=request.correlation_id
+            )
 
     responder = asyncio.create_task(respond())
     try:

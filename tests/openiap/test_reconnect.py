@@ -8,7 +8,6 @@ import uuid
 
 import pytest
 
-
 from tui.http import AuthError, UnavailableError
 from tui.services.openiap.client import OpenIAPClient
 
@@ -62,7 +61,10 @@ async def test_ten_drops_lose_nothing_and_duplicate_nothing(service, url):
             # a burst queued on the consumer's connection right before the drop: most of it is still unsent
             service.flood(queue, burst, {"round": round_})
             assert service.drop_connections(agent="consumer") == 1
-            await until(lambda: consumer.reconnects == round_ + 1 and consumer.state == "connected", what=f"reconnect {round_ + 1}")
+            await until(
+                lambda: consumer.reconnects == round_ + 1 and consumer.state == "connected",
+                what=f"reconnect {round_ + 1}",
+            )
             # the registrations are back on the server...
             await until(lambda: service.consumers(queue) == 1, what="queue registered again")
             assert service.watch_count() >= 1
@@ -70,8 +72,11 @@ async def test_ten_drops_lose_nothing_and_duplicate_nothing(service, url):
             await producer.insert_one(collection, {"_type": "marker", "round": round_})
             await until(lambda: round_ in events, what=f"watch event of round {round_}")
         await producing
-        await until(lambda: len(received) >= total and sum(map(len, flooded.values())) >= 10 * burst, timeout=30,
-                    what="every message")
+        await until(
+            lambda: len(received) >= total and sum(map(len, flooded.values())) >= 10 * burst,
+            timeout=30,
+            what="every message",
+        )
         await asyncio.sleep(0.2)  # anything extra (a duplicate) would arrive now
     finally:
         for task in (*collectors, producing):
@@ -96,7 +101,9 @@ async def test_drop_everything_temporary_queue_gets_a_new_name(service, url):
 
     async def serve():
         async for request in requests:
-            await worker.queue_message(request.replyto, {"pong": request.data["ping"]}, correlation_id=request.correlation_id)
+            await worker.queue_message(
+                request.replyto, {"pong": request.data["ping"]}, correlation_id=request.correlation_id
+            )
 
     server = asyncio.create_task(serve())
     try:
@@ -106,8 +113,15 @@ async def test_drop_everything_temporary_queue_gets_a_new_name(service, url):
         for attempt in range(3):
             before = (client.reconnects, worker.reconnects)
             assert service.drop_connections() >= 2
-            await until(lambda: client.reconnects == before[0] + 1 and worker.reconnects == before[1] + 1
-                        and client.connected and worker.connected, what="both reconnected")
+            await until(
+                lambda: (
+                    client.reconnects == before[0] + 1
+                    and worker.reconnects == before[1] + 1
+                    and client.connected
+                    and worker.connected
+                ),
+                what="both reconnected",
+            )
             await until(lambda: service.consumers(service_queue) == 1, what="worker queue back")
             assert (await client.rpc(service_queue, {"ping": attempt + 2}, timeout=5)).data == {"pong": attempt + 2}
         assert temporary.queuename.startswith("tmp.") and temporary.queuename != first_name

@@ -14,7 +14,6 @@ import time
 import uuid
 from pathlib import Path
 
-
 from tui.profiles import Connection, Profile, ProfileStore
 from tui.services.openiap.client import OpenIAPClient
 from tui.services.openiap.tail import run_tail
@@ -135,7 +134,9 @@ def interrupt_after_lines(command: list[str], service, queue: str, connection: C
 
 def test_ctrl_c_exits_zero(connection, service):
     queue = f"sigint-{uuid.uuid4().hex[:8]}"
-    code, lines, stderr = interrupt_after_lines([sys.executable, "-c", SCRIPT, connection.url, queue], service, queue, connection)
+    code, lines, stderr = interrupt_after_lines(
+        [sys.executable, "-c", SCRIPT, connection.url, queue], service, queue, connection
+    )
     assert code == 0, stderr
     assert [json.loads(line)["data"] for line in lines] == [{"n": 1}, {"n": 2}]
     assert "Traceback" not in stderr
@@ -144,18 +145,37 @@ def test_ctrl_c_exits_zero(connection, service):
 def test_servicedeck_tail_command(connection, service, tmp_path):
     config = tmp_path / "config"
     store = ProfileStore(config / "servicedeck" / "profiles.toml")
-    store.save(Profile(name="tailtest", connections={"openiap": Connection(
-        kind="openiap", url=connection.url, username="admin", secret_source="env", secret_env="SERVICEDECK_TAIL_TEST_SECRET")}))
+    store.save(
+        Profile(
+            name="tailtest",
+            connections={
+                "openiap": Connection(
+                    kind="openiap",
+                    url=connection.url,
+                    username="admin",
+                    secret_source="env",
+                    secret_env="SERVICEDECK_TAIL_TEST_SECRET",
+                )
+            },
+        )
+    )
     env = {**os.environ, "XDG_CONFIG_HOME": str(config), "SERVICEDECK_TAIL_TEST_SECRET": "admin"}
     queue = f"cli-{uuid.uuid4().hex[:8]}"
     code, lines, stderr = interrupt_after_lines(
-        [sys.executable, "-m", "tui", "tail", queue, "--profile", "tailtest"], service, queue, connection, env=env)
+        [sys.executable, "-m", "tui", "tail", queue, "--profile", "tailtest"], service, queue, connection, env=env
+    )
     assert code == 0, stderr
     assert [json.loads(line)["data"] for line in lines] == [{"n": 1}, {"n": 2}]
 
     env["SERVICEDECK_TAIL_TEST_SECRET"] = "wrong"
-    refused = subprocess.run([sys.executable, "-m", "tui", "tail", queue, "--profile", "tailtest"], capture_output=True,
-                             text=True, cwd=PROJECT, env=env, timeout=60)
+    refused = subprocess.run(
+        [sys.executable, "-m", "tui", "tail", queue, "--profile", "tailtest"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT,
+        env=env,
+        timeout=60,
+    )
     assert refused.returncode != 0
     assert refused.stderr.strip().splitlines() == ["OpenIAP refused the username or password."]
     assert refused.stdout == ""

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-from contextlib import asynccontextmanager
 import tomllib
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 from httpx_ws import aconnect_ws
 
-
-from tui.services.openiap.wire import openiap_pb2 as pb
 from tui.services.openiap.client import OpenIAPClient
+from tui.services.openiap.wire import openiap_pb2 as pb
 
 PROJECT = Path(__file__).resolve().parents[2]
 GENERATED = PROJECT / "tui" / "services" / "openiap" / "wire" / "openiap_pb2.py"
@@ -133,7 +132,10 @@ async def test_empty_pop_is_an_empty_pop_workitem_response(box):
     async with raw_socket(box) as raw:
         await raw.send("signin", pb.SigninRequest(username="admin", password="admin"))
         await raw.receive()
-        await raw.send("insertone", pb.InsertOneRequest(collectionname="mq", item='{"_type": "workitemqueue", "name": "empty-wiq"}'))
+        await raw.send(
+            "insertone",
+            pb.InsertOneRequest(collectionname="mq", item='{"_type": "workitemqueue", "name": "empty-wiq"}'),
+        )
         assert (await raw.receive()).command == "insertonereply"
         await raw.send("popworkitem", pb.PopWorkitemRequest(wiq="empty-wiq"))
         reply = await raw.receive()
@@ -148,13 +150,21 @@ async def test_queue_events_are_pushed(box):
         await raw.send("registerqueue", pb.RegisterQueueRequest())
         temporary = unpack(await raw.receive(), pb.RegisterQueueResponse).queuename
         assert temporary.startswith("tmp.")
-        await raw.send("queuemessage", pb.QueueMessageRequest(queuename=temporary, data='{"x": 1}', correlationId="c9", replyto="r"))
+        await raw.send(
+            "queuemessage",
+            pb.QueueMessageRequest(queuename=temporary, data='{"x": 1}', correlationId="c9", replyto="r"),
+        )
         first, second = await raw.receive(), await raw.receive()
         event = first if first.command == "queueevent" else second
         receipt = second if event is first else first
         assert receipt.command == "queuemessagereply"
         pushed = unpack(event, pb.QueueEvent)
-        assert (pushed.queuename, pushed.data, pushed.correlationId, pushed.replyto) == (temporary, '{"x": 1}', "c9", "r")
+        assert (pushed.queuename, pushed.data, pushed.correlationId, pushed.replyto) == (
+            temporary,
+            '{"x": 1}',
+            "c9",
+            "r",
+        )
         assert event.rid == ""
 
 
@@ -191,10 +201,28 @@ def test_field_numbers_follow_the_protocol():
     def numbers(message) -> dict[str, int]:
         return {f.name: f.number for f in message.DESCRIPTOR.fields}
 
-    assert numbers(pb.Envelope) == {"command": 1, "priority": 2, "seq": 3, "id": 4, "rid": 5, "data": 6, "jwt": 7, "traceid": 8, "spanid": 9}
+    assert numbers(pb.Envelope) == {
+        "command": 1,
+        "priority": 2,
+        "seq": 3,
+        "id": 4,
+        "rid": 5,
+        "data": 6,
+        "jwt": 7,
+        "traceid": 8,
+        "spanid": 9,
+    }
     assert numbers(pb.QueueMessageRequest)["expiration"] == 8
     assert numbers(pb.Workitem)["errormessage"] == 17 and numbers(pb.Workitem)["_workspaceid"] == 20
-    assert numbers(pb.WorkItemQueue) == {"maxretries": 6, "retrydelay": 7, "initialdelay": 8, "success_wiq": 11, "failed_wiq": 12, "_id": 13, "name": 15}
+    assert numbers(pb.WorkItemQueue) == {
+        "maxretries": 6,
+        "retrydelay": 7,
+        "initialdelay": 8,
+        "success_wiq": 11,
+        "failed_wiq": 12,
+        "_id": 13,
+        "name": 15,
+    }
     assert numbers(pb.PushWorkitemRequest)["priority"] == 10 and numbers(pb.SigninResponse)["config"] == 3
     assert pb.DESCRIPTOR.package == "openiap"
 

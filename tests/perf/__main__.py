@@ -12,7 +12,9 @@ from tests.perf.common import RESULTS
 
 
 def main(argv: list[str]) -> int:
-    names = sorted(m.name for m in pkgutil.iter_modules([str(Path(perf.__file__).parent)]) if m.name.startswith("bench_"))
+    names = sorted(
+        m.name for m in pkgutil.iter_modules([str(Path(perf.__file__).parent)]) if m.name.startswith("bench_")
+    )
     wanted = [f"bench_{n}" for n in argv] or names
     failed = 0
     for name in wanted:

@@ -38,8 +38,12 @@ def _free_port() -> int:
 
 def _start_server(data: Path, port: int) -> subprocess.Popen:
     root = Path(__file__).resolve().parents[2]
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(data), str(port), str(TICKETS)], cwd=root,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(data), str(port), str(TICKETS)],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     end = time.monotonic() + 300
     while time.monotonic() < end:
         if server.poll() is not None:
@@ -60,21 +64,30 @@ def main() -> None:
 
     from tests.perf.common import median_ms, report, rss_mb
     from tui.profiles import Profile
-    from tui.services.cerb.pane import PAGE_SIZE
     from tui.sandbox.cerb.seed import ACCESS_KEY, SECRET
+    from tui.services.cerb.pane import PAGE_SIZE
 
     port = _free_port()
     started = time.perf_counter()
     server = _start_server(Path(home) / "sandbox", port)
-    report(f"sandbox seeded with {TICKETS:,} tickets, serving", (time.perf_counter() - started) * 1000, "ms",
-           target="one-off")
+    report(
+        f"sandbox seeded with {TICKETS:,} tickets, serving",
+        (time.perf_counter() - started) * 1000,
+        "ms",
+        target="one-off",
+    )
     try:
         from cerbapi import Cerb
 
         from tui.profiles import Connection
 
-        connection = Connection(kind="cerb", url=f"http://127.0.0.1:{port}/cerb/rest/", username=ACCESS_KEY,
-                                secret=SECRET, secret_source="memory")
+        connection = Connection(
+            kind="cerb",
+            url=f"http://127.0.0.1:{port}/cerb/rest/",
+            username=ACCESS_KEY,
+            secret=SECRET,
+            secret_source="memory",
+        )
         official = Cerb(connection.username, connection.secret, base=connection.url)
 
         def official_page():
@@ -102,8 +115,14 @@ async def _client_page(connection, reference: float, page_size: int) -> None:
             start = time.perf_counter()
             await client.search_tickets(QUERY, limit=page_size, expand=EXPAND)
             times.append((time.perf_counter() - start) * 1000)
-    report(f"client: search + first page of {page_size}", statistics.median(times), "ms", reference=reference,
-           reference_name="cerbapi same page", target="<= 1.5x cerbapi")
+    report(
+        f"client: search + first page of {page_size}",
+        statistics.median(times),
+        "ms",
+        reference=reference,
+        reference_name="cerbapi same page",
+        target="<= 1.5x cerbapi",
+    )
 
 
 async def _pane(profile, reference: float, page_size: int) -> None:
@@ -114,8 +133,9 @@ async def _pane(profile, reference: float, page_size: int) -> None:
     from tui.http import ExchangeLog
     from tui.services.cerb.pane import TicketsPane
 
-    app = ServiceDeckApp(profile, drafts=DraftStore(Path(tempfile.mkdtemp()) / "d"), exchange_log=ExchangeLog(),
-                         initial_pane="cerb")
+    app = ServiceDeckApp(
+        profile, drafts=DraftStore(Path(tempfile.mkdtemp()) / "d"), exchange_log=ExchangeLog(), initial_pane="cerb"
+    )
     async with app.run_test(size=(140, 42)) as pilot:
         pane = app.query_one(TicketsPane)
         table = pane.table
@@ -127,8 +147,14 @@ async def _pane(profile, reference: float, page_size: int) -> None:
             # on screen = the table rendered its first row of the new result (not merely fetched it)
             await wait_for(pilot, lambda: table.painted_generation == table.generation, timeout=30, step=0.002)
             times.append((table.painted_at - start) * 1000)
-        report("pane: search + first page on screen", statistics.median(times), "ms", reference=reference,
-               reference_name="cerbapi same page", target="< 300 ms and <= 1.5x cerbapi")
+        report(
+            "pane: search + first page on screen",
+            statistics.median(times),
+            "ms",
+            reference=reference,
+            reference_name="cerbapi same page",
+            target="< 300 ms and <= 1.5x cerbapi",
+        )
 
         start = time.perf_counter()
         for _ in range(50):
@@ -136,8 +162,14 @@ async def _pane(profile, reference: float, page_size: int) -> None:
             await wait_for(pilot, lambda: table.current() is not None, timeout=30, step=0.002)
         elapsed = (time.perf_counter() - start) * 1000
         assert table.cursor >= 50 * page_size - 1, "did not get 50 pages down"
-        report("pane: scroll 50 pages, each on screen (per page)", elapsed / 50, "ms", reference=reference,
-               reference_name="cerbapi same page", target="about one page fetch")
+        report(
+            "pane: scroll 50 pages, each on screen (per page)",
+            elapsed / 50,
+            "ms",
+            reference=reference,
+            reference_name="cerbapi same page",
+            target="about one page fetch",
+        )
         report("pane: rows held after 50 pages", table.loaded_rows, "rows", target=f"<= {table.keep_pages * page_size}")
 
 

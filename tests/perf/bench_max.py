@@ -38,7 +38,9 @@ async def _measure(box) -> None:
     fetch_ms = statistics.median(fetches)
 
     with tempfile.TemporaryDirectory() as tmp:
-        app = ServiceDeckApp(box.profile(), drafts=DraftStore(Path(tmp)), exchange_log=ExchangeLog(limit=200), initial_pane="max")
+        app = ServiceDeckApp(
+            box.profile(), drafts=DraftStore(Path(tmp)), exchange_log=ExchangeLog(limit=200), initial_pane="max"
+        )
         async with app.run_test(size=(140, 42)) as pilot:
             pane = app.query_one(ActivityPane)
             await wait_for(pilot, lambda: pane.loaded and pane.stream.entries, timeout=30)
@@ -53,8 +55,14 @@ async def _measure(box) -> None:
                 await pilot.pause()  # let the screen draw it
                 times.append((time.perf_counter() - start) * 1000)
                 cpu.append((time.process_time() - start_cpu) * 1000)
-            report("MAX first page on screen (50k activities)", statistics.median(times), "ms",
-                   reference=fetch_ms, reference_name="same page, bare client", target="< 200 ms")
+            report(
+                "MAX first page on screen (50k activities)",
+                statistics.median(times),
+                "ms",
+                reference=fetch_ms,
+                reference_name="same page, bare client",
+                target="< 200 ms",
+            )
             # CPU of the whole process (app + sandbox thread): what the wall time would be on an idle machine
             report("MAX first page on screen, CPU time", statistics.median(cpu), "ms", target="< 200 ms")
 
@@ -72,10 +80,22 @@ async def _measure(box) -> None:
                 if len(seen) > before:
                     loads += 1
             elapsed = (time.perf_counter() - start) * 1000
-            report(f"MAX scroll {PAGES_BACK} pages back ({PAGES_BACK * pane.page_size} activities)", elapsed, "ms",
-                   reference=fetch_ms * PAGES_BACK, reference_name="50 bare fetches", target="smooth (per page ~ fetch)")
-            report("MAX per page while scrolling back", elapsed / PAGES_BACK, "ms", reference=fetch_ms,
-                   reference_name="bare fetch", target="-")
+            report(
+                f"MAX scroll {PAGES_BACK} pages back ({PAGES_BACK * pane.page_size} activities)",
+                elapsed,
+                "ms",
+                reference=fetch_ms * PAGES_BACK,
+                reference_name="50 bare fetches",
+                target="smooth (per page ~ fetch)",
+            )
+            report(
+                "MAX per page while scrolling back",
+                elapsed / PAGES_BACK,
+                "ms",
+                reference=fetch_ms,
+                reference_name="bare fetch",
+                target="-",
+            )
             report("MAX activities held in the window", len(pane.stream.entries), "n", target=f"<= {pane.max_entries}")
             report("MAX RSS after scrolling back (app + sandbox in one process)", rss_mb(), "MB", target="< 150 MB")
 
@@ -89,7 +109,13 @@ def main() -> None:
         box = Sandbox(data_dir=Path(tmp), kinds=["max"], scale={"activities": ACTIVITIES}).start()
         report("MAX sandbox seed + start (50k activities)", (time.perf_counter() - start) * 1000, "ms", target="-")
         try:
-            report("MAX RSS before the app (interpreter + sandbox)", rss_mb(), "MB", reference=baseline, reference_name="interpreter")
+            report(
+                "MAX RSS before the app (interpreter + sandbox)",
+                rss_mb(),
+                "MB",
+                reference=baseline,
+                reference_name="interpreter",
+            )
             asyncio.run(_measure(box))
         finally:
             box.stop()

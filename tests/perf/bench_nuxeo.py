@@ -48,7 +48,9 @@ def _wait_listening(port: int, timeout: float = 60.0) -> None:
 def _profile(base_url: str):
     from tui.profiles import SANDBOX_PROFILE, Connection, Profile
 
-    connection = Connection(kind="nuxeo", url=base_url + "/nuxeo", username="Administrator", secret="Administrator", secret_source="memory")
+    connection = Connection(
+        kind="nuxeo", url=base_url + "/nuxeo", username="Administrator", secret="Administrator", secret_source="memory"
+    )
     return Profile(name=SANDBOX_PROFILE, connections={"nuxeo": connection}, builtin=True)
 
 
@@ -82,15 +84,18 @@ class _Frames:
     def __init__(self):
         from textual.screen import Screen
 
-        from tui.services.nuxeo.widgets import DocumentTree
-
         from tui.services.nuxeo.pane import DocumentsPane
+        from tui.services.nuxeo.widgets import DocumentTree
 
         self.page_added: float | None = None
         self.first_show: float | None = None
         self.updates: list[tuple[float, float]] = []
         frames = self
-        append_page, refresh, first_show = DocumentTree.append_page, Screen._compositor_refresh, DocumentsPane.on_first_show
+        append_page, refresh, first_show = (
+            DocumentTree.append_page,
+            Screen._compositor_refresh,
+            DocumentsPane.on_first_show,
+        )
 
         def timed_first_show(pane):
             frames.first_show = time.perf_counter()
@@ -170,8 +175,14 @@ async def _expand_and_page(profile, home: Path, path: str, frames: _Frames) -> t
         pane = _pane(app)
         await _until(pilot, lambda: pane.root_loaded)
         pane.reveal(path)
-        await _until(pilot, lambda: pane.tree.cursor_node is not None and pane.tree.cursor_node.data.doc is not None
-                     and pane.tree.cursor_node.data.doc.path == path)
+        await _until(
+            pilot,
+            lambda: (
+                pane.tree.cursor_node is not None
+                and pane.tree.cursor_node.data.doc is not None
+                and pane.tree.cursor_node.data.doc.path == path
+            ),
+        )
         node = pane.tree.cursor_node
         await pilot.pause(0.5)  # let the details of the folder land, so they do not draw during the timing
         for _ in range(REPEAT):
@@ -208,8 +219,12 @@ def _official_root_ms(base_url: str) -> float:
 
     def fetch():
         nuxeo.documents.get(path="/")
-        nuxeo.client.request("GET", "api/v1/repo/default/path/@children", params={"currentPageIndex": 0, "pageSize": 100},
-                             enrichers=["children"])
+        nuxeo.client.request(
+            "GET",
+            "api/v1/repo/default/path/@children",
+            params={"currentPageIndex": 0, "pageSize": 100},
+            enrichers=["children"],
+        )
 
     fetch()
     times = []
@@ -230,7 +245,10 @@ def _official_page_ms(base_url: str, uid: str) -> float:
 
     def fetch():
         response = nuxeo.client.request(
-            "GET", f"api/v1/repo/default/id/{uid}/@children", params={"currentPageIndex": 0, "pageSize": 100}, enrichers=["children"]
+            "GET",
+            f"api/v1/repo/default/id/{uid}/@children",
+            params={"currentPageIndex": 0, "pageSize": 100},
+            enrichers=["children"],
         )
         return [Document.parse(entry, service=nuxeo.documents) for entry in response.json()["entries"]]
 
@@ -249,7 +267,9 @@ def main() -> None:
     for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
         os.environ[var] = str(home / var.lower())
     port = _free_port()
-    server = multiprocessing.get_context("spawn").Process(target=_serve, args=(str(home / "sandbox"), port), daemon=True)
+    server = multiprocessing.get_context("spawn").Process(
+        target=_serve, args=(str(home / "sandbox"), port), daemon=True
+    )
     server.start()
     try:
         _wait_listening(port)
@@ -262,20 +282,44 @@ def main() -> None:
         asyncio.run(_startup_ms(profile, home, frames))
         bare = statistics.median(asyncio.run(_bare_ms(frames)) for _ in range(REPEAT))
         runs = [asyncio.run(_startup_ms(profile, home, frames)) for _ in range(REPEAT)]
-        report("start-up to the document tree's first level", statistics.median(r[0] for r in runs), "ms", reference=bare,
-               reference_name="bare Textual app", target="<= 2.0x")
+        report(
+            "start-up to the document tree's first level",
+            statistics.median(r[0] for r in runs),
+            "ms",
+            reference=bare,
+            reference_name="bare Textual app",
+            target="<= 2.0x",
+        )
         # The same start-up split: what the Documents pane itself adds once the app shows it (two requests and a frame),
         # against the official client making those two requests.
-        report("  of which: pane shown -> first level on screen", statistics.median(r[1] for r in runs), "ms",
-               reference=_official_root_ms(base_url), reference_name="official client, root + its children", target="(context)")
+        report(
+            "  of which: pane shown -> first level on screen",
+            statistics.median(r[1] for r in runs),
+            "ms",
+            reference=_official_root_ms(base_url),
+            reference_name="official client, root + its children",
+            target="(context)",
+        )
 
         path, uid, total = asyncio.run(_big_folder(base_url))
         official = _official_page_ms(base_url, uid)
         times, before, after, count = asyncio.run(_expand_and_page(profile, home, path, frames))
-        report(f"open the {total:,}-document folder: first page on screen", statistics.median(times), "ms",
-               reference=official, reference_name="official nuxeo client, same page", target="<= 1.5x and < 250 ms")
-        report(f"RSS after paging through all {count:,} children", after, "MB", reference=before,
-               reference_name="after the first page", target="< 150 MB")
+        report(
+            f"open the {total:,}-document folder: first page on screen",
+            statistics.median(times),
+            "ms",
+            reference=official,
+            reference_name="official nuxeo client, same page",
+            target="<= 1.5x and < 250 ms",
+        )
+        report(
+            f"RSS after paging through all {count:,} children",
+            after,
+            "MB",
+            reference=before,
+            reference_name="after the first page",
+            target="< 150 MB",
+        )
     finally:
         server.terminate()
         server.join(timeout=10)

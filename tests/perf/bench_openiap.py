@@ -38,7 +38,9 @@ box.stop()
 
 def start_sandbox() -> tuple[subprocess.Popen, int]:
     root = Path(__file__).resolve().parents[2]
-    child = subprocess.Popen([sys.executable, "-c", SANDBOX_SCRIPT], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=root, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", SANDBOX_SCRIPT], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=root, text=True
+    )
     port = int(child.stdout.readline())
     # keep reading whatever it prints: a full pipe would block the server mid-flood
     threading.Thread(target=lambda: [None for _ in child.stdout], daemon=True).start()
@@ -48,7 +50,9 @@ def start_sandbox() -> tuple[subprocess.Popen, int]:
 def profile_for(port: int):
     from tui.profiles import Connection, Profile
 
-    connection = Connection(kind="openiap", url=f"ws://127.0.0.1:{port}/ws/v2", username="admin", secret="admin", secret_source="memory")
+    connection = Connection(
+        kind="openiap", url=f"ws://127.0.0.1:{port}/ws/v2", username="admin", secret="admin", secret_source="memory"
+    )
     return Profile(name="bench", connections={"openiap": connection}, builtin=True)
 
 
@@ -102,7 +106,12 @@ async def app_under_flood(port: int, n: int) -> dict[str, float]:
     from tui.services.openiap.pane import QueuesPane
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-openiap-"))
-    app = ServiceDeckApp(profile_for(port), drafts=DraftStore(tmp / "drafts"), exchange_log=ExchangeLog(limit=200), initial_pane="openiap")
+    app = ServiceDeckApp(
+        profile_for(port),
+        drafts=DraftStore(tmp / "drafts"),
+        exchange_log=ExchangeLog(limit=200),
+        initial_pane="openiap",
+    )
     queue = "bench-app"
     out: dict[str, float] = {}
     async with app.run_test(size=(140, 42)) as pilot:
@@ -138,7 +147,7 @@ async def app_under_flood(port: int, n: int) -> dict[str, float]:
                 try:
                     await asyncio.wait_for(flood_done.wait(), PROBE_EVERY)
                     break
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 rss_peak = max(rss_peak, rss_mb())
                 want = not tail.paused
@@ -178,7 +187,9 @@ async def app_under_flood(port: int, n: int) -> dict[str, float]:
             "dropped_from_view": float(tail.buffer.dropped),
             "kept": float(len(tail.buffer.items)),
             "rss_growth": rss_peak - rss_before,
-            "p95": statistics.quantiles(latencies, n=20)[-1] if len(latencies) >= 2 else (latencies[0] if latencies else -1.0),
+            "p95": statistics.quantiles(latencies, n=20)[-1]
+            if len(latencies) >= 2
+            else (latencies[0] if latencies else -1.0),
             "median": statistics.median(latencies) if latencies else -1.0,
             "probes": float(len(latencies)),
             "frames_per_s": len(frames) / max(1e-9, end - start),
@@ -198,20 +209,49 @@ def main() -> None:
             child.wait(timeout=15)
         except subprocess.TimeoutExpired:
             child.kill()
-    report(f"ingest rate, app tailing a {FLOOD:,}-message flood", result["rate"], "msg/s",
-           reference=reference_rate, reference_name="our client alone, no UI", target=">= 50% of the client alone")
-    report("messages lost by the app", FLOOD - result["received"], "msg",
-           reference=float(FLOOD - reference_received), reference_name="lost by the client alone", target="0")
-    report("dropped from view (bounded tail buffer, counted)", result["dropped_from_view"], "msg",
-           reference=result["kept"], reference_name="kept in the buffer", target="informational")
+    report(
+        f"ingest rate, app tailing a {FLOOD:,}-message flood",
+        result["rate"],
+        "msg/s",
+        reference=reference_rate,
+        reference_name="our client alone, no UI",
+        target=">= 50% of the client alone",
+    )
+    report(
+        "messages lost by the app",
+        FLOOD - result["received"],
+        "msg",
+        reference=float(FLOOD - reference_received),
+        reference_name="lost by the client alone",
+        target="0",
+    )
+    report(
+        "dropped from view (bounded tail buffer, counted)",
+        result["dropped_from_view"],
+        "msg",
+        reference=result["kept"],
+        reference_name="kept in the buffer",
+        target="informational",
+    )
     report("resident memory growth while tailing the flood", result["rss_growth"], "MB", target="< 100 MB")
-    report(f"key press to screen, p95 of {int(result['probes'])} presses during the flood", result["p95"], "ms",
-           reference=result["median"], reference_name="median", target="p95 < 100 ms")
-    report("screen updates per second during the flood", result["frames_per_s"], "/s", target="informational (timer ~20/s)")
+    report(
+        f"key press to screen, p95 of {int(result['probes'])} presses during the flood",
+        result["p95"],
+        "ms",
+        reference=result["median"],
+        reference_name="median",
+        target="p95 < 100 ms",
+    )
+    report(
+        "screen updates per second during the flood", result["frames_per_s"], "/s", target="informational (timer ~20/s)"
+    )
     if result["received"] < FLOOD:
         # say where the messages went missing: before the pane (the client never delivered them) or in it
-        print(f"   note: the client's subscription delivered {int(result['subscription_received']):,} of {FLOOD:,}; "
-              f"connection states seen: {result['states'] or 'none'}", flush=True)
+        print(
+            f"   note: the client's subscription delivered {int(result['subscription_received']):,} of {FLOOD:,}; "
+            f"connection states seen: {result['states'] or 'none'}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -32,10 +32,14 @@ class Result:
     def line(self) -> str:
         ref = f"{self.reference:10.1f} {self.unit:<3} ({self.reference_name})" if self.reference is not None else "-"
         ratio = f"{self.ratio:5.2f}x" if self.ratio is not None else "    -"
-        return f"{self.figure:<52} {self.value:10.1f} {self.unit:<3} ref {ref:<40} ratio {ratio}   target: {self.target}"
+        return (
+            f"{self.figure:<52} {self.value:10.1f} {self.unit:<3} ref {ref:<40} ratio {ratio}   target: {self.target}"
+        )
 
 
-def report(figure: str, value: float, unit: str, *, reference: float | None = None, reference_name: str = "", target: str = "") -> Result:
+def report(
+    figure: str, value: float, unit: str, *, reference: float | None = None, reference_name: str = "", target: str = ""
+) -> Result:
     result = Result(figure, value, unit, reference, reference_name, target)
     RESULTS.append(result)
     print(result.line(), flush=True)

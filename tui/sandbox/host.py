@@ -113,8 +113,15 @@ class Sandbox:
 
     def _config(self, sock_port: int) -> uvicorn.Config:
         return uvicorn.Config(
-            self.app, host=self.host, port=sock_port, ws="wsproto", log_level="warning", lifespan="on",
-            access_log=False, ws_ping_interval=None, timeout_graceful_shutdown=1,
+            self.app,
+            host=self.host,
+            port=sock_port,
+            ws="wsproto",
+            log_level="warning",
+            lifespan="on",
+            access_log=False,
+            ws_ping_interval=None,
+            timeout_graceful_shutdown=1,
         )
 
     def _bind(self) -> socket.socket:
@@ -133,7 +140,9 @@ class Sandbox:
         """Start serving in a background thread; returns once the port accepts connections."""
         sock = self._bind()
         self._server = uvicorn.Server(self._config(self.port))
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, name="sandbox", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name="sandbox", daemon=True
+        )
         self._thread.start()
         end = time.monotonic() + timeout
         while not self._server.started:

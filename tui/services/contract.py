@@ -15,9 +15,7 @@ if TYPE_CHECKING:
 
 class ServiceClient(Protocol):
     @classmethod
-    def from_connection(
-        cls, connection: Connection, secret: str, *, exchange_log: ExchangeLog | None = None
-    ) -> Self:
+    def from_connection(cls, connection: Connection, secret: str, *, exchange_log: ExchangeLog | None = None) -> Self:
         """A client for one profile connection; `secret` is already resolved (password, key secret or token)."""
         ...
 

@@ -30,7 +30,9 @@ class ConnectionBar(Static):
     def set_state(self, kind: str, state: str, detail: str = "") -> None:
         self.states[kind] = (state, detail)
         self.update(self.render_bar())
-        self.tooltip = "\n".join(f"{title}: {self.states[k][0]} {self.states[k][1]}".rstrip() for k, title in self.services)
+        self.tooltip = "\n".join(
+            f"{title}: {self.states[k][0]} {self.states[k][1]}".rstrip() for k, title in self.services
+        )
 
     def render_bar(self) -> Text:
         text = Text()

@@ -89,7 +89,12 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
                 if f.kind == "multiline":
                     yield TextArea(f.value, id=f"field-{f.name}", soft_wrap=True)
                 elif f.kind == "select":
-                    yield Select(f.choices, value=f.value if f.value != "" else Select.BLANK, id=f"field-{f.name}", allow_blank=not f.value)
+                    yield Select(
+                        f.choices,
+                        value=f.value if f.value != "" else Select.BLANK,
+                        id=f"field-{f.name}",
+                        allow_blank=not f.value,
+                    )
                 else:
                     yield Input(f.value, placeholder=f.placeholder, password=f.kind == "password", id=f"field-{f.name}")
             yield Static("", classes="error", id="form-error")

@@ -174,12 +174,19 @@ class PagedTable(ScrollView, can_focus=True):
         if len(self._pages) <= self.keep_pages:
             return
         here = self.cursor // self.page_size
-        for page in sorted(self._pages, key=lambda p: abs(p - here), reverse=True)[: len(self._pages) - self.keep_pages]:
+        for page in sorted(self._pages, key=lambda p: abs(p - here), reverse=True)[
+            : len(self._pages) - self.keep_pages
+        ]:
             del self._pages[page]
 
     def _want(self, page: int) -> None:
-        if (page < 0 or page * self.page_size >= self.total or page in self._pages or page in self._requested
-                or page in self._failed):
+        if (
+            page < 0
+            or page * self.page_size >= self.total
+            or page in self._pages
+            or page in self._requested
+            or page in self._failed
+        ):
             return
         self._requested.add(page)
         self.post_message(self.PageNeeded(self, page, self.generation))

@@ -61,7 +61,9 @@ class ServicePane(Vertical):
         if focused is not None and self in focused.ancestors:
             return
         focusable = [w for w in self.query("*") if w.focusable]
-        target = next((w for w in focusable if not isinstance(w, (Input, TextArea))), None) or next(iter(focusable), None)
+        target = next((w for w in focusable if not isinstance(w, (Input, TextArea))), None) or next(
+            iter(focusable), None
+        )
         if target is not None:
             target.focus(scroll_visible=False)
 

@@ -59,99 +59,271 @@ GROUPS = [
 ]
 
 ORGS = [
-    ("Acme Widgets", "Denver", "US"), ("Blue Harbor Logistics", "Rotterdam", "NL"), ("Cedar & Pine Dental", "Portland", "US"),
-    ("Delta Fitness", "Manchester", "GB"), ("Evergreen Books", "Dublin", "IE"), ("Fjord Analytics", "Oslo", "NO"),
-    ("Granite Legal", "Toronto", "CA"), ("Helios Solar", "Seville", "ES"), ("Iris Florists", "Lyon", "FR"),
-    ("Juniper Schools", "Melbourne", "AU"), ("Kestrel Aviation", "Hamburg", "DE"), ("Lumen Clinics", "Austin", "US"),
+    ("Acme Widgets", "Denver", "US"),
+    ("Blue Harbor Logistics", "Rotterdam", "NL"),
+    ("Cedar & Pine Dental", "Portland", "US"),
+    ("Delta Fitness", "Manchester", "GB"),
+    ("Evergreen Books", "Dublin", "IE"),
+    ("Fjord Analytics", "Oslo", "NO"),
+    ("Granite Legal", "Toronto", "CA"),
+    ("Helios Solar", "Seville", "ES"),
+    ("Iris Florists", "Lyon", "FR"),
+    ("Juniper Schools", "Melbourne", "AU"),
+    ("Kestrel Aviation", "Hamburg", "DE"),
+    ("Lumen Clinics", "Austin", "US"),
 ]
 
-FIRST = ["Alex", "Maria", "Chen", "Fatima", "Oliver", "Sofia", "Kwame", "Hannah", "Luis", "Ingrid", "Ravi", "Grace",
-         "Tomás", "Yuki", "Noah", "Amara", "Pieter", "Elena", "Jonas", "Leila"]
-LAST = ["Smith", "Garcia", "Wang", "Haddad", "Brown", "Rossi", "Mensah", "Schmidt", "Fernández", "Larsen", "Patel",
-        "Kim", "Silva", "Sato", "Miller", "Okoye", "de Vries", "Popescu", "Berg", "Karimi"]
+FIRST = [
+    "Alex",
+    "Maria",
+    "Chen",
+    "Fatima",
+    "Oliver",
+    "Sofia",
+    "Kwame",
+    "Hannah",
+    "Luis",
+    "Ingrid",
+    "Ravi",
+    "Grace",
+    "Tomás",
+    "Yuki",
+    "Noah",
+    "Amara",
+    "Pieter",
+    "Elena",
+    "Jonas",
+    "Leila",
+]
+LAST = [
+    "Smith",
+    "Garcia",
+    "Wang",
+    "Haddad",
+    "Brown",
+    "Rossi",
+    "Mensah",
+    "Schmidt",
+    "Fernández",
+    "Larsen",
+    "Patel",
+    "Kim",
+    "Silva",
+    "Sato",
+    "Miller",
+    "Okoye",
+    "de Vries",
+    "Popescu",
+    "Berg",
+    "Karimi",
+]
 
 # Each conversation: group, bucket name (or None for the inbox), subject, and the messages in order
 # ("c" = the customer writes, "w" = a worker answers). {name}, {worker}, {org}, {n} are filled in.
 CONVERSATIONS = [
-    (1, "Refunds", "Refund for duplicate charge on invoice #{n}", [
-        ("c", "Hi,\n\nI was charged twice for invoice #{n} this month (two identical payments on the same day).\n"
-              "Could you refund one of them?\n\nThanks,\n{name}"),
-        ("w", "Hi {name},\n\nThanks for flagging this. I can see both payments for invoice #{n}; the second one was "
-              "a retry that should have been voided.\n\nI've issued a refund for the duplicate. It takes 3-5 business "
-              "days to show on your statement.\n\nBest,\n{worker}"),
-        ("c", "Great, thank you for the quick help!\n\n> I've issued a refund for the duplicate.\n\n{name}"),
-    ]),
-    (1, "Billing", "Can we switch to annual billing?", [
-        ("c", "Hello,\n\nWe're on the monthly plan for {org}. What would annual billing cost for 25 seats, and can we "
-              "switch mid-cycle?\n\n{name}"),
-        ("w", "Hi {name},\n\nAnnual billing is two months free compared to monthly. You can switch any time; we "
-              "prorate the remainder of the current month.\n\nWant me to send a quote for 25 seats?\n\n{worker}"),
-    ]),
-    (1, None, "Password reset email never arrives", [
-        ("c", "I've requested a password reset three times and nothing arrives, not even in spam.\n\n{name}"),
-        ("w", "Hi {name},\n\nSorry about that. Our mail logs show the messages were rejected by your mail server "
-              "({org} uses a strict filter). Could you ask IT to allow mail from our domain?\n\nMeanwhile I've sent a "
-              "one-time login link by another route.\n\n{worker}"),
-        ("c", "IT added the rule and the reset worked. Thanks!\n\n{name}"),
-    ]),
-    (1, "Escalated", "URGENT: cannot access our account since this morning", [
-        ("c", "Nobody at {org} can sign in since about 8am. We get 'session expired' immediately after login.\n\n"
-              "This is blocking our whole team.\n\n{name}"),
-        ("w", "Hi {name},\n\nI've escalated this to our engineers. We found an expired SSO certificate on your "
-              "tenant. A fix is rolling out now; I'll update you within the hour.\n\n{worker}"),
-    ]),
-    (2, "Leads", "Question about the enterprise plan", [
-        ("c", "Hi there,\n\nWe're evaluating helpdesk tools for {org} (about 120 agents). Do you support SAML SSO and "
-              "data residency in the EU?\n\n{name}"),
-        ("w", "Hi {name},\n\nYes to both: SAML 2.0 SSO and an EU-hosted region. I'd be happy to set up a demo this "
-              "week. Does Thursday at 15:00 CET work?\n\n{worker}"),
-        ("c", "Thursday works. Please send an invite.\n\n{name}"),
-    ]),
-    (2, "Renewals", "Renewal quote for {org}", [
-        ("c", "Our contract ends next month. Can you send a renewal quote? We'd like to add 10 seats.\n\n{name}"),
-    ]),
-    (3, "Bugs", "Export to CSV cuts off after 1,000 rows", [
-        ("c", "When I export the report to CSV, the file stops at exactly 1,000 rows. We have about 4,300.\n\n"
-              "Steps:\n1. Open Reports > Monthly\n2. Click Export > CSV\n3. Count the rows\n\n{name}"),
-        ("w", "Thanks {name}, I can reproduce it. The export uses the on-screen page size by mistake. I've filed "
-              "it with development (ticket linked). Workaround: set the page size to 'All' before exporting.\n\n{worker}"),
-        ("c", "The workaround does the job for now, thanks.\n\n> Workaround: set the page size to 'All' before "
-              "exporting.\n\n{name}"),
-    ]),
-    (3, "Feature requests", "Feature request: dark mode for the customer portal", [
-        ("c", "Our customers keep asking for a dark theme on the portal. Any plans?\n\n{name}"),
-        ("w", "Hi {name},\n\nIt's on the roadmap for next quarter. I've added {org} to the list of interested "
-              "customers so you hear first when it ships.\n\n{worker}"),
-    ]),
-    (3, None, "API returns 500 when the filter contains an apostrophe", [
-        ("c", "Calling /api/contacts?q=O'Brien returns HTTP 500. Without the apostrophe it works.\n\n{name}"),
-        ("w", "Confirmed, that's a quoting bug on our side. A fix is in review.\n\n{worker}"),
-    ]),
-    (4, "Outages", "Intermittent timeouts from the EU region", [
-        ("c", "Since about 14:00 UTC we see 1 in 20 requests time out from our Frankfurt servers.\n\n{name}"),
-        ("w", "Hi {name},\n\nWe're investigating elevated latency on one EU load balancer. I'll post updates here "
-              "and on the status page.\n\n{worker}"),
-        ("w", "Update: the faulty load balancer was taken out of rotation at 15:12 UTC. Error rates are back to "
-              "normal. Please let us know if you still see timeouts.\n\n{worker}"),
-    ]),
-    (4, "Maintenance", "Scheduled maintenance window next Sunday", [
-        ("c", "Will the maintenance on Sunday affect the API, or only the web app?\n\n{name}"),
-        ("w", "Only the web app; the API stays up. Expect up to 10 minutes of read-only mode.\n\n{worker}"),
-    ]),
-    (1, None, "How do I add a new user?", [
-        ("c", "Sorry if this is obvious, but how do I add a colleague to our account?\n\n{name}"),
-        ("w", "Not obvious at all! Go to Settings > Team > Invite, enter their email and pick a role. They get an "
-              "invitation link valid for 7 days.\n\n{worker}"),
-        ("c", "Found it, thanks.\n\n{name}"),
-    ]),
-    (2, None, "Discount for non-profits?", [
-        ("c", "{org} is a registered charity. Do you offer a non-profit discount?\n\n{name}"),
-    ]),
-    (1, "Billing", "VAT number missing on invoice", [
-        ("c", "Our invoice doesn't show our VAT number, which we need for accounting. Can you reissue it?\n\n{name}"),
-        ("w", "Hi {name}, I've added the VAT number to your billing profile and reissued the invoice; it's attached "
-              "to your account under Billing > Invoices.\n\n{worker}"),
-    ]),
+    (
+        1,
+        "Refunds",
+        "Refund for duplicate charge on invoice #{n}",
+        [
+            (
+                "c",
+                "Hi,\n\nI was charged twice for invoice #{n} this month (two identical payments on the same day).\n"
+                "Could you refund one of them?\n\nThanks,\n{name}",
+            ),
+            (
+                "w",
+                "Hi {name},\n\nThanks for flagging this. I can see both payments for invoice #{n}; the second one was "
+                "a retry that should have been voided.\n\nI've issued a refund for the duplicate. It takes 3-5 business "
+                "days to show on your statement.\n\nBest,\n{worker}",
+            ),
+            ("c", "Great, thank you for the quick help!\n\n> I've issued a refund for the duplicate.\n\n{name}"),
+        ],
+    ),
+    (
+        1,
+        "Billing",
+        "Can we switch to annual billing?",
+        [
+            (
+                "c",
+                "Hello,\n\nWe're on the monthly plan for {org}. What would annual billing cost for 25 seats, and can we "
+                "switch mid-cycle?\n\n{name}",
+            ),
+            (
+                "w",
+                "Hi {name},\n\nAnnual billing is two months free compared to monthly. You can switch any time; we "
+                "prorate the remainder of the current month.\n\nWant me to send a quote for 25 seats?\n\n{worker}",
+            ),
+        ],
+    ),
+    (
+        1,
+        None,
+        "Password reset email never arrives",
+        [
+            ("c", "I've requested a password reset three times and nothing arrives, not even in spam.\n\n{name}"),
+            (
+                "w",
+                "Hi {name},\n\nSorry about that. Our mail logs show the messages were rejected by your mail server "
+                "({org} uses a strict filter). Could you ask IT to allow mail from our domain?\n\nMeanwhile I've sent a "
+                "one-time login link by another route.\n\n{worker}",
+            ),
+            ("c", "IT added the rule and the reset worked. Thanks!\n\n{name}"),
+        ],
+    ),
+    (
+        1,
+        "Escalated",
+        "URGENT: cannot access our account since this morning",
+        [
+            (
+                "c",
+                "Nobody at {org} can sign in since about 8am. We get 'session expired' immediately after login.\n\n"
+                "This is blocking our whole team.\n\n{name}",
+            ),
+            (
+                "w",
+                "Hi {name},\n\nI've escalated this to our engineers. We found an expired SSO certificate on your "
+                "tenant. A fix is rolling out now; I'll update you within the hour.\n\n{worker}",
+            ),
+        ],
+    ),
+    (
+        2,
+        "Leads",
+        "Question about the enterprise plan",
+        [
+            (
+                "c",
+                "Hi there,\n\nWe're evaluating helpdesk tools for {org} (about 120 agents). Do you support SAML SSO and "
+                "data residency in the EU?\n\n{name}",
+            ),
+            (
+                "w",
+                "Hi {name},\n\nYes to both: SAML 2.0 SSO and an EU-hosted region. I'd be happy to set up a demo this "
+                "week. Does Thursday at 15:00 CET work?\n\n{worker}",
+            ),
+            ("c", "Thursday works. Please send an invite.\n\n{name}"),
+        ],
+    ),
+    (
+        2,
+        "Renewals",
+        "Renewal quote for {org}",
+        [
+            ("c", "Our contract ends next month. Can you send a renewal quote? We'd like to add 10 seats.\n\n{name}"),
+        ],
+    ),
+    (
+        3,
+        "Bugs",
+        "Export to CSV cuts off after 1,000 rows",
+        [
+            (
+                "c",
+                "When I export the report to CSV, the file stops at exactly 1,000 rows. We have about 4,300.\n\n"
+                "Steps:\n1. Open Reports > Monthly\n2. Click Export > CSV\n3. Count the rows\n\n{name}",
+            ),
+            (
+                "w",
+                "Thanks {name}, I can reproduce it. The export uses the on-screen page size by mistake. I've filed "
+                "it with development (ticket linked). Workaround: set the page size to 'All' before exporting.\n\n{worker}",
+            ),
+            (
+                "c",
+                "The workaround does the job for now, thanks.\n\n> Workaround: set the page size to 'All' before "
+                "exporting.\n\n{name}",
+            ),
+        ],
+    ),
+    (
+        3,
+        "Feature requests",
+        "Feature request: dark mode for the customer portal",
+        [
+            ("c", "Our customers keep asking for a dark theme on the portal. Any plans?\n\n{name}"),
+            (
+                "w",
+                "Hi {name},\n\nIt's on the roadmap for next quarter. I've added {org} to the list of interested "
+                "customers so you hear first when it ships.\n\n{worker}",
+            ),
+        ],
+    ),
+    (
+        3,
+        None,
+        "API returns 500 when the filter contains an apostrophe",
+        [
+            ("c", "Calling /api/contacts?q=O'Brien returns HTTP 500. Without the apostrophe it works.\n\n{name}"),
+            ("w", "Confirmed, that's a quoting bug on our side. A fix is in review.\n\n{worker}"),
+        ],
+    ),
+    (
+        4,
+        "Outages",
+        "Intermittent timeouts from the EU region",
+        [
+            ("c", "Since about 14:00 UTC we see 1 in 20 requests time out from our Frankfurt servers.\n\n{name}"),
+            (
+                "w",
+                "Hi {name},\n\nWe're investigating elevated latency on one EU load balancer. I'll post updates here "
+                "and on the status page.\n\n{worker}",
+            ),
+            (
+                "w",
+                "Update: the faulty load balancer was taken out of rotation at 15:12 UTC. Error rates are back to "
+                "normal. Please let us know if you still see timeouts.\n\n{worker}",
+            ),
+        ],
+    ),
+    (
+        4,
+        "Maintenance",
+        "Scheduled maintenance window next Sunday",
+        [
+            ("c", "Will the maintenance on Sunday affect the API, or only the web app?\n\n{name}"),
+            ("w", "Only the web app; the API stays up. Expect up to 10 minutes of read-only mode.\n\n{worker}"),
+        ],
+    ),
+    (
+        1,
+        None,
+        "How do I add a new user?",
+        [
+            ("c", "Sorry if this is obvious, but how do I add a colleague to our account?\n\n{name}"),
+            (
+                "w",
+                "Not obvious at all! Go to Settings > Team > Invite, enter their email and pick a role. They get an "
+                "invitation link valid for 7 days.\n\n{worker}",
+            ),
+            ("c", "Found it, thanks.\n\n{name}"),
+        ],
+    ),
+    (
+        2,
+        None,
+        "Discount for non-profits?",
+        [
+            ("c", "{org} is a registered charity. Do you offer a non-profit discount?\n\n{name}"),
+        ],
+    ),
+    (
+        1,
+        "Billing",
+        "VAT number missing on invoice",
+        [
+            (
+                "c",
+                "Our invoice doesn't show our VAT number, which we need for accounting. Can you reissue it?\n\n{name}",
+            ),
+            (
+                "w",
+                "Hi {name}, I've added the VAT number to your billing profile and reissued the invoice; it's attached "
+                "to your account under Billing > Invoices.\n\n{worker}",
+            ),
+        ],
+    ),
 ]
 
 COMMENTS = [
@@ -166,8 +338,9 @@ COMMENTS = [
 
 def _mask(rng: random.Random, used: set[str]) -> str:
     while True:
-        mask = "{}-{:05d}-{:03d}".format("".join(rng.choice(string.ascii_uppercase) for _ in range(3)),
-                                         rng.randrange(100000), rng.randrange(1000))
+        mask = "{}-{:05d}-{:03d}".format(
+            "".join(rng.choice(string.ascii_uppercase) for _ in range(3)), rng.randrange(100000), rng.randrange(1000)
+        )
         if mask not in used:
             used.add(mask)
             return mask
@@ -200,8 +373,10 @@ def seed(db: sqlite3.Connection, tickets: int = 300, now: int | None = None) -> 
         db.executemany("INSERT INTO buckets VALUES (?,?,?,?,?)", bucket_rows)
         db.executemany(
             "INSERT INTO orgs VALUES (?,?,?,?,?,?)",
-            [(i + 1, n, c, k, "https://" + n.split()[0].lower().replace("&", "") + ".example", now - 86400 * 90)
-             for i, (n, c, k) in enumerate(ORGS)],
+            [
+                (i + 1, n, c, k, "https://" + n.split()[0].lower().replace("&", "") + ".example", now - 86400 * 90)
+                for i, (n, c, k) in enumerate(ORGS)
+            ],
         )
         address_rows = [(w[0], w[3], w[1], w[2], 0, w[0]) for w in WORKERS]  # workers' own addresses, same ids
         customers = []
@@ -234,8 +409,17 @@ def seed(db: sqlite3.Connection, tickets: int = 300, now: int | None = None) -> 
             for who, body in steps:
                 message_id += 1
                 outgoing = who == "w"
-                message_rows.append((message_id, tid, worker[0] if outgoing else address_id, worker[0] if outgoing else 0,
-                                     at, 1 if outgoing else 0, body.format(**fill)))
+                message_rows.append(
+                    (
+                        message_id,
+                        tid,
+                        worker[0] if outgoing else address_id,
+                        worker[0] if outgoing else 0,
+                        at,
+                        1 if outgoing else 0,
+                        body.format(**fill),
+                    )
+                )
                 at += rng.randrange(600, 86400)
             updated = min(at, now - 60 - rng.randrange(600))
             last_who = steps[-1][0]
@@ -247,9 +431,26 @@ def seed(db: sqlite3.Connection, tickets: int = 300, now: int | None = None) -> 
             owner = 0 if (status == 0 and rng.random() < 0.35) else worker[0]
             bucket = buckets_by_group[group_id][bucket_name]
             importance = rng.choice((10, 30, 50, 50, 50, 70, 90)) if "URGENT" not in subject else 95
-            ticket_rows.append((tid, _mask(rng, used), subject.format(**fill), status, importance, group_id, bucket, owner,
-                                org_id, created, updated, updated if status == 2 else 0, first_mid, message_id,
-                                len(steps), address_id))
+            ticket_rows.append(
+                (
+                    tid,
+                    _mask(rng, used),
+                    subject.format(**fill),
+                    status,
+                    importance,
+                    group_id,
+                    bucket,
+                    owner,
+                    org_id,
+                    created,
+                    updated,
+                    updated if status == 2 else 0,
+                    first_mid,
+                    message_id,
+                    len(steps),
+                    address_id,
+                )
+            )
             if tickets <= 5000 and rng.random() < 0.25:
                 comment_id += 1
                 comment_rows.append((comment_id, tid, rng.choice(WORKERS)[0], created + 1800, rng.choice(COMMENTS)))

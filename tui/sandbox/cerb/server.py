@@ -24,9 +24,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tui.profiles import Connection
-from tui.sandbox.host import SandboxContext, ServiceSandbox
 from tui.sandbox.cerb import query as q
 from tui.sandbox.cerb.seed import ACCESS_KEY, CONVERSATIONS, SECRET, seed
+from tui.sandbox.host import SandboxContext, ServiceSandbox
 
 MOUNT = "/cerb"
 VERSION = "10.4.12"
@@ -61,8 +61,11 @@ class Unauthorized(Exception):
 
 
 def json_response(body: dict[str, Any], status: int = 200) -> Response:
-    return Response(json.dumps(body, sort_keys=True, ensure_ascii=False), status_code=status,
-                    media_type="application/json; charset=utf-8")
+    return Response(
+        json.dumps(body, sort_keys=True, ensure_ascii=False),
+        status_code=status,
+        media_type="application/json; charset=utf-8",
+    )
 
 
 def sorted_query(raw: str) -> str:
@@ -113,30 +116,57 @@ class CerbStore:
 
     def worker_dict(self, row: sqlite3.Row) -> dict[str, Any]:
         return {
-            "_context": "cerberusweb.contexts.worker", "_type": "worker", "_label": f"{row['first_name']} {row['last_name']}",
-            "id": row["id"], "first_name": row["first_name"], "last_name": row["last_name"],
-            "full_name": f"{row['first_name']} {row['last_name']}", "email": row["email"],
-            "address_address": row["email"], "title": row["title"], "is_superuser": row["is_superuser"],
-            "is_disabled": row["is_disabled"], "at_mention_name": row["at_mention_name"], "updated": row["updated"],
+            "_context": "cerberusweb.contexts.worker",
+            "_type": "worker",
+            "_label": f"{row['first_name']} {row['last_name']}",
+            "id": row["id"],
+            "first_name": row["first_name"],
+            "last_name": row["last_name"],
+            "full_name": f"{row['first_name']} {row['last_name']}",
+            "email": row["email"],
+            "address_address": row["email"],
+            "title": row["title"],
+            "is_superuser": row["is_superuser"],
+            "is_disabled": row["is_disabled"],
+            "at_mention_name": row["at_mention_name"],
+            "updated": row["updated"],
         }
 
     def group_dict(self, row: sqlite3.Row) -> dict[str, Any]:
         return {
-            "_context": "cerberusweb.contexts.group", "_type": "group", "_label": row["name"], "id": row["id"],
-            "name": row["name"], "is_default": row["is_default"], "is_private": row["is_private"], "updated": row["updated"],
+            "_context": "cerberusweb.contexts.group",
+            "_type": "group",
+            "_label": row["name"],
+            "id": row["id"],
+            "name": row["name"],
+            "is_default": row["is_default"],
+            "is_private": row["is_private"],
+            "updated": row["updated"],
         }
 
     def bucket_dict(self, row: sqlite3.Row) -> dict[str, Any]:
         return {
-            "_context": "cerberusweb.contexts.bucket", "_type": "bucket", "_label": row["name"], "id": row["id"],
-            "name": row["name"], "group_id": row["group_id"], "group__context": "cerberusweb.contexts.group",
-            "is_default": row["is_default"], "updated": row["updated"],
+            "_context": "cerberusweb.contexts.bucket",
+            "_type": "bucket",
+            "_label": row["name"],
+            "id": row["id"],
+            "name": row["name"],
+            "group_id": row["group_id"],
+            "group__context": "cerberusweb.contexts.group",
+            "is_default": row["is_default"],
+            "updated": row["updated"],
         }
 
     def org_dict(self, row: sqlite3.Row) -> dict[str, Any]:
         return {
-            "_context": "cerberusweb.contexts.org", "_type": "org", "_label": row["name"], "id": row["id"],
-            "name": row["name"], "city": row["city"], "country": row["country"], "website": row["website"],
+            "_context": "cerberusweb.contexts.org",
+            "_type": "org",
+            "_label": row["name"],
+            "id": row["id"],
+            "name": row["name"],
+            "city": row["city"],
+            "country": row["country"],
+            "website": row["website"],
             "updated": row["updated"],
         }
 
@@ -151,19 +181,37 @@ class CerbStore:
         out = []
         for row in rows:
             d: dict[str, Any] = {
-                "_context": "cerberusweb.contexts.ticket", "_type": "ticket", "_label": f"[#{row['mask']}] {row['subject']}",
-                "id": row["id"], "mask": row["mask"], "subject": row["subject"], "status": STATUS_NAMES[row["status_id"]],
-                "status_id": row["status_id"], "importance": row["importance"], "group_id": row["group_id"],
-                "group__context": "cerberusweb.contexts.group", "bucket_id": row["bucket_id"],
-                "bucket__context": "cerberusweb.contexts.bucket", "owner_id": row["owner_id"],
-                "owner__context": "cerberusweb.contexts.worker", "org_id": row["org_id"],
-                "org__context": "cerberusweb.contexts.org", "created": row["created"], "updated": row["updated"],
-                "closed": row["closed"], "initial_message_id": row["initial_message_id"],
-                "latest_message_id": row["latest_message_id"], "num_messages": row["num_messages"],
+                "_context": "cerberusweb.contexts.ticket",
+                "_type": "ticket",
+                "_label": f"[#{row['mask']}] {row['subject']}",
+                "id": row["id"],
+                "mask": row["mask"],
+                "subject": row["subject"],
+                "status": STATUS_NAMES[row["status_id"]],
+                "status_id": row["status_id"],
+                "importance": row["importance"],
+                "group_id": row["group_id"],
+                "group__context": "cerberusweb.contexts.group",
+                "bucket_id": row["bucket_id"],
+                "bucket__context": "cerberusweb.contexts.bucket",
+                "owner_id": row["owner_id"],
+                "owner__context": "cerberusweb.contexts.worker",
+                "org_id": row["org_id"],
+                "org__context": "cerberusweb.contexts.org",
+                "created": row["created"],
+                "updated": row["updated"],
+                "closed": row["closed"],
+                "initial_message_id": row["initial_message_id"],
+                "latest_message_id": row["latest_message_id"],
+                "num_messages": row["num_messages"],
                 "url": f"{base_url}/profiles/ticket/{row['mask']}",
             }
-            for prefix, table, build in (("group_", groups, self.group_dict), ("bucket_", buckets, self.bucket_dict),
-                                         ("owner_", workers, self.worker_dict), ("org_", orgs, self.org_dict)):
+            for prefix, table, build in (
+                ("group_", groups, self.group_dict),
+                ("bucket_", buckets, self.bucket_dict),
+                ("owner_", workers, self.worker_dict),
+                ("org_", orgs, self.org_dict),
+            ):
                 if prefix not in expand:
                     continue
                 related = table.get(row[prefix + "id"])
@@ -178,19 +226,34 @@ class CerbStore:
         return out
 
     def message_dicts(self, rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
-        addresses = {r["id"]: r for r in self.all(
-            f"SELECT * FROM addresses WHERE id IN ({','.join(str(int(r['sender_id'])) for r in rows) or '0'})")}
+        addresses = {
+            r["id"]: r
+            for r in self.all(
+                f"SELECT * FROM addresses WHERE id IN ({','.join(str(int(r['sender_id'])) for r in rows) or '0'})"
+            )
+        }
         out = []
         for row in rows:
             sender = addresses.get(row["sender_id"])
             label = f"{sender['first_name']} {sender['last_name']}".strip() if sender else ""
-            out.append({
-                "_context": "cerberusweb.contexts.message", "_type": "message", "_label": label, "id": row["id"],
-                "ticket_id": row["ticket_id"], "ticket__context": "cerberusweb.contexts.ticket",
-                "sender_id": row["sender_id"], "sender__context": "cerberusweb.contexts.address", "sender__label": label,
-                "sender_email": sender["email"] if sender else "", "worker_id": row["worker_id"],
-                "created": row["created"], "is_outgoing": row["is_outgoing"], "content": row["content"],
-            })
+            out.append(
+                {
+                    "_context": "cerberusweb.contexts.message",
+                    "_type": "message",
+                    "_label": label,
+                    "id": row["id"],
+                    "ticket_id": row["ticket_id"],
+                    "ticket__context": "cerberusweb.contexts.ticket",
+                    "sender_id": row["sender_id"],
+                    "sender__context": "cerberusweb.contexts.address",
+                    "sender__label": label,
+                    "sender_email": sender["email"] if sender else "",
+                    "worker_id": row["worker_id"],
+                    "created": row["created"],
+                    "is_outgoing": row["is_outgoing"],
+                    "content": row["content"],
+                }
+            )
         return out
 
     def comment_dicts(self, rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
@@ -198,19 +261,34 @@ class CerbStore:
         out = []
         for row in rows:
             author = workers.get(row["worker_id"])
-            out.append({
-                "_context": "cerberusweb.contexts.comment", "_type": "comment", "_label": row["comment"][:64],
-                "id": row["id"], "comment": row["comment"], "created": row["created"],
-                "author_id": row["worker_id"], "author__context": "cerberusweb.contexts.worker",
-                "author__label": f"{author['first_name']} {author['last_name']}" if author else "",
-                "target_context": "cerberusweb.contexts.ticket", "target_id": row["ticket_id"],
-            })
+            out.append(
+                {
+                    "_context": "cerberusweb.contexts.comment",
+                    "_type": "comment",
+                    "_label": row["comment"][:64],
+                    "id": row["id"],
+                    "comment": row["comment"],
+                    "created": row["created"],
+                    "author_id": row["worker_id"],
+                    "author__context": "cerberusweb.contexts.worker",
+                    "author__label": f"{author['first_name']} {author['last_name']}" if author else "",
+                    "target_context": "cerberusweb.contexts.ticket",
+                    "target_id": row["ticket_id"],
+                }
+            )
         return out
 
     # -- searching -----------------------------------------------------------------------------------------------------
 
-    def search(self, table: str, filters: q.FilterSet, text: str, page: int, limit: int,
-               sort: list[tuple[str, bool]] | None = None) -> tuple[list[sqlite3.Row], int, int, int]:
+    def search(
+        self,
+        table: str,
+        filters: q.FilterSet,
+        text: str,
+        page: int,
+        limit: int,
+        sort: list[tuple[str, bool]] | None = None,
+    ) -> tuple[list[sqlite3.Row], int, int, int]:
         try:
             parsed = q.parse(text, filters)
         except q.QueryError as exc:
@@ -223,7 +301,9 @@ class CerbStore:
         total = self.one(f"SELECT COUNT(*) FROM {table} WHERE {where}", *parsed.params)[0]
         rows = self.all(
             f"SELECT * FROM {table} WHERE {where} ORDER BY {q.order_sql(parsed, filters, sort)} LIMIT ? OFFSET ?",
-            *parsed.params, limit, (page - 1) * limit,
+            *parsed.params,
+            limit,
+            (page - 1) * limit,
         )
         return rows, total, page, limit
 
@@ -256,8 +336,15 @@ class CerbSandbox:
             with self.store.lock:
                 payload = self.route(request.method, path, fields, worker_id, base)
         except CerbError as exc:
-            return json_response({"__status": "error", "__error": exc.code, "message": exc.message,
-                                  "__version": VERSION, "__build": BUILD})
+            return json_response(
+                {
+                    "__status": "error",
+                    "__error": exc.code,
+                    "message": exc.message,
+                    "__version": VERSION,
+                    "__build": BUILD,
+                }
+            )
         return json_response({"__status": "success", "__version": VERSION, "__build": BUILD, **payload})
 
     def authenticate(self, request: Request, body: bytes) -> int:
@@ -285,8 +372,14 @@ class CerbSandbox:
         # the path exactly as the client sent it (percent-escapes and all), which is what the client signed
         raw_path = request.scope.get("raw_path") or request.url.path.encode()
         signed_body = body.decode("utf-8", "replace") if request.method in ("POST", "PUT", "PATCH") else ""
-        expected = signature(request.method, date, raw_path.decode("latin-1").split("?", 1)[0],
-                             request.scope.get("query_string", b"").decode("latin-1"), signed_body, secret)
+        expected = signature(
+            request.method,
+            date,
+            raw_path.decode("latin-1").split("?", 1)[0],
+            request.scope.get("query_string", b"").decode("latin-1"),
+            signed_body,
+            secret,
+        )
         if not hmac.compare_digest(expected, given.strip().lower()):
             raise Unauthorized("Invalid credentials: checksum")
         return worker_id
@@ -299,12 +392,16 @@ class CerbSandbox:
         s = self.store
         match method, parts:
             case "GET", ["contexts", "list"]:
-                return {"results": [{"id": c, "name": n, "plugin_id": "cerberusweb.core", "alias": a} for c, n, a in CONTEXTS]}
+                return {
+                    "results": [
+                        {"id": c, "name": n, "plugin_id": "cerberusweb.core", "alias": a} for c, n, a in CONTEXTS
+                    ]
+                }
             case "GET", ["workers", "me"]:
                 return s.worker_dict(s.one("SELECT * FROM workers WHERE id = ?", me))
             case "GET", (["workers", wid] | ["records", "worker", wid]) if wid.isdigit():
                 return self.get_one("workers", int(wid), s.worker_dict, "worker")
-            case ("GET" | "POST"), ["tickets", "search"]:
+            case (("GET" | "POST"), ["tickets", "search"]):
                 sort_by = fields.get("sortBy")
                 sort = None
                 if sort_by:
@@ -370,18 +467,33 @@ class CerbSandbox:
         }.get(kind, (None, None, None))
         if table is None:
             raise CerbError("ERROR", f"Unknown command (records/{kind}/search)")
-        rows, total, page, limit = s.search(table, filters, fields.get("q", ""), _int(fields.get("page", 1), "page"),
-                                            _int(fields.get("limit", 10), "limit"))
+        rows, total, page, limit = s.search(
+            table,
+            filters,
+            fields.get("q", ""),
+            _int(fields.get("page", 1), "page"),
+            _int(fields.get("limit", 10), "limit"),
+        )
         results = build(rows)
         return {"results": results, "total": total, "count": len(results), "page": page, "limit": limit}
 
     # -- tickets -------------------------------------------------------------------------------------------------------
 
-    def ticket_search(self, fields: dict[str, str], base: str, expand: set[str], default_limit: int,
-                      sort: list[tuple[str, bool]] | None = None) -> dict[str, Any]:
+    def ticket_search(
+        self,
+        fields: dict[str, str],
+        base: str,
+        expand: set[str],
+        default_limit: int,
+        sort: list[tuple[str, bool]] | None = None,
+    ) -> dict[str, Any]:
         rows, total, page, limit = self.store.search(
-            "tickets", q.TICKETS, fields.get("q", ""), _int(fields.get("page", 1) or 1, "page"),
-            _int(fields.get("limit", default_limit), "limit"), sort,
+            "tickets",
+            q.TICKETS,
+            fields.get("q", ""),
+            _int(fields.get("page", 1) or 1, "page"),
+            _int(fields.get("limit", default_limit), "limit"),
+            sort,
         )
         results = self.store.ticket_dicts(rows, base, expand)
         return {"results": results, "total": total, "count": len(results), "page": page, "limit": limit}
@@ -411,7 +523,7 @@ class CerbSandbox:
         for key, value in fields.items():
             if not key.startswith("fields[") or not key.endswith("]"):
                 continue
-            name = key[len("fields["):-1]
+            name = key[len("fields[") : -1]
             if name == "status":
                 if value.lower() not in STATUS_IDS:
                     raise CerbError("ERROR_PARAM_INVALID", f"'{value}' is not a valid status (o, w, c, d).")
@@ -427,7 +539,9 @@ class CerbSandbox:
     def validate(self, row: sqlite3.Row | None, changes: dict[str, Any]) -> dict[str, Any]:
         s = self.store
         if "status_id" in changes and changes["status_id"] not in STATUS_NAMES:
-            raise CerbError("ERROR_PARAM_INVALID", "'status_id' must be 0 (open), 1 (waiting), 2 (closed) or 3 (deleted).")
+            raise CerbError(
+                "ERROR_PARAM_INVALID", "'status_id' must be 0 (open), 1 (waiting), 2 (closed) or 3 (deleted)."
+            )
         if changes.get("owner_id") and not s.one("SELECT 1 FROM workers WHERE id = ?", changes["owner_id"]):
             raise CerbError("ERROR_PARAM_INVALID", f"Invalid owner id '{changes['owner_id']}'")
         if "importance" in changes and not 0 <= changes["importance"] <= 100:
@@ -464,8 +578,10 @@ class CerbSandbox:
                 changes["closed"] = now
             names = list(changes)
             with self.store.db:
-                self.store.db.execute(f"UPDATE tickets SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",
-                                      [changes[n] for n in names] + [tid])
+                self.store.db.execute(
+                    f"UPDATE tickets SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",
+                    [changes[n] for n in names] + [tid],
+                )
         return self.ticket(tid, base, expand)
 
     def _status_field(self, fields: dict[str, str]) -> int | None:
@@ -482,7 +598,10 @@ class CerbSandbox:
         for name in ("group_id", "to", "subject", "content"):
             if not fields.get(name, "").strip():
                 raise CerbError("ERROR_PARAM_REQUIRED", f"The '{name}' parameter is required.")
-        changes = {"group_id": _int(fields["group_id"], "group_id"), "bucket_id": _int(fields.get("bucket_id", 0) or 0, "bucket_id")}
+        changes = {
+            "group_id": _int(fields["group_id"], "group_id"),
+            "bucket_id": _int(fields.get("bucket_id", 0) or 0, "bucket_id"),
+        }
         if fields.get("owner_id"):
             changes["owner_id"] = _int(fields["owner_id"], "owner_id")
         changes = self.validate(None, changes)
@@ -493,8 +612,10 @@ class CerbSandbox:
             address = s.one("SELECT id, org_id FROM addresses WHERE email = ?", to.lower())
             if address is None:
                 local = to.split("@")[0]
-                address_id = db.execute("INSERT INTO addresses (email, first_name, last_name, org_id) VALUES (?,?,?,0)",
-                                        (to.lower(), local.split(".")[0].title(), "")).lastrowid
+                address_id = db.execute(
+                    "INSERT INTO addresses (email, first_name, last_name, org_id) VALUES (?,?,?,0)",
+                    (to.lower(), local.split(".")[0].title(), ""),
+                ).lastrowid
                 org_id = 0
             else:
                 address_id, org_id = address["id"], address["org_id"]
@@ -502,11 +623,26 @@ class CerbSandbox:
             tid = db.execute(
                 "INSERT INTO tickets (mask, subject, status_id, importance, group_id, bucket_id, owner_id, org_id, created,"
                 " updated, closed, num_messages, first_wrote_address_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,1,?)",
-                (mask, fields["subject"], 1 if status is None else status, 50, changes["group_id"], changes["bucket_id"],
-                 changes.get("owner_id", 0), org_id, now, now, now if status == 2 else 0, address_id),
+                (
+                    mask,
+                    fields["subject"],
+                    1 if status is None else status,
+                    50,
+                    changes["group_id"],
+                    changes["bucket_id"],
+                    changes.get("owner_id", 0),
+                    org_id,
+                    now,
+                    now,
+                    now if status == 2 else 0,
+                    address_id,
+                ),
             ).lastrowid
-            mid = db.execute("INSERT INTO messages (ticket_id, sender_id, worker_id, created, is_outgoing, content)"
-                             " VALUES (?,?,?,?,1,?)", (tid, me, me, now, fields["content"])).lastrowid
+            mid = db.execute(
+                "INSERT INTO messages (ticket_id, sender_id, worker_id, created, is_outgoing, content)"
+                " VALUES (?,?,?,?,1,?)",
+                (tid, me, me, now, fields["content"]),
+            ).lastrowid
             db.execute("UPDATE tickets SET initial_message_id = ?, latest_message_id = ? WHERE id = ?", (mid, mid, tid))
         return self.ticket(tid, base, expand)
 
@@ -538,14 +674,19 @@ class CerbSandbox:
         now = int(time.time())
         db = self.store.db
         with db:
-            mid = db.execute("INSERT INTO messages (ticket_id, sender_id, worker_id, created, is_outgoing, content)"
-                             " VALUES (?,?,?,?,1,?)", (tid, me, me, now, fields["content"])).lastrowid
+            mid = db.execute(
+                "INSERT INTO messages (ticket_id, sender_id, worker_id, created, is_outgoing, content)"
+                " VALUES (?,?,?,?,1,?)",
+                (tid, me, me, now, fields["content"]),
+            ).lastrowid
             changes.update(latest_message_id=mid, num_messages=row["num_messages"] + 1, updated=now)
             if changes["status_id"] == 2:
                 changes["closed"] = now
             names = list(changes)
-            db.execute(f"UPDATE tickets SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",
-                       [changes[n] for n in names] + [tid])
+            db.execute(
+                f"UPDATE tickets SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",
+                [changes[n] for n in names] + [tid],
+            )
         return self.ticket(tid, base, expand)
 
     def comment(self, tid: int, fields: dict[str, str], me: int) -> dict[str, Any]:
@@ -555,10 +696,10 @@ class CerbSandbox:
             raise CerbError("ERROR_PARAM_REQUIRED", "The 'comment' parameter is required.")
         now = int(time.time())
         with self.store.db:
-            cid = self.store.db.execute("INSERT INTO comments (ticket_id, worker_id, created, comment) VALUES (?,?,?,?)",
-                                        (tid, me, now, text)).lastrowid
+            cid = self.store.db.execute(
+                "INSERT INTO comments (ticket_id, worker_id, created, comment) VALUES (?,?,?,?)", (tid, me, now, text)
+            ).lastrowid
         return {"ticket_id": tid, "comment_id": cid}
-
 
     # -- demo activity ---------------------------------------------------------------------------------------------------
 
@@ -578,23 +719,45 @@ class CerbSandbox:
             if waiting is not None and rng.random() < 0.5:
                 sender = s.one("SELECT * FROM addresses WHERE id = ?", waiting["first_wrote_address_id"]) or customer
                 text = f"Thanks for getting back to me. One more question about this, though.\n\n{sender['first_name']}"
-                mid = db.execute("INSERT INTO messages (ticket_id, sender_id, worker_id, created, is_outgoing, content)"
-                                 " VALUES (?,?,0,?,0,?)", (waiting["id"], sender["id"], now, text)).lastrowid
-                db.execute("UPDATE tickets SET status_id = 0, updated = ?, latest_message_id = ?, num_messages = ?"
-                           " WHERE id = ?", (now, mid, waiting["num_messages"] + 1, waiting["id"]))
+                mid = db.execute(
+                    "INSERT INTO messages (ticket_id, sender_id, worker_id, created, is_outgoing, content)"
+                    " VALUES (?,?,0,?,0,?)",
+                    (waiting["id"], sender["id"], now, text),
+                ).lastrowid
+                db.execute(
+                    "UPDATE tickets SET status_id = 0, updated = ?, latest_message_id = ?, num_messages = ?"
+                    " WHERE id = ?",
+                    (now, mid, waiting["num_messages"] + 1, waiting["id"]),
+                )
                 return waiting["id"]
             group_id, _, subject, script = CONVERSATIONS[rng.randrange(len(CONVERSATIONS))]
             org = s.one("SELECT name FROM orgs WHERE id = ?", customer["org_id"])
-            fill = {"name": customer["first_name"], "worker": "", "org": org["name"] if org else "our company",
-                    "n": rng.randrange(10000, 99999)}
+            fill = {
+                "name": customer["first_name"],
+                "worker": "",
+                "org": org["name"] if org else "our company",
+                "n": rng.randrange(10000, 99999),
+            }
             inbox = s.one("SELECT id FROM buckets WHERE group_id = ? AND is_default = 1", group_id)["id"]
             tid = db.execute(
                 "INSERT INTO tickets (mask, subject, status_id, importance, group_id, bucket_id, owner_id, org_id, created,"
                 " updated, closed, num_messages, first_wrote_address_id) VALUES (?,?,0,50,?,?,0,?,?,?,0,1,?)",
-                (self._new_mask(now), subject.format(**fill), group_id, inbox, customer["org_id"], now, now, customer["id"]),
+                (
+                    self._new_mask(now),
+                    subject.format(**fill),
+                    group_id,
+                    inbox,
+                    customer["org_id"],
+                    now,
+                    now,
+                    customer["id"],
+                ),
             ).lastrowid
-            mid = db.execute("INSERT INTO messages (ticket_id, sender_id, worker_id, created, is_outgoing, content)"
-                             " VALUES (?,?,0,?,0,?)", (tid, customer["id"], now, script[0][1].format(**fill))).lastrowid
+            mid = db.execute(
+                "INSERT INTO messages (ticket_id, sender_id, worker_id, created, is_outgoing, content)"
+                " VALUES (?,?,0,?,0,?)",
+                (tid, customer["id"], now, script[0][1].format(**fill)),
+            ).lastrowid
             db.execute("UPDATE tickets SET initial_message_id = ?, latest_message_id = ? WHERE id = ?", (mid, mid, tid))
         return tid
 
@@ -604,8 +767,9 @@ def create(ctx: SandboxContext) -> ServiceSandbox:
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
     def connection(base_url: str) -> Connection:
-        return Connection(kind="cerb", url=base_url + MOUNT + "/rest/", username=ACCESS_KEY, secret=SECRET,
-                          secret_source="memory")
+        return Connection(
+            kind="cerb", url=base_url + MOUNT + "/rest/", username=ACCESS_KEY, secret=SECRET, secret_source="memory"
+        )
 
     def describe(base_url: str) -> str:
         return f"Cerb     {base_url}{MOUNT}/rest/  (access key {ACCESS_KEY} / secret {SECRET})"

@@ -18,7 +18,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -31,9 +31,18 @@ from tui.sandbox.host import SandboxContext, ServiceSandbox
 
 ADMIN = ("admin", "admin", "Administrator")
 PEOPLE = [
-    ("alice", "Alice Martí"), ("bob", "Bob Vidal"), ("carla", "Carla Puig"), ("david", "David Soler"),
-    ("elena", "Elena Roca"), ("ferran", "Ferran Mas"), ("gemma", "Gemma Vila"), ("hugo", "Hugo Serra"),
-    ("irene", "Irene Font"), ("jordi", "Jordi Pons"), ("laia", "Laia Costa"), ("marc", "Marc Ribas"),
+    ("alice", "Alice Martí"),
+    ("bob", "Bob Vidal"),
+    ("carla", "Carla Puig"),
+    ("david", "David Soler"),
+    ("elena", "Elena Roca"),
+    ("ferran", "Ferran Mas"),
+    ("gemma", "Gemma Vila"),
+    ("hugo", "Hugo Serra"),
+    ("irene", "Irene Font"),
+    ("jordi", "Jordi Pons"),
+    ("laia", "Laia Costa"),
+    ("marc", "Marc Ribas"),
 ]
 CONTEXTS = [
     ("http://intranet.example.com/communities/engineering", "Engineering"),
@@ -55,7 +64,7 @@ def context_hash(url: str) -> str:
 
 
 def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class MaxError(Exception):
@@ -134,10 +143,28 @@ CREATE INDEX IF NOT EXISTS messages_conversation ON messages (conversation, id);
 # Seed text: plain, HTML and markdown, with hashtags, so the pane has something real to render.
 # --------------------------------------------------------------------------------------------------------------------
 
-SUBJECTS = ["the new build", "the staging cluster", "Friday's demo", "the onboarding guide", "our API docs",
-            "the coffee machine", "the Q3 roadmap", "the search page", "the design system", "the support queue"]
-VERBS = ["is ready for review", "needs another pair of eyes", "went better than expected", "is finally fixed",
-         "moved to next week", "has a new owner", "got a lot faster", "is live for everyone"]
+SUBJECTS = [
+    "the new build",
+    "the staging cluster",
+    "Friday's demo",
+    "the onboarding guide",
+    "our API docs",
+    "the coffee machine",
+    "the Q3 roadmap",
+    "the search page",
+    "the design system",
+    "the support queue",
+]
+VERBS = [
+    "is ready for review",
+    "needs another pair of eyes",
+    "went better than expected",
+    "is finally fixed",
+    "moved to next week",
+    "has a new owner",
+    "got a lot faster",
+    "is live for everyone",
+]
 
 
 def seed_content(rng: random.Random) -> str:
@@ -146,14 +173,26 @@ def seed_content(rng: random.Random) -> str:
     if style < 0.45:
         return f"{subject[0].upper()}{subject[1:]} {verb}. #{tag}"
     if style < 0.7:
-        return (f"<p><b>Heads up:</b> {subject} {verb}.</p><p>Details on the "
-                f"<a href=\"http://intranet.example.com/wiki\">wiki</a> #{tag} #{rng.choice([h for h in HASHTAGS if h != tag])}</p>")
-    return (f"**{subject[0].upper()}{subject[1:]}** {verb}.\n\n- check the *notes*\n- ping me with `questions`\n\n"
-            f"More in [the tracker](http://tracker.example.com) #{tag}")
+        return (
+            f"<p><b>Heads up:</b> {subject} {verb}.</p><p>Details on the "
+            f'<a href="http://intranet.example.com/wiki">wiki</a> #{tag} #{rng.choice([h for h in HASHTAGS if h != tag])}</p>'
+        )
+    return (
+        f"**{subject[0].upper()}{subject[1:]}** {verb}.\n\n- check the *notes*\n- ping me with `questions`\n\n"
+        f"More in [the tracker](http://tracker.example.com) #{tag}"
+    )
 
 
-COMMENTS = ["Thanks for the update!", "Great news 🎉", "Can we talk about this tomorrow?", "**+1**", "Where are the notes?",
-            "I can help with that.", "<i>Finally</i>!", "Let's add it to the #roadmap"]
+COMMENTS = [
+    "Thanks for the update!",
+    "Great news 🎉",
+    "Can we talk about this tomorrow?",
+    "**+1**",
+    "Where are the notes?",
+    "I can help with that.",
+    "<i>Finally</i>!",
+    "Let's add it to the #roadmap",
+]
 
 
 @dataclass
@@ -204,8 +243,12 @@ class MaxStore:
         contexts = [(context_hash(url), url, name, now - 300 * 86400) for url, name in CONTEXTS]
         hashes = [c[0] for c in contexts]
         # admin follows most people and subscribes to most contexts, so "my timeline" differs from "everything"
-        follows = [(ADMIN[0], u) for u in usernames[:-2]] + [(u, v) for u in usernames for v in rng.sample(usernames, 4) if u != v]
-        subs = [(ADMIN[0], h, now) for h in hashes[:-1]] + [(u, h, now) for u in usernames for h in rng.sample(hashes, 3)]
+        follows = [(ADMIN[0], u) for u in usernames[:-2]] + [
+            (u, v) for u in usernames for v in rng.sample(usernames, 4) if u != v
+        ]
+        subs = [(ADMIN[0], h, now) for h in hashes[:-1]] + [
+            (u, h, now) for u in usernames for h in rng.sample(hashes, 3)
+        ]
         # spread the activities over the past, roughly two minutes apart, so relative times read naturally
         span = max(count, 1) * 120.0
         activities, tags, comments, likes = [], [], [], []
@@ -294,7 +337,12 @@ class MaxStore:
         if not usernames:
             return {}
         marks = ",".join("?" * len(usernames))
-        return {r[0]: r[1] for r in self.db.execute(f"SELECT username, display_name FROM people WHERE username IN ({marks})", tuple(usernames))}
+        return {
+            r[0]: r[1]
+            for r in self.db.execute(
+                f"SELECT username, display_name FROM people WHERE username IN ({marks})", tuple(usernames)
+            )
+        }
 
     def render_activities(self, rows: list[sqlite3.Row], caller: Caller) -> list[dict[str, Any]]:
         """Activity documents for rows, with replies, likes and contexts loaded in a few batched queries."""
@@ -312,7 +360,9 @@ class MaxStore:
         contexts = {}
         if hashes:
             hm = ",".join("?" * len(hashes))
-            contexts = {c["hash"]: c for c in self.db.execute(f"SELECT * FROM contexts WHERE hash IN ({hm})", tuple(hashes))}
+            contexts = {
+                c["hash"]: c for c in self.db.execute(f"SELECT * FROM contexts WHERE hash IN ({hm})", tuple(hashes))
+            }
         names = self._names(
             {r["actor"] for r in rows}
             | {c["actor"] for cs in replies.values() for c in cs}
@@ -335,8 +385,12 @@ class MaxStore:
                 "commentsCount": len(act_replies),
                 "lastComment": act_replies[-1]["id"] if act_replies else None,
                 "likes": [
-                    {"username": lk["username"], "displayName": names.get(lk["username"], lk["username"]),
-                     "objectType": "person", "published": iso(lk["published"])}
+                    {
+                        "username": lk["username"],
+                        "displayName": names.get(lk["username"], lk["username"]),
+                        "objectType": "person",
+                        "published": iso(lk["published"]),
+                    }
                     for lk in act_likes
                 ],
                 "likesCount": len(act_likes),
@@ -414,8 +468,15 @@ class MaxStore:
 
     # -- writing --------------------------------------------------------------------------------------------------------
 
-    def add_activity(self, actor: str, content: str, *, context: str | None = None, generator: str | None = None,
-                     object_type: str = "note") -> tuple[str, bool]:
+    def add_activity(
+        self,
+        actor: str,
+        content: str,
+        *,
+        context: str | None = None,
+        generator: str | None = None,
+        object_type: str = "note",
+    ) -> tuple[str, bool]:
         """Store a post; returns (id, created). The same content by the same actor within a minute is not repeated."""
         now = time.time()
         with self.lock, self.db:
@@ -426,8 +487,14 @@ class MaxStore:
             if dup:
                 return dup["id"], False
             aid = self.ids.make(now)
-            self.db.execute("INSERT INTO activities VALUES (?,?,?,?,?,?,?)", (aid, actor, content, object_type, generator, context, now))
-            self.db.executemany("INSERT OR IGNORE INTO hashtags VALUES (?,?)", [(t.lower(), aid) for t in set(HASHTAG_RE.findall(content))])
+            self.db.execute(
+                "INSERT INTO activities VALUES (?,?,?,?,?,?,?)",
+                (aid, actor, content, object_type, generator, context, now),
+            )
+            self.db.executemany(
+                "INSERT OR IGNORE INTO hashtags VALUES (?,?)",
+                [(t.lower(), aid) for t in set(HASHTAG_RE.findall(content))],
+            )
             return aid, True
 
 
@@ -501,13 +568,24 @@ class MaxSandbox:
             return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
         username, password = str(form.get("username", "")), str(form.get("password", ""))
         if not username or not password:
-            return JSONResponse({"error": "invalid_request", "error_description": "username and password are required"}, status_code=400)
+            return JSONResponse(
+                {"error": "invalid_request", "error_description": "username and password are required"}, status_code=400
+            )
         token = self.store.grant(username, password)
         if token is None:
-            return JSONResponse({"error": "invalid_grant", "error_description": "Invalid username or password"}, status_code=400)
+            return JSONResponse(
+                {"error": "invalid_grant", "error_description": "Invalid username or password"}, status_code=400
+            )
         scope = str(form.get("scope") or SCOPE)
-        return JSONResponse({"access_token": token, "oauth_token": token, "token_type": "bearer", "scope": scope,
-                             "expires_in": int(self.store.token_ttl)})
+        return JSONResponse(
+            {
+                "access_token": token,
+                "oauth_token": token,
+                "token_type": "bearer",
+                "scope": scope,
+                "expires_in": int(self.store.token_ttl),
+            }
+        )
 
     async def check_token(self, request: Request) -> Response:
         form = await form_body(request)
@@ -520,12 +598,14 @@ class MaxSandbox:
 
     async def info(self, request: Request) -> Response:
         base = f"{request.url.scheme}://{request.url.netloc}"
-        return JSONResponse({
-            "max.oauth_server": f"{base}/oauth",
-            "max.stomp_server": f"{request.url.hostname}:61613",
-            "max.server_id": "sandbox",
-            "version": "5.0-sandbox",
-        })
+        return JSONResponse(
+            {
+                "max.oauth_server": f"{base}/oauth",
+                "max.stomp_server": f"{request.url.hostname}:61613",
+                "max.server_id": "sandbox",
+                "version": "5.0-sandbox",
+            }
+        )
 
     def _caller(self, request: Request) -> Caller:
         with self.store.lock:
@@ -544,7 +624,9 @@ class MaxSandbox:
                 total = s.db.execute("SELECT count(*) FROM people WHERE username LIKE ?", args).fetchone()[0]
                 return listing(request, total=total)
             limit = int(request.query_params.get("limit", "100") or 100)
-            rows = s.db.execute("SELECT * FROM people WHERE username LIKE ? ORDER BY username LIMIT ?", (*args, limit)).fetchall()
+            rows = s.db.execute(
+                "SELECT * FROM people WHERE username LIKE ? ORDER BY username LIMIT ?", (*args, limit)
+            ).fetchall()
             return JSONResponse([s.person_json(r) for r in rows])
 
     def _create_person(self, caller: Caller, username: str, body: dict[str, Any]) -> Response:
@@ -552,13 +634,17 @@ class MaxSandbox:
         if not caller.manager:
             raise MaxError(403, "Forbidden", "You don't have permission to create people.")
         if not re.fullmatch(r"[a-z0-9._-]+", username or ""):
-            raise MaxError(400, "ValidationError", "A person needs a username of lowercase letters, digits, dots or dashes.")
+            raise MaxError(
+                400, "ValidationError", "A person needs a username of lowercase letters, digits, dots or dashes."
+            )
         with s.lock, s.db:
             row = s.db.execute("SELECT * FROM people WHERE username=?", (username,)).fetchone()
             if row is not None:
                 return JSONResponse(s.person_json(row), status_code=200)
-            s.db.execute("INSERT INTO people VALUES (?,?,?,0,?)",
-                         (username, str(body.get("displayName") or username), secrets.token_hex(8), time.time()))
+            s.db.execute(
+                "INSERT INTO people VALUES (?,?,?,0,?)",
+                (username, str(body.get("displayName") or username), secrets.token_hex(8), time.time()),
+            )
             return JSONResponse(s.person_json(s.person(username)), status_code=201)
 
     async def person(self, request: Request) -> Response:
@@ -574,14 +660,24 @@ class MaxSandbox:
             with s.lock, s.db:
                 s.person(username)
                 if body.get("displayName"):
-                    s.db.execute("UPDATE people SET display_name=? WHERE username=?", (str(body["displayName"]), username))
+                    s.db.execute(
+                        "UPDATE people SET display_name=? WHERE username=?", (str(body["displayName"]), username)
+                    )
         with s.lock:
             row = s.person(username)
             doc = s.person_json(row)
             doc["published"] = iso(row["published"])
-            doc["following"] = [{"username": r[0], "objectType": "person"} for r in s.db.execute("SELECT followee FROM follows WHERE follower=?", (username,))]
-            doc["subscribedTo"] = [s.context_json(r) for r in s.db.execute(
-                "SELECT c.* FROM contexts c JOIN subscriptions s ON s.hash=c.hash WHERE s.username=? ORDER BY c.display_name", (username,))]
+            doc["following"] = [
+                {"username": r[0], "objectType": "person"}
+                for r in s.db.execute("SELECT followee FROM follows WHERE follower=?", (username,))
+            ]
+            doc["subscribedTo"] = [
+                s.context_json(r)
+                for r in s.db.execute(
+                    "SELECT c.* FROM contexts c JOIN subscriptions s ON s.hash=c.hash WHERE s.username=? ORDER BY c.display_name",
+                    (username,),
+                )
+            ]
         return JSONResponse(doc)
 
     def _page(self, request: Request, caller: Caller, scope_sql: str, scope_args: tuple) -> Response:
@@ -602,8 +698,10 @@ class MaxSandbox:
             self.store.person(username)
         # unary + keeps SQLite from a multi-index OR plus a sort of everything: walking ids newest first and
         # filtering stops as soon as the page is full, which is what a timeline wants
-        scope = ("(+actor=? OR +actor IN (SELECT followee FROM follows WHERE follower=?) "
-                 "OR +context IN (SELECT hash FROM subscriptions WHERE username=?))")
+        scope = (
+            "(+actor=? OR +actor IN (SELECT followee FROM follows WHERE follower=?) "
+            "OR +context IN (SELECT hash FROM subscriptions WHERE username=?))"
+        )
         return self._page(request, caller, scope, (username, username, username))
 
     async def user_activities(self, request: Request) -> Response:
@@ -635,10 +733,16 @@ class MaxSandbox:
                     raise MaxError(400, "ValidationError", "A context needs a url or a hash.")
             if context:
                 s.context_row(context)
-                subscribed = s.db.execute("SELECT 1 FROM subscriptions WHERE username=? AND hash=?", (actor, context)).fetchone()
+                subscribed = s.db.execute(
+                    "SELECT 1 FROM subscriptions WHERE username=? AND hash=?", (actor, context)
+                ).fetchone()
                 if not subscribed and not caller.manager:
-                    raise MaxError(403, "Forbidden", "You are not subscribed to this context; subscribe first to post in it.")
-        aid, created = s.add_activity(actor, content.strip(), context=context, generator=body.get("generator"), object_type=object_type)
+                    raise MaxError(
+                        403, "Forbidden", "You are not subscribed to this context; subscribe first to post in it."
+                    )
+        aid, created = s.add_activity(
+            actor, content.strip(), context=context, generator=body.get("generator"), object_type=object_type
+        )
         with s.lock:
             doc = s.render_activities([s.activity_row(aid)], caller)[0]
         return JSONResponse(doc, status_code=201 if created else 200)
@@ -658,7 +762,9 @@ class MaxSandbox:
                 row = s.db.execute("SELECT * FROM contexts WHERE hash=?", (h,)).fetchone()
                 if row is not None:
                     return JSONResponse(s.context_json(row, True), status_code=200)
-                s.db.execute("INSERT INTO contexts VALUES (?,?,?,?)", (h, url, str(body.get("displayName") or url), time.time()))
+                s.db.execute(
+                    "INSERT INTO contexts VALUES (?,?,?,?)", (h, url, str(body.get("displayName") or url), time.time())
+                )
                 return JSONResponse(s.context_json(s.context_row(h), True), status_code=201)
         with s.lock:
             if request.method == "HEAD":
@@ -696,13 +802,16 @@ class MaxSandbox:
             with s.lock, s.db:
                 s.person(username)
                 row = s.context_row(h)
-                created = s.db.execute("INSERT OR IGNORE INTO subscriptions VALUES (?,?,?)", (username, h, time.time())).rowcount
+                created = s.db.execute(
+                    "INSERT OR IGNORE INTO subscriptions VALUES (?,?,?)", (username, h, time.time())
+                ).rowcount
                 return JSONResponse(s.context_json(row, True), status_code=201 if created else 200)
         with s.lock:
             s.person(username)
             rows = s.db.execute(
                 "SELECT c.* FROM contexts c JOIN subscriptions s ON s.hash=c.hash WHERE s.username=? ORDER BY c.display_name",
-                (username,)).fetchall()
+                (username,),
+            ).fetchall()
             if request.method == "HEAD":
                 return listing(request, total=len(rows))
             return JSONResponse([s.context_json(r, True) for r in rows])
@@ -717,7 +826,12 @@ class MaxSandbox:
                 if row["actor"] != caller.username and not caller.manager:
                     raise MaxError(403, "Forbidden", "You are not allowed to delete this activity.")
                 with s.db:
-                    for table, column in (("comments", "activity"), ("likes", "activity"), ("hashtags", "activity"), ("activities", "id")):
+                    for table, column in (
+                        ("comments", "activity"),
+                        ("likes", "activity"),
+                        ("hashtags", "activity"),
+                        ("activities", "id"),
+                    ):
                         s.db.execute(f"DELETE FROM {table} WHERE {column}=?", (aid,))
                 return Response(status_code=204)
             return JSONResponse(s.render_activities([row], caller)[0])
@@ -733,15 +847,20 @@ class MaxSandbox:
                 parent = s.activity_row(aid)
                 now = time.time()
                 cid = s.ids.make(now)
-                s.db.execute("INSERT INTO comments VALUES (?,?,?,?,?)", (cid, aid, caller.username, content.strip(), now))
+                s.db.execute(
+                    "INSERT INTO comments VALUES (?,?,?,?,?)", (cid, aid, caller.username, content.strip(), now)
+                )
                 actor = s.person_json(s.person(caller.username))
                 doc = {
                     "id": cid,
                     "objectType": "activity",
                     "verb": "comment",
                     "actor": actor,
-                    "object": {"objectType": "comment", "content": content.strip(),
-                               "inReplyTo": [{"id": aid, "objectType": "activity"}]},
+                    "object": {
+                        "objectType": "comment",
+                        "content": content.strip(),
+                        "inReplyTo": [{"id": aid, "objectType": "activity"}],
+                    },
                     "published": iso(now),
                     "contexts": s.render_activities([parent], caller)[0]["contexts"],
                     "generator": body.get("generator"),
@@ -763,15 +882,26 @@ class MaxSandbox:
             s.activity_row(aid)
             if request.method == "POST":
                 with s.db:
-                    created = s.db.execute("INSERT OR IGNORE INTO likes VALUES (?,?,?)", (aid, caller.username, time.time())).rowcount
+                    created = s.db.execute(
+                        "INSERT OR IGNORE INTO likes VALUES (?,?,?)", (aid, caller.username, time.time())
+                    ).rowcount
                 doc = s.render_activities([s.activity_row(aid)], caller)[0]
                 return JSONResponse(doc, status_code=201 if created else 200)
             rows = s.db.execute("SELECT * FROM likes WHERE activity=? ORDER BY published", (aid,)).fetchall()
             if request.method == "HEAD":
                 return listing(request, total=len(rows))
             names = s._names({r["username"] for r in rows})
-            return JSONResponse([{"username": r["username"], "displayName": names.get(r["username"], r["username"]),
-                                  "objectType": "person", "published": iso(r["published"])} for r in rows])
+            return JSONResponse(
+                [
+                    {
+                        "username": r["username"],
+                        "displayName": names.get(r["username"], r["username"]),
+                        "objectType": "person",
+                        "published": iso(r["published"]),
+                    }
+                    for r in rows
+                ]
+            )
 
     async def unlike(self, request: Request) -> Response:
         caller = self._caller(request)
@@ -806,8 +936,11 @@ class MaxSandbox:
         s = self.store
         people = s.db.execute(
             "SELECT p.* FROM people p JOIN participants c ON c.username=p.username WHERE c.conversation=? ORDER BY p.username",
-            (row["id"],)).fetchall()
-        last = s.db.execute("SELECT * FROM messages WHERE conversation=? ORDER BY id DESC LIMIT 1", (row["id"],)).fetchone()
+            (row["id"],),
+        ).fetchall()
+        last = s.db.execute(
+            "SELECT * FROM messages WHERE conversation=? ORDER BY id DESC LIMIT 1", (row["id"],)
+        ).fetchone()
         count = s.db.execute("SELECT count(*) FROM messages WHERE conversation=?", (row["id"],)).fetchone()[0]
         return {
             "id": row["id"],
@@ -825,9 +958,15 @@ class MaxSandbox:
             "id": row["id"],
             "objectType": "message",
             "verb": "post",
-            "actor": {"username": row["actor"], "displayName": names.get(row["actor"], row["actor"]), "objectType": "person"},
+            "actor": {
+                "username": row["actor"],
+                "displayName": names.get(row["actor"], row["actor"]),
+                "objectType": "person",
+            },
             "object": {"objectType": "message", "content": row["content"]},
-            "contexts": [{"id": conversation["id"], "objectType": "conversation", "displayName": conversation["display_name"]}],
+            "contexts": [
+                {"id": conversation["id"], "objectType": "conversation", "displayName": conversation["display_name"]}
+            ],
             "published": iso(row["published"]),
         }
 
@@ -845,7 +984,9 @@ class MaxSandbox:
         row = s.db.execute("SELECT * FROM conversations WHERE id=?", (cid,)).fetchone()
         if row is None:
             raise not_found(f"Cannot find conversation with id {cid}")
-        member = s.db.execute("SELECT 1 FROM participants WHERE conversation=? AND username=?", (cid, caller.username)).fetchone()
+        member = s.db.execute(
+            "SELECT 1 FROM participants WHERE conversation=? AND username=?", (cid, caller.username)
+        ).fetchone()
         if not member:
             raise MaxError(403, "Forbidden", "You are not a participant of this conversation.")
         return row
@@ -859,8 +1000,14 @@ class MaxSandbox:
             contexts = body.get("contexts")
             first = contexts[0] if isinstance(contexts, list) and contexts and isinstance(contexts[0], dict) else None
             if first is None or not isinstance(first.get("participants"), list):
-                raise MaxError(400, "ValidationError", "A conversation needs contexts: [{objectType: conversation, participants: [...]}].")
-            names = {caller.username} | {str(p.get("username") if isinstance(p, dict) else p).lower() for p in first["participants"]}
+                raise MaxError(
+                    400,
+                    "ValidationError",
+                    "A conversation needs contexts: [{objectType: conversation, participants: [...]}].",
+                )
+            names = {caller.username} | {
+                str(p.get("username") if isinstance(p, dict) else p).lower() for p in first["participants"]
+            }
             if len(names) < 2:
                 raise MaxError(400, "ValidationError", "A conversation needs at least one other participant.")
             now = time.time()
@@ -879,7 +1026,8 @@ class MaxSandbox:
         with s.lock:
             rows = s.db.execute(
                 "SELECT c.* FROM conversations c JOIN participants p ON p.conversation=c.id WHERE p.username=? ORDER BY c.id DESC",
-                (caller.username,)).fetchall()
+                (caller.username,),
+            ).fetchall()
             if request.method == "HEAD":
                 return listing(request, total=len(rows))
             return JSONResponse([self._conversation_json(r) for r in rows])
@@ -935,8 +1083,9 @@ class MaxSandbox:
 
     def post_as(self, username: str, content: str, context_url: str | None = None) -> str:
         """Post an activity directly (demo traffic, tests that need 'someone else' to post); returns its id."""
-        aid, _ = self.store.add_activity(username, content, context=context_hash(context_url) if context_url else None,
-                                         generator=GENERATOR)
+        aid, _ = self.store.add_activity(
+            username, content, context=context_hash(context_url) if context_url else None, generator=GENERATOR
+        )
         return aid
 
     async def live(self) -> None:
@@ -965,8 +1114,14 @@ def create(ctx: SandboxContext) -> ServiceSandbox:
         SANDBOXES.pop(str(ctx.data_dir), None)
         box.store.close()
 
-    return ServiceSandbox(kind="max", routes=box.routes(), connection=connection, describe=describe,
-                          live=box.live if ctx.demo else None, close=close)
+    return ServiceSandbox(
+        kind="max",
+        routes=box.routes(),
+        connection=connection,
+        describe=describe,
+        live=box.live if ctx.demo else None,
+        close=close,
+    )
 
 
 def sandbox_for(sandbox) -> MaxSandbox:

@@ -17,7 +17,15 @@ import re
 from dataclasses import dataclass, field
 
 FOLDERISH_TYPES = (
-    "Root", "Domain", "WorkspaceRoot", "SectionRoot", "TemplateRoot", "Workspace", "Folder", "OrderedFolder", "Section",
+    "Root",
+    "Domain",
+    "WorkspaceRoot",
+    "SectionRoot",
+    "TemplateRoot",
+    "Workspace",
+    "Folder",
+    "OrderedFolder",
+    "Section",
 )
 
 
@@ -33,8 +41,25 @@ class Token:
 
 
 KEYWORDS = {
-    "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "LIKE", "ILIKE", "IN", "STARTSWITH", "ORDER", "BY", "ASC", "DESC",
-    "IS", "NULL", "TIMESTAMP", "DATE", "BETWEEN",
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "AND",
+    "OR",
+    "NOT",
+    "LIKE",
+    "ILIKE",
+    "IN",
+    "STARTSWITH",
+    "ORDER",
+    "BY",
+    "ASC",
+    "DESC",
+    "IS",
+    "NULL",
+    "TIMESTAMP",
+    "DATE",
+    "BETWEEN",
 }
 
 _TOKEN = re.compile(
@@ -336,7 +361,9 @@ class Parser:
             if not words:
                 return "1" if op == "=" else "0"
             patterns = [f"% {w[:-1]}%" if w.endswith("*") else f"% {w} %" for w in words]
-            clause = " AND ".join(f"fulltext LIKE {self.param(p.replace('_', chr(92) + '_'))} ESCAPE '\\'" for p in patterns)
+            clause = " AND ".join(
+                f"fulltext LIKE {self.param(p.replace('_', chr(92) + '_'))} ESCAPE '\\'" for p in patterns
+            )
             return f"({clause})" if op == "=" else f"(NOT ({clause}))"
         if prop == "ecm:mixinType":
             return self.mixin(op, value)

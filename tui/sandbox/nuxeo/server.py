@@ -61,7 +61,9 @@ ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "HEAD"]
 
 def error_response(status: int, message: str) -> JSONResponse:
     headers = {"WWW-Authenticate": 'Basic realm="Nuxeo"'} if status == 401 else None
-    return JSONResponse({"entity-type": "exception", "status": status, "message": message}, status_code=status, headers=headers)
+    return JSONResponse(
+        {"entity-type": "exception", "status": status, "message": message}, status_code=status, headers=headers
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -245,8 +247,15 @@ class OperationSpec:
             "url": self.id,
             "signature": list(self.signature),
             "params": [
-                {"name": p.name, "description": p.description, "type": p.type, "required": p.required,
-                 "widget": p.widget, "order": i, "values": list(p.values)}
+                {
+                    "name": p.name,
+                    "description": p.description,
+                    "type": p.type,
+                    "required": p.required,
+                    "widget": p.widget,
+                    "order": i,
+                    "values": list(p.values),
+                }
                 for i, p in enumerate(self.params)
             ],
         }
@@ -257,7 +266,7 @@ def _input_doc(call: Call) -> Doc:
         return call.input
     if isinstance(call.input, list) and len(call.input) == 1 and isinstance(call.input[0], Doc):
         return call.input[0]
-    raise NuxeoHTTPError(400, "This operation needs a document as input (\"input\": \"doc:/path\" or a uid)")
+    raise NuxeoHTTPError(400, 'This operation needs a document as input ("input": "doc:/path" or a uid)')
 
 
 def _input_docs(call: Call) -> list[Doc]:
@@ -270,12 +279,16 @@ def _input_docs(call: Call) -> list[Doc]:
 
 def _query(call: Call) -> Result:
     repo = call.sandbox.repo
-    page_index, page_size, offset = paging(int(call.params.get("currentPageIndex") or 0), int(call.params.get("pageSize") or DEFAULT_PAGE_SIZE))
+    page_index, page_size, offset = paging(
+        int(call.params.get("currentPageIndex") or 0), int(call.params.get("pageSize") or DEFAULT_PAGE_SIZE)
+    )
     try:
         compiled = compile_nxql(str(call.params["query"]), string_list(call.params.get("queryParams")))
     except NxqlError as exc:
         raise NuxeoHTTPError(400, f"Failed to execute query: {call.params['query']}, {exc}") from None
-    docs, total = repo.query(compiled, offset, page_size, sort_items(call.params.get("sortBy"), call.params.get("sortOrder")))
+    docs, total = repo.query(
+        compiled, offset, page_size, sort_items(call.params.get("sortBy"), call.params.get("sortOrder"))
+    )
     return Result("documents", (docs, total, page_index, page_size))
 
 
@@ -372,8 +385,11 @@ def _blob_get(call: Call) -> Result:
 def _attach(call: Call) -> Result:
     blobs = call.input
     if not (isinstance(blobs, list) and blobs and all(isinstance(b, dict) for b in blobs)):
-        raise NuxeoHTTPError(400, "Blob.AttachOnDocument needs a blob as input: send it as multipart/related, or run "
-                                  "it on an upload batch (POST /api/v1/upload/{batchId}/{fileIdx}/execute/Blob.AttachOnDocument)")
+        raise NuxeoHTTPError(
+            400,
+            "Blob.AttachOnDocument needs a blob as input: send it as multipart/related, or run "
+            "it on an upload batch (POST /api/v1/upload/{batchId}/{fileIdx}/execute/Blob.AttachOnDocument)",
+        )
     repo = call.sandbox.repo
     doc = repo.resolve(str(call.params["document"]))
     xpath = str(call.params.get("xpath") or "file:content")
@@ -394,10 +410,17 @@ def _log(call: Call) -> Result:
 
 def _login(call: Call) -> Result:
     user = USERS[call.user]
-    return Result("json", {
-        "entity-type": "login", "id": call.user, "name": call.user, "username": call.user,
-        "isAdministrator": bool(user["isAdministrator"]), "groups": list(user["groups"]),
-    })
+    return Result(
+        "json",
+        {
+            "entity-type": "login",
+            "id": call.user,
+            "name": call.user,
+            "username": call.user,
+            "isAdministrator": bool(user["isAdministrator"]),
+            "groups": list(user["groups"]),
+        },
+    )
 
 
 def _noop(call: Call) -> Result:
@@ -411,100 +434,201 @@ def _noop(call: Call) -> Result:
 _DOC_SIG = ["document", "document", "documents", "documents"]
 OPERATIONS: list[OperationSpec] = [
     OperationSpec(
-        "Repository.Query", "Fetch", "Query", "Perform a query on the repository. The document list returned will "
-        "become the input for the next operation.", ["void", "documents"],
-        [Param("query", "string", True, "The NXQL query to run."),
-         Param("currentPageIndex", "integer", False, "Page to return (0-based)."),
-         Param("pageSize", "integer", False, "Entries per page."),
-         Param("sortBy", "string", False, "Comma-separated properties to sort by."),
-         Param("sortOrder", "string", False, "Comma-separated orders (asc or desc).", ["asc", "desc"]),
-         Param("queryParams", "stringlist", False, "Values for the query's ? placeholders, in order.")],
-        _query, aliases=["Document.Query"],
+        "Repository.Query",
+        "Fetch",
+        "Query",
+        "Perform a query on the repository. The document list returned will become the input for the next operation.",
+        ["void", "documents"],
+        [
+            Param("query", "string", True, "The NXQL query to run."),
+            Param("currentPageIndex", "integer", False, "Page to return (0-based)."),
+            Param("pageSize", "integer", False, "Entries per page."),
+            Param("sortBy", "string", False, "Comma-separated properties to sort by."),
+            Param("sortOrder", "string", False, "Comma-separated orders (asc or desc).", ["asc", "desc"]),
+            Param("queryParams", "stringlist", False, "Values for the query's ? placeholders, in order."),
+        ],
+        _query,
+        aliases=["Document.Query"],
     ),
     OperationSpec(
-        "Repository.GetDocument", "Fetch", "Document", "Fetch a document from the repository given its reference "
-        "(path or UID). The document will become the input of the next operation.", ["void", "document"],
+        "Repository.GetDocument",
+        "Fetch",
+        "Document",
+        "Fetch a document from the repository given its reference "
+        "(path or UID). The document will become the input of the next operation.",
+        ["void", "document"],
         [Param("value", "document", True, "The path or uid of the document.")],
-        _fetch, aliases=["Document.Fetch"],
+        _fetch,
+        aliases=["Document.Fetch"],
     ),
     OperationSpec(
-        "Document.Create", "Document", "Create", "Create a new document in the input folder. You can initialize the "
-        "document properties using the 'properties' parameter.", _DOC_SIG,
-        [Param("type", "string", True, "The document type.", ["File", "Note", "Folder", "Workspace", "OrderedFolder", "Section"]),
-         Param("name", "string", False, "The name (last path segment) of the new document."),
-         Param("properties", "properties", False, "Properties, as key=value lines or an object.")],
+        "Document.Create",
+        "Document",
+        "Create",
+        "Create a new document in the input folder. You can initialize the "
+        "document properties using the 'properties' parameter.",
+        _DOC_SIG,
+        [
+            Param(
+                "type",
+                "string",
+                True,
+                "The document type.",
+                ["File", "Note", "Folder", "Workspace", "OrderedFolder", "Section"],
+            ),
+            Param("name", "string", False, "The name (last path segment) of the new document."),
+            Param("properties", "properties", False, "Properties, as key=value lines or an object."),
+        ],
         _create,
     ),
     OperationSpec(
-        "Document.Update", "Document", "Update Properties", "Set multiple properties on the input document. Pass "
-        "changeToken to refuse the update when someone saved the document since you read it.", _DOC_SIG,
-        [Param("properties", "properties", True, "The properties to set."),
-         Param("save", "boolean", False, "Save the document (always done here)."),
-         Param("changeToken", "string", False, "The change token the caller read.")],
+        "Document.Update",
+        "Document",
+        "Update Properties",
+        "Set multiple properties on the input document. Pass "
+        "changeToken to refuse the update when someone saved the document since you read it.",
+        _DOC_SIG,
+        [
+            Param("properties", "properties", True, "The properties to set."),
+            Param("save", "boolean", False, "Save the document (always done here)."),
+            Param("changeToken", "string", False, "The change token the caller read."),
+        ],
         _update,
     ),
     OperationSpec(
-        "Document.Delete", "Document", "Delete", "Delete the input document(s) and everything below them.",
-        ["document", "void", "documents", "void"], [], _delete,
+        "Document.Delete",
+        "Document",
+        "Delete",
+        "Delete the input document(s) and everything below them.",
+        ["document", "void", "documents", "void"],
+        [],
+        _delete,
     ),
     OperationSpec(
-        "Document.GetChild", "Document", "Get Child", "Get a child of the input folder by its name.",
-        ["document", "document"], [Param("name", "string", True, "The child's name.")], _get_child,
+        "Document.GetChild",
+        "Document",
+        "Get Child",
+        "Get a child of the input folder by its name.",
+        ["document", "document"],
+        [Param("name", "string", True, "The child's name.")],
+        _get_child,
     ),
     OperationSpec(
-        "Document.GetChildren", "Document", "Get Children", "Get the children of the input folder.",
-        ["document", "documents"], [], _get_children,
+        "Document.GetChildren",
+        "Document",
+        "Get Children",
+        "Get the children of the input folder.",
+        ["document", "documents"],
+        [],
+        _get_children,
     ),
     OperationSpec(
-        "Document.GetParent", "Document", "Get Parent", "Get the parent of the input document, or its nearest "
-        "ancestor of the given type.", ["document", "document"], [Param("type", "string", False, "Ancestor type.")],
+        "Document.GetParent",
+        "Document",
+        "Get Parent",
+        "Get the parent of the input document, or its nearest ancestor of the given type.",
+        ["document", "document"],
+        [Param("type", "string", False, "Ancestor type.")],
         _get_parent,
     ),
     OperationSpec(
-        "Document.Move", "Document", "Move", "Move the input document(s) into the target folder; with a name, the "
-        "moved document is also renamed (a move to the same folder is a rename).", _DOC_SIG,
-        [Param("target", "document", True, "The destination folder (path or uid)."),
-         Param("name", "string", False, "A new name.")],
+        "Document.Move",
+        "Document",
+        "Move",
+        "Move the input document(s) into the target folder; with a name, the "
+        "moved document is also renamed (a move to the same folder is a rename).",
+        _DOC_SIG,
+        [
+            Param("target", "document", True, "The destination folder (path or uid)."),
+            Param("name", "string", False, "A new name."),
+        ],
         _move,
     ),
     OperationSpec(
-        "Document.FetchByProperty", "Fetch", "Fetch By Property", "For each value, fetch the documents whose property "
-        "has that value.", ["void", "documents"],
-        [Param("property", "string", True, "The property, like dc:title."),
-         Param("values", "stringlist", True, "Comma-separated values."),
-         Param("query", "string", False, "An extra NXQL condition.")],
+        "Document.FetchByProperty",
+        "Fetch",
+        "Fetch By Property",
+        "For each value, fetch the documents whose property has that value.",
+        ["void", "documents"],
+        [
+            Param("property", "string", True, "The property, like dc:title."),
+            Param("values", "stringlist", True, "Comma-separated values."),
+            Param("query", "string", False, "An extra NXQL condition."),
+        ],
         _fetch_by_property,
     ),
     OperationSpec(
-        "Document.Trash", "Document", "Trash", "Move the input document(s) to the trash.", _DOC_SIG, [], _trash(True),
+        "Document.Trash",
+        "Document",
+        "Trash",
+        "Move the input document(s) to the trash.",
+        _DOC_SIG,
+        [],
+        _trash(True),
     ),
     OperationSpec(
-        "Document.Untrash", "Document", "Untrash", "Restore the input document(s) from the trash.", _DOC_SIG, [],
+        "Document.Untrash",
+        "Document",
+        "Untrash",
+        "Restore the input document(s) from the trash.",
+        _DOC_SIG,
+        [],
         _trash(False),
     ),
     OperationSpec(
-        "Blob.Get", "Files", "Get Document File", "Get the file attached to the input document.",
-        ["document", "blob"], [Param("xpath", "string", False, "Where the blob is (default file:content).")], _blob_get,
+        "Blob.Get",
+        "Files",
+        "Get Document File",
+        "Get the file attached to the input document.",
+        ["document", "blob"],
+        [Param("xpath", "string", False, "Where the blob is (default file:content).")],
+        _blob_get,
     ),
     OperationSpec(
-        "Blob.AttachOnDocument", "Files", "Attach File", "Attach the input file(s) to the given document.",
+        "Blob.AttachOnDocument",
+        "Files",
+        "Attach File",
+        "Attach the input file(s) to the given document.",
         ["blob", "blob", "blobs", "blobs"],
-        [Param("document", "document", True, "The document to attach to."),
-         Param("xpath", "string", False, "Where to put the blob (default file:content; files:files appends)."),
-         Param("save", "boolean", False, "Save the document (always done here).")],
-        _attach, aliases=["Blob.Attach"],
+        [
+            Param("document", "document", True, "The document to attach to."),
+            Param("xpath", "string", False, "Where to put the blob (default file:content; files:files appends)."),
+            Param("save", "boolean", False, "Save the document (always done here)."),
+        ],
+        _attach,
+        aliases=["Blob.Attach"],
     ),
     OperationSpec(
-        "Log", "Notification", "Log", "Log a message in the server log.", ["void", "void", "document", "document"],
-        [Param("level", "string", True, "Log level.", ["info", "debug", "warn", "error"]),
-         Param("message", "string", True, "The message."), Param("category", "string", False, "Log category.")],
+        "Log",
+        "Notification",
+        "Log",
+        "Log a message in the server log.",
+        ["void", "void", "document", "document"],
+        [
+            Param("level", "string", True, "Log level.", ["info", "debug", "warn", "error"]),
+            Param("message", "string", True, "The message."),
+            Param("category", "string", False, "Log category."),
+        ],
         _log,
     ),
     OperationSpec(
-        "login", "Users & Groups", "Login", "Say who the caller is signed in as.", ["void", "object"], [], _login,
+        "login",
+        "Users & Groups",
+        "Login",
+        "Say who the caller is signed in as.",
+        ["void", "object"],
+        [],
+        _login,
     ),
-    OperationSpec("Noop", "Execution Flow", "No operation", "Does nothing; returns its input.",
-                  ["void", "void", "document", "document", "documents", "documents"], [], _noop),
+    OperationSpec(
+        "Noop",
+        "Execution Flow",
+        "No operation",
+        "Does nothing; returns its input.",
+        ["void", "void", "document", "document", "documents", "documents"],
+        [],
+        _noop,
+    ),
 ]
 OPERATIONS_BY_NAME = {name: op for op in OPERATIONS for name in [op.id, *op.aliases]}
 
@@ -516,7 +640,9 @@ def coerce(param: Param, value: Any, op_id: str) -> Any:
         if param.type == "boolean" and isinstance(value, str):
             return value.strip().lower() == "true"
     except (TypeError, ValueError):
-        raise NuxeoHTTPError(400, f"Failed to invoke operation {op_id}: parameter {param.name} must be a number") from None
+        raise NuxeoHTTPError(
+            400, f"Failed to invoke operation {op_id}: parameter {param.name} must be a number"
+        ) from None
     return value
 
 
@@ -531,8 +657,13 @@ def user_entity(username: str) -> dict[str, Any]:
         "entity-type": "user",
         "id": username,
         "properties": {
-            "username": username, "firstName": user["firstName"], "lastName": user["lastName"], "email": user["email"],
-            "company": user["company"], "groups": list(user["groups"]), "tenantId": None,
+            "username": username,
+            "firstName": user["firstName"],
+            "lastName": user["lastName"],
+            "email": user["email"],
+            "company": user["company"],
+            "groups": list(user["groups"]),
+            "tenantId": None,
         },
         "extendedGroups": [
             {"name": g, "label": f"{g.capitalize()} group", "url": f"group/{g}"} for g in user["groups"]
@@ -620,7 +751,9 @@ class NuxeoSandbox:
     def document_response(self, doc: Doc, request: Request, status: int = 200) -> JSONResponse:
         return JSONResponse(self.doc_json([doc], request)[0], status_code=status)
 
-    def page_response(self, docs: list[Doc], total: int, page_index: int, page_size: int, request: Request) -> JSONResponse:
+    def page_response(
+        self, docs: list[Doc], total: int, page_index: int, page_size: int, request: Request
+    ) -> JSONResponse:
         return JSONResponse(page_entity(self.doc_json(docs, request), total, page_index, page_size))
 
     # -- top-level resources ---------------------------------------------------------------------------------------------
@@ -629,13 +762,20 @@ class NuxeoSandbox:
         return PlainTextResponse("Ok")
 
     async def cmis(self, request: Request, user: str) -> Response:
-        return JSONResponse({
-            "default": {
-                "repositoryId": REPOSITORY, "repositoryName": REPOSITORY, "repositoryDescription": "Default Repository",
-                "vendorName": "Nuxeo", "productName": "Nuxeo Platform", "productVersion": PRODUCT_VERSION,
-                "cmisVersionSupported": "1.1", "rootFolderId": self.repo.by_path("/").uid,  # type: ignore[union-attr]
+        return JSONResponse(
+            {
+                "default": {
+                    "repositoryId": REPOSITORY,
+                    "repositoryName": REPOSITORY,
+                    "repositoryDescription": "Default Repository",
+                    "vendorName": "Nuxeo",
+                    "productName": "Nuxeo Platform",
+                    "productVersion": PRODUCT_VERSION,
+                    "cmisVersionSupported": "1.1",
+                    "rootFolderId": self.repo.by_path("/").uid,  # type: ignore[union-attr]
+                }
             }
-        })
+        )
 
     async def auth_token(self, request: Request, user: str) -> Response:
         app = request.query_params.get("applicationName", "")
@@ -664,19 +804,21 @@ class NuxeoSandbox:
             headers={
                 "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
                 "Digest": f"md5={meta.get('digest')}",
-                "ETag": f"\"{meta.get('digest')}\"",
+                "ETag": f'"{meta.get("digest")}"',
             },
         )
 
     # -- automation -------------------------------------------------------------------------------------------------------
 
     async def automation_index(self, request: Request, user: str) -> Response:
-        return JSONResponse({
-            "paths": {"login": "login"},
-            "codecs": [],
-            "operations": [op.as_json() for op in OPERATIONS],
-            "chains": [],
-        })
+        return JSONResponse(
+            {
+                "paths": {"login": "login"},
+                "codecs": [],
+                "operations": [op.as_json() for op in OPERATIONS],
+                "chains": [],
+            }
+        )
 
     async def automation_describe(self, request: Request, user: str) -> Response:
         spec = OPERATIONS_BY_NAME.get(request.path_params["op"])
@@ -711,7 +853,9 @@ class NuxeoSandbox:
             value = raw_params.get(param.name)
             if value is None or value == "":
                 if param.required:
-                    raise NuxeoHTTPError(400, f"Failed to invoke operation {spec.id}: required parameter '{param.name}' is missing")
+                    raise NuxeoHTTPError(
+                        400, f"Failed to invoke operation {spec.id}: required parameter '{param.name}' is missing"
+                    )
                 continue
             params[param.name] = coerce(param, value, spec.id)
         input_value: Any = blobs
@@ -735,7 +879,9 @@ class NuxeoSandbox:
         try:
             body = json.loads(parts[0].get_payload(decode=True) or b"{}")
         except ValueError:
-            raise NuxeoHTTPError(400, "The first part of a multipart automation request must be the JSON request") from None
+            raise NuxeoHTTPError(
+                400, "The first part of a multipart automation request must be the JSON request"
+            ) from None
         blobs = []
         for part in parts[1:]:
             data = part.get_payload(decode=True) or b""
@@ -807,7 +953,9 @@ class NuxeoSandbox:
             compiled = compile_nxql(query, request.query_params.getlist("queryParams"))
         except NxqlError as exc:
             raise NuxeoHTTPError(400, f"Failed to execute query: {query}, {exc}") from None
-        page_index, page_size, offset = paging(int_param(request, "currentPageIndex", 0), int_param(request, "pageSize", DEFAULT_PAGE_SIZE))
+        page_index, page_size, offset = paging(
+            int_param(request, "currentPageIndex", 0), int_param(request, "pageSize", DEFAULT_PAGE_SIZE)
+        )
         offset = int_param(request, "offset", offset)
         order = sort_items(request.query_params.get("sortBy"), request.query_params.get("sortOrder"))
         docs, total = self.repo.query(compiled, offset, page_size, order)
@@ -888,10 +1036,12 @@ class NuxeoSandbox:
         if len(parts) == 1:
             if method == "GET":
                 rows = self.repo.batch_files(batch_id)
-                return JSONResponse([
-                    {"name": r["name"], "size": r["length"], "uploadType": "normal", "fileIdx": r["file_idx"]}
-                    for r in rows
-                ])
+                return JSONResponse(
+                    [
+                        {"name": r["name"], "size": r["length"], "uploadType": "normal", "fileIdx": r["file_idx"]}
+                        for r in rows
+                    ]
+                )
             if method == "DELETE":
                 self.repo.drop_batch(batch_id)
                 return JSONResponse({"batchId": batch_id, "dropped": "true"})
@@ -900,22 +1050,38 @@ class NuxeoSandbox:
             if method == "POST":
                 data = await request.body()
                 name = unquote(request.headers.get("X-File-Name") or f"file-{file_idx}")
-                mime = request.headers.get("X-File-Type") or request.headers.get("content-type") or "application/octet-stream"
+                mime = (
+                    request.headers.get("X-File-Type")
+                    or request.headers.get("content-type")
+                    or "application/octet-stream"
+                )
                 declared = request.headers.get("X-File-Size")
                 if declared and declared.isdigit() and int(declared) != len(data):
                     raise NuxeoHTTPError(400, f"Received {len(data)} bytes but X-File-Size says {declared}")
                 self.repo.add_batch_file(batch_id, file_idx, name, mime, data)
                 return JSONResponse(
-                    {"batchId": batch_id, "fileIdx": file_idx, "uploadType": "normal", "uploadedSize": str(len(data)),
-                     "uploaded": "true"},
+                    {
+                        "batchId": batch_id,
+                        "fileIdx": file_idx,
+                        "uploadType": "normal",
+                        "uploadedSize": str(len(data)),
+                        "uploaded": "true",
+                    },
                     status_code=201,
                 )
             if method == "GET":
                 meta = self.repo.batch_file(batch_id, file_idx)
-                return JSONResponse({
-                    "name": meta["name"], "size": meta["length"], "uploadType": "normal", "fileIdx": file_idx,
-                    "uploaded": "true", "uploadedSize": str(meta["length"]), "mimetype": meta["mime-type"],
-                })
+                return JSONResponse(
+                    {
+                        "name": meta["name"],
+                        "size": meta["length"],
+                        "uploadType": "normal",
+                        "fileIdx": file_idx,
+                        "uploaded": "true",
+                        "uploadedSize": str(meta["length"]),
+                        "mimetype": meta["mime-type"],
+                    }
+                )
             if method == "DELETE":
                 self.repo.batch_file(batch_id, file_idx)  # 404 when absent
                 self.repo.drop_batch(batch_id, file_idx)
@@ -953,7 +1119,10 @@ def create(ctx: Any) -> Any:
 
     def connection(base: str) -> Connection:
         return Connection(
-            kind="nuxeo", url=base.rstrip("/") + "/nuxeo", username="Administrator", secret="Administrator",
+            kind="nuxeo",
+            url=base.rstrip("/") + "/nuxeo",
+            username="Administrator",
+            secret="Administrator",
             secret_source="memory",
         )
 
@@ -961,6 +1130,9 @@ def create(ctx: Any) -> Any:
         return f"Nuxeo    {base.rstrip('/')}/nuxeo  (Administrator / Administrator; {archive_size:,} documents in {ARCHIVE_PATH})"
 
     return ServiceSandbox(
-        kind="nuxeo", routes=[Mount("/nuxeo", app=server.app())], connection=connection, describe=describe,
+        kind="nuxeo",
+        routes=[Mount("/nuxeo", app=server.app())],
+        connection=connection,
+        describe=describe,
         close=repo.close,
     )

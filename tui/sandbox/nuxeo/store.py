@@ -17,7 +17,7 @@ import uuid
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -37,17 +37,40 @@ USERS = {
         "isAdministrator": True,
     }
 }
-ADMIN_PERMISSIONS = ["Everything", "Read", "Write", "ReadWrite", "ReadRemove", "Remove", "AddChildren", "RemoveChildren"]
+ADMIN_PERMISSIONS = [
+    "Everything",
+    "Read",
+    "Write",
+    "ReadWrite",
+    "ReadRemove",
+    "Remove",
+    "AddChildren",
+    "RemoveChildren",
+]
 
 # Which schemas each type carries, with every field's empty value (a real server returns them all, as nulls).
 SCHEMA_PREFIXES = {"common": "common", "dublincore": "dc", "file": "file", "files": "files", "note": "note"}
 SCHEMA_FIELDS: dict[str, dict[str, Any]] = {
     "common": {"common:icon": None, "common:icon-expanded": None, "common:size": None},
     "dublincore": {
-        "dc:title": None, "dc:description": None, "dc:creator": None, "dc:lastContributor": None,
-        "dc:contributors": [], "dc:created": None, "dc:modified": None, "dc:subjects": [], "dc:rights": None,
-        "dc:source": None, "dc:coverage": None, "dc:language": None, "dc:format": None, "dc:nature": None,
-        "dc:publisher": None, "dc:valid": None, "dc:issued": None, "dc:expired": None,
+        "dc:title": None,
+        "dc:description": None,
+        "dc:creator": None,
+        "dc:lastContributor": None,
+        "dc:contributors": [],
+        "dc:created": None,
+        "dc:modified": None,
+        "dc:subjects": [],
+        "dc:rights": None,
+        "dc:source": None,
+        "dc:coverage": None,
+        "dc:language": None,
+        "dc:format": None,
+        "dc:nature": None,
+        "dc:publisher": None,
+        "dc:valid": None,
+        "dc:issued": None,
+        "dc:expired": None,
     },
     "file": {"file:content": None},
     "files": {"files:files": []},
@@ -90,7 +113,7 @@ class NuxeoHTTPError(Exception):
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _iso(moment: datetime) -> str:
@@ -138,14 +161,25 @@ class Doc:
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Doc:
         return cls(
-            uid=row["uid"], parent_uid=row["parent_uid"], path=row["path"], name=row["name"], type=row["type"],
-            state=row["state"], title=row["title"], properties=json.loads(row["properties"]),
-            change_token=row["change_token"], created=row["created"], modified=row["modified"], pos=row["pos"],
+            uid=row["uid"],
+            parent_uid=row["parent_uid"],
+            path=row["path"],
+            name=row["name"],
+            type=row["type"],
+            state=row["state"],
+            title=row["title"],
+            properties=json.loads(row["properties"]),
+            change_token=row["change_token"],
+            created=row["created"],
+            modified=row["modified"],
+            pos=row["pos"],
             is_trashed=bool(row["is_trashed"]),
         )
 
 
-DOC_COLUMNS = "uid, parent_uid, path, name, type, state, title, properties, change_token, created, modified, pos, is_trashed"
+DOC_COLUMNS = (
+    "uid, parent_uid, path, name, type, state, title, properties, change_token, created, modified, pos, is_trashed"
+)
 
 SCHEMA_SQL = """
 CREATE TABLE documents (
@@ -195,7 +229,10 @@ class Repository:
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA case_sensitive_like = ON")  # NXQL LIKE is case-sensitive; ILIKE is not
-        if self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'documents'").fetchone() is None:
+        if (
+            self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'documents'").fetchone()
+            is None
+        ):
             self.db.executescript(SCHEMA_SQL)
         self.db.executescript(INDEXES_SQL)
         # seed only a new database (one transaction: a seed cut short leaves no root, and is redone next time)
@@ -227,7 +264,9 @@ class Repository:
             raise NuxeoHTTPError(404, f"{ref}")
         return doc
 
-    def children(self, parent: Doc, offset: int, limit: int, order_by: list[str] | None = None) -> tuple[list[Doc], int]:
+    def children(
+        self, parent: Doc, offset: int, limit: int, order_by: list[str] | None = None
+    ) -> tuple[list[Doc], int]:
         total = self.db.execute("SELECT count(*) FROM documents WHERE parent_uid = ?", (parent.uid,)).fetchone()[0]
         if not order_by:
             order_by = ["pos ASC"] if parent.type == "OrderedFolder" else ["folderish DESC", "title COLLATE NOCASE ASC"]
@@ -247,7 +286,9 @@ class Repository:
         by_uid = {row["uid"]: row for row in rows}
         return [Doc.from_row(by_uid[uid]) for uid in uids if uid in by_uid], total
 
-    def query(self, compiled: Compiled, offset: int, limit: int, order_by: list[str] | None = None) -> tuple[list[Doc], int]:
+    def query(
+        self, compiled: Compiled, offset: int, limit: int, order_by: list[str] | None = None
+    ) -> tuple[list[Doc], int]:
         where = compiled.where
         params: list[Any] = []
         if compiled.types:
@@ -353,14 +394,25 @@ class Repository:
         title = str(props.get("dc:title") or name)
         if not props.get("dc:title"):
             props["dc:title"] = title
-        pos = self.db.execute("SELECT coalesce(max(pos), -1) + 1 FROM documents WHERE parent_uid = ?", (parent.uid,)).fetchone()[0]
+        pos = self.db.execute(
+            "SELECT coalesce(max(pos), -1) + 1 FROM documents WHERE parent_uid = ?", (parent.uid,)
+        ).fetchone()[0]
         uid = str(uuid.uuid4())
         self.db.execute(
             "INSERT INTO documents (uid, parent_uid, path, name, type, state, title, folderish, properties, change_token,"
             " created, modified, pos, is_trashed, fulltext) VALUES (?, ?, ?, ?, ?, 'project', ?, ?, ?, 0, ?, ?, ?, 0, ?)",
             (
-                uid, parent.uid, f"{parent.path.rstrip('/')}/{name}", name, type_name, title,
-                int("Folderish" in TYPES[type_name][1]), json.dumps(props), props["dc:created"], stamp, pos,
+                uid,
+                parent.uid,
+                f"{parent.path.rstrip('/')}/{name}",
+                name,
+                type_name,
+                title,
+                int("Folderish" in TYPES[type_name][1]),
+                json.dumps(props),
+                props["dc:created"],
+                stamp,
+                pos,
                 fulltext_of(title, props, self._blob_texts(props)),
             ),
         )
@@ -368,7 +420,9 @@ class Repository:
 
     def update(self, doc: Doc, properties: dict[str, Any], user: str, change_token: str | None = None) -> Doc:
         if change_token is not None and str(change_token) != render_token(doc.change_token):
-            raise NuxeoHTTPError(409, f"Document {doc.uid} was modified by someone else since it was loaded (stale change token)")
+            raise NuxeoHTTPError(
+                409, f"Document {doc.uid} was modified by someone else since it was loaded (stale change token)"
+            )
         props = dict(doc.properties)
         self._apply(doc.type, props, properties, existing=doc.properties)
         props["dc:modified"] = now_iso()
@@ -379,7 +433,13 @@ class Repository:
         self.db.execute(
             "UPDATE documents SET properties = ?, title = ?, modified = ?, change_token = change_token + 1, fulltext = ?"
             " WHERE uid = ?",
-            (json.dumps(props), title, props["dc:modified"], fulltext_of(title, props, self._blob_texts(props)), doc.uid),
+            (
+                json.dumps(props),
+                title,
+                props["dc:modified"],
+                fulltext_of(title, props, self._blob_texts(props)),
+                doc.uid,
+            ),
         )
         return self.by_uid(doc.uid)  # type: ignore[return-value]
 
@@ -440,7 +500,11 @@ class Repository:
             elif key == "files:files":
                 old = existing.get(key) or []
                 value = [
-                    {"file": self._blob_value((item or {}).get("file"), (old[i] or {}).get("file") if i < len(old) else None)}
+                    {
+                        "file": self._blob_value(
+                            (item or {}).get("file"), (old[i] or {}).get("file") if i < len(old) else None
+                        )
+                    }
                     for i, item in enumerate(value or [])
                 ]
             elif key in ("dc:contributors", "dc:subjects") and isinstance(value, str):
@@ -452,11 +516,17 @@ class Repository:
             return None
         if isinstance(value, dict) and "upload-batch" in value:
             return self.batch_file(str(value["upload-batch"]), str(value.get("upload-fileId", "0")))
-        if isinstance(value, dict) and isinstance(existing, dict) and value.get("digest") in (None, existing.get("digest")):
+        if (
+            isinstance(value, dict)
+            and isinstance(existing, dict)
+            and value.get("digest") in (None, existing.get("digest"))
+        ):
             return existing  # a document sent back as it was loaded keeps its blob
         if isinstance(value, dict) and value.get("digest") and self.blob_data(str(value["digest"])) is not None:
             return {k: value[k] for k in ("name", "mime-type", "digest", "length") if k in value}
-        raise NuxeoHTTPError(400, "A blob property must reference an upload: {\"upload-batch\": ..., \"upload-fileId\": ...}")
+        raise NuxeoHTTPError(
+            400, 'A blob property must reference an upload: {"upload-batch": ..., "upload-fileId": ...}'
+        )
 
     def _blob_texts(self, props: dict[str, Any]) -> list[str]:
         texts = []
@@ -524,7 +594,8 @@ class Repository:
 
     def revoke_token(self, username: str, application: str, device_id: str) -> None:
         self.db.execute(
-            "DELETE FROM tokens WHERE username = ? AND application = ? AND device_id = ?", (username, application, device_id)
+            "DELETE FROM tokens WHERE username = ? AND application = ? AND device_id = ?",
+            (username, application, device_id),
         )
 
     def token_user(self, token: str) -> str | None:
@@ -578,7 +649,11 @@ def render(
                 value = render_blob(value, base_url, doc.uid, "file:content")
             elif key == "files:files":
                 value = [
-                    {"file": render_blob(item["file"], base_url, doc.uid, f"files:files/{i}/file") if item.get("file") else None}
+                    {
+                        "file": render_blob(item["file"], base_url, doc.uid, f"files:files/{i}/file")
+                        if item.get("file")
+                        else None
+                    }
                     for i, item in enumerate(value or [])
                 ]
             properties[key] = value
@@ -641,7 +716,8 @@ ARCHIVE_TOPICS = ["Invoice", "Contract", "Meeting minutes", "Report", "Proposal"
 def make_png(width: int = 32, height: int = 32) -> bytes:
     """A small real PNG (a colour gradient), built by hand so no imaging library is needed."""
     raw = b"".join(
-        b"\x00" + b"".join(bytes((x * 255 // width, y * 255 // height, 160)) for x in range(width)) for y in range(height)
+        b"\x00" + b"".join(bytes((x * 255 // width, y * 255 // height, 160)) for x in range(width))
+        for y in range(height)
     )
 
     def chunk(kind: bytes, data: bytes) -> bytes:
@@ -681,7 +757,7 @@ class _Seeder:
         self.blobs: dict[str, bytes] = {}
         self.paths: dict[str, str] = {}  # path -> uid
         self.positions: dict[str, int] = {}
-        self.clock = datetime(2026, 9, 1, 9, 0, tzinfo=timezone.utc)
+        self.clock = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
 
     def tick(self, minutes: int = 37) -> str:
         self.clock += timedelta(minutes=minutes)
@@ -701,8 +777,14 @@ class _Seeder:
         values: dict[str, Any] = {}
         creator = props.pop("creator", "Administrator")
         values.update(
-            {"dc:title": title, "dc:created": stamp, "dc:modified": stamp, "dc:creator": creator,
-             "dc:lastContributor": creator, "dc:contributors": [creator]}
+            {
+                "dc:title": title,
+                "dc:created": stamp,
+                "dc:modified": stamp,
+                "dc:creator": creator,
+                "dc:lastContributor": creator,
+                "dc:contributors": [creator],
+            }
         )
         values.update({k.replace("__", ":"): v for k, v in props.items()})
         texts = []
@@ -712,9 +794,21 @@ class _Seeder:
         position = self.positions.get(parent_uid or "", 0)
         self.positions[parent_uid or ""] = position + 1
         self.rows.append(
-            (uid, parent_uid, path, "" if parent_path is None else name, type_name, "project", title,
-             int("Folderish" in TYPES[type_name][1]), json.dumps(values), stamp, stamp, position,
-             fulltext_of(title, values, texts))
+            (
+                uid,
+                parent_uid,
+                path,
+                "" if parent_path is None else name,
+                type_name,
+                "project",
+                title,
+                int("Folderish" in TYPES[type_name][1]),
+                json.dumps(values),
+                stamp,
+                stamp,
+                position,
+                fulltext_of(title, values, texts),
+            )
         )
         self.paths[path] = uid
         return path
@@ -740,44 +834,111 @@ def seed(repo: Repository, archive_size: int) -> None:
     workspaces = s.add(domain, "workspaces", "WorkspaceRoot", "Workspaces")
 
     public = s.add(sections, "public", "Section", "Public", dc__description="Documents published for everyone.")
-    s.add(public, "press-release", "Note", "Press release: Apollo launch",
-          note__note="Apollo, our new document platform, launches on 1 December.")
+    s.add(
+        public,
+        "press-release",
+        "Note",
+        "Press release: Apollo launch",
+        note__note="Apollo, our new document platform, launches on 1 December.",
+    )
 
     projects = s.add(workspaces, "Projects", "Workspace", "Projects", dc__description="Active projects.")
     apollo = s.add(projects, "Apollo", "Folder", "Apollo", dc__description="The document platform project.")
     design = s.add(apollo, "Design", "Folder", "Design")
     wireframes = s.add(design, "Wireframes", "Folder", "Wireframes")
-    s.add(wireframes, "sketch-notes", "Note", "Sketch notes",
-          note__note="Tree on the left, details on the right.\nKeyboard first: arrows, enter, backspace.")
-    s.add(design, "logo", "File", "Logo", file__content=s.blob("logo.png", "image/png", make_png()),
-          dc__description="The project logo, a 32x32 gradient.")
-    s.add(apollo, "kickoff", "Note", "Kickoff meeting", creator="Administrator",
-          note__note="Attendees: Ada, Grace, Linus.\nDecisions: weekly demo on Fridays; release in December.")
-    s.add(apollo, "requirements", "File", "Requirements",
-          file__content=s.blob("requirements.txt", "text/plain",
-                               b"Requirements\n============\n1. Browse the repository as a tree.\n"
-                               b"2. Edit titles and descriptions in place.\n3. Upload and download files.\n"),
-          dc__description="What the platform must do.")
-    s.add(apollo, "budget", "File", "Budget 2027",
-          file__content=s.blob("budget-2027.pdf", "application/pdf",
-                               make_pdf("Budget 2027", ["Licences: 12,000", "Hosting: 8,400", "Training: 3,000"])))
+    s.add(
+        wireframes,
+        "sketch-notes",
+        "Note",
+        "Sketch notes",
+        note__note="Tree on the left, details on the right.\nKeyboard first: arrows, enter, backspace.",
+    )
+    s.add(
+        design,
+        "logo",
+        "File",
+        "Logo",
+        file__content=s.blob("logo.png", "image/png", make_png()),
+        dc__description="The project logo, a 32x32 gradient.",
+    )
+    s.add(
+        apollo,
+        "kickoff",
+        "Note",
+        "Kickoff meeting",
+        creator="Administrator",
+        note__note="Attendees: Ada, Grace, Linus.\nDecisions: weekly demo on Fridays; release in December.",
+    )
+    s.add(
+        apollo,
+        "requirements",
+        "File",
+        "Requirements",
+        file__content=s.blob(
+            "requirements.txt",
+            "text/plain",
+            b"Requirements\n============\n1. Browse the repository as a tree.\n"
+            b"2. Edit titles and descriptions in place.\n3. Upload and download files.\n",
+        ),
+        dc__description="What the platform must do.",
+    )
+    s.add(
+        apollo,
+        "budget",
+        "File",
+        "Budget 2027",
+        file__content=s.blob(
+            "budget-2027.pdf",
+            "application/pdf",
+            make_pdf("Budget 2027", ["Licences: 12,000", "Hosting: 8,400", "Training: 3,000"]),
+        ),
+    )
     hermes = s.add(projects, "Hermes", "Folder", "Hermes", dc__description="Messaging gateway.")
     s.add(hermes, "status", "Note", "Weekly status", note__note="Gateway throughput doubled after the queue change.")
-    s.add(hermes, "contract", "File", "Supplier contract",
-          file__content=s.blob("supplier-contract.pdf", "application/pdf",
-                               make_pdf("Supplier contract", ["Term: 24 months", "Notice: 3 months"])))
+    s.add(
+        hermes,
+        "contract",
+        "File",
+        "Supplier contract",
+        file__content=s.blob(
+            "supplier-contract.pdf",
+            "application/pdf",
+            make_pdf("Supplier contract", ["Term: 24 months", "Notice: 3 months"]),
+        ),
+    )
 
     team = s.add(workspaces, "Team", "Workspace", "Team", dc__description="Team handbook and meetings.")
     procedures = s.add(team, "procedures", "OrderedFolder", "Procedures")
-    s.add(procedures, "onboarding", "Note", "Onboarding checklist",
-          note__note="1. Laptop\n2. Accounts\n3. Read the handbook\n4. Meet the team")
+    s.add(
+        procedures,
+        "onboarding",
+        "Note",
+        "Onboarding checklist",
+        note__note="1. Laptop\n2. Accounts\n3. Read the handbook\n4. Meet the team",
+    )
     s.add(procedures, "expenses", "Note", "Expense policy", note__note="Receipts within 30 days.")
-    s.add(team, "meeting-2026-11-02", "Note", "Meeting notes 2026-11-02", note__note="Quarter planning; hiring two people.")
-    s.add(team, "welcome", "File", "Welcome",
-          file__content=s.blob("welcome.txt", "text/plain", b"Welcome to the team workspace!\n"))
+    s.add(
+        team,
+        "meeting-2026-11-02",
+        "Note",
+        "Meeting notes 2026-11-02",
+        note__note="Quarter planning; hiring two people.",
+    )
+    s.add(
+        team,
+        "welcome",
+        "File",
+        "Welcome",
+        file__content=s.blob("welcome.txt", "text/plain", b"Welcome to the team workspace!\n"),
+    )
 
-    archive = s.add(workspaces, "Archive", "Folder", "Archive",
-                    dc__description=f"{archive_size} archived records, for browsing and search at scale.")
+    archive = s.add(
+        workspaces,
+        "Archive",
+        "Folder",
+        "Archive",
+        dc__description=f"{archive_size} archived records, for browsing and search at scale.",
+    )
     for i in range(1, archive_size + 1):
         topic = ARCHIVE_TOPICS[i % len(ARCHIVE_TOPICS)]
         title = f"{topic} {i:05d}"

@@ -48,7 +48,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from google.protobuf.message import DecodeError, Message
@@ -78,11 +78,11 @@ class RequestError(Exception):
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_iso(value: Any) -> datetime | None:
@@ -285,7 +285,9 @@ class Store:
         self._seq = itertools.count(row[0] + 1)
         if new or self.db.execute("SELECT COUNT(*) FROM credentials").fetchone()[0] == 0:
             self._seed(scale or {})
-        self.signing_key = self.db.execute("SELECT value FROM settings WHERE key = 'signing_key'").fetchone()[0].encode()
+        self.signing_key = (
+            self.db.execute("SELECT value FROM settings WHERE key = 'signing_key'").fetchone()[0].encode()
+        )
 
     def close(self) -> None:
         self.db.close()
@@ -299,42 +301,118 @@ class Store:
 
         def base(doc: dict) -> dict:
             doc.setdefault("_id", new_id())
-            doc.update(_created=stamp, _modified=stamp, _createdby="Administrator", _modifiedby="Administrator", _version=0)
+            doc.update(
+                _created=stamp, _modified=stamp, _createdby="Administrator", _modifiedby="Administrator", _version=0
+            )
             return doc
 
         docs: list[tuple[str, dict]] = [
-            ("users", base({"_id": admin_id, "_type": "user", "name": "Administrator", "username": USERNAME,
-                            "email": "admin@sandbox.invalid", "roles": [{"_id": "5a1702fa245d9013697656fb", "name": "admins"},
-                                                                        {"_id": "5a17f2bd6ba35bd8aa4ee3ab", "name": "users"}]})),
-            ("mq", base({"_type": "workitemqueue", "name": "demo-wiq", "maxretries": 3, "retrydelay": 0, "initialdelay": 0})),
-            ("mq", base({"_type": "workitemqueue", "name": "default-wiq", "maxretries": 3, "retrydelay": 0, "initialdelay": 0})),
+            (
+                "users",
+                base(
+                    {
+                        "_id": admin_id,
+                        "_type": "user",
+                        "name": "Administrator",
+                        "username": USERNAME,
+                        "email": "admin@sandbox.invalid",
+                        "roles": [
+                            {"_id": "5a1702fa245d9013697656fb", "name": "admins"},
+                            {"_id": "5a17f2bd6ba35bd8aa4ee3ab", "name": "users"},
+                        ],
+                    }
+                ),
+            ),
+            (
+                "mq",
+                base(
+                    {"_type": "workitemqueue", "name": "demo-wiq", "maxretries": 3, "retrydelay": 0, "initialdelay": 0}
+                ),
+            ),
+            (
+                "mq",
+                base(
+                    {
+                        "_type": "workitemqueue",
+                        "name": "default-wiq",
+                        "maxretries": 3,
+                        "retrydelay": 0,
+                        "initialdelay": 0,
+                    }
+                ),
+            ),
         ]
         customers = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Tyrell"]
         for i in range(max(20, scale.get("openiap_docs", 0))):
-            docs.append(("entities", base({"_type": "customer" if i % 2 == 0 else "contact",
-                                           "name": f"{customers[i % len(customers)]} {i + 1}", "rank": i + 1,
-                                           "city": ["Copenhagen", "Lisbon", "Oslo", "Berlin"][i % 4]})))
+            docs.append(
+                (
+                    "entities",
+                    base(
+                        {
+                            "_type": "customer" if i % 2 == 0 else "contact",
+                            "name": f"{customers[i % len(customers)]} {i + 1}",
+                            "rank": i + 1,
+                            "city": ["Copenhagen", "Lisbon", "Oslo", "Berlin"][i % 4],
+                        }
+                    ),
+                )
+            )
         for i in range(5):
-            docs.append(("demo", base({"_type": "order", "name": f"Order {i + 1}", "order": i + 1, "status": "open",
-                                       "amount": round(10 + i * 7.5, 2)})))
+            docs.append(
+                (
+                    "demo",
+                    base(
+                        {
+                            "_type": "order",
+                            "name": f"Order {i + 1}",
+                            "order": i + 1,
+                            "status": "open",
+                            "amount": round(10 + i * 7.5, 2),
+                        }
+                    ),
+                )
+            )
         for i in range(6):
             state = ["new", "new", "new", "successful", "failed", "processing"][i]
-            docs.append(("workitems", base({
-                "_type": "workitem", "name": f"Invoice {i + 1}", "payload": {"invoice": 1000 + i, "amount": 100 + 25 * i},
-                "priority": 2, "state": state, "wiq": "demo-wiq", "wiqid": "", "retries": 1 if state == "failed" else 0,
-                "nextrun": stamp, "lastrun": stamp if state != "new" else None, "username": USERNAME,
-                "errormessage": "Payment provider timed out" if state == "failed" else "", "errorsource": "",
-                "errortype": "", "success_wiq": "", "failed_wiq": "", "files": [],
-            })))
+            docs.append(
+                (
+                    "workitems",
+                    base(
+                        {
+                            "_type": "workitem",
+                            "name": f"Invoice {i + 1}",
+                            "payload": {"invoice": 1000 + i, "amount": 100 + 25 * i},
+                            "priority": 2,
+                            "state": state,
+                            "wiq": "demo-wiq",
+                            "wiqid": "",
+                            "retries": 1 if state == "failed" else 0,
+                            "nextrun": stamp,
+                            "lastrun": stamp if state != "new" else None,
+                            "username": USERNAME,
+                            "errormessage": "Payment provider timed out" if state == "failed" else "",
+                            "errorsource": "",
+                            "errortype": "",
+                            "success_wiq": "",
+                            "failed_wiq": "",
+                            "files": [],
+                        }
+                    ),
+                )
+            )
         with self.lock:
             self.db.execute("BEGIN")
             self.db.executemany(
                 "INSERT OR REPLACE INTO docs (collection, id, doc, seq) VALUES (?, ?, ?, ?)",
                 [(c, d["_id"], json.dumps(d), next(self._seq)) for c, d in docs],
             )
-            self.db.executemany("INSERT OR IGNORE INTO collections (name) VALUES (?)",
-                                [(c,) for c in {*BUILTIN_COLLECTIONS, "demo"}])
-            self.db.execute("INSERT OR REPLACE INTO credentials VALUES (?, ?, ?)", (USERNAME, salt.hex(), _hash_password(PASSWORD, salt)))
+            self.db.executemany(
+                "INSERT OR IGNORE INTO collections (name) VALUES (?)", [(c,) for c in {*BUILTIN_COLLECTIONS, "demo"}]
+            )
+            self.db.execute(
+                "INSERT OR REPLACE INTO credentials VALUES (?, ?, ?)",
+                (USERNAME, salt.hex(), _hash_password(PASSWORD, salt)),
+            )
             self.db.execute("INSERT OR REPLACE INTO settings VALUES ('signing_key', ?)", (secrets.token_hex(32),))
             self.db.execute("COMMIT")
 
@@ -361,8 +439,16 @@ class Store:
         row = self.db.execute("SELECT doc FROM docs WHERE collection = ? AND id = ?", (collection, doc_id)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def find(self, collection: str, query: dict, *, orderby: list[tuple[str, int]] | None = None, top: int = 100,
-             skip: int = 0, projection: dict | None = None) -> list[dict]:
+    def find(
+        self,
+        collection: str,
+        query: dict,
+        *,
+        orderby: list[tuple[str, int]] | None = None,
+        top: int = 100,
+        skip: int = 0,
+        projection: dict | None = None,
+    ) -> list[dict]:
         if not query and not orderby:
             # the common "browse a collection" case: let SQLite page, newest first, without parsing every document
             rows = self.db.execute(
@@ -376,7 +462,7 @@ class Store:
                 found.sort(key=lambda d: _sort_key(get_path(d, key)), reverse=direction < 0)
         else:
             found.reverse()  # newest first, as OpenFlow sorts by _created descending by default
-        found = found[skip: skip + top] if top > 0 else found[skip:]
+        found = found[skip : skip + top] if top > 0 else found[skip:]
         return [project(d, projection or {}) for d in found]
 
     def count(self, collection: str, query: dict) -> int:
@@ -398,8 +484,10 @@ class Store:
         doc.update(_created=stamp, _modified=stamp, _createdby=user, _modifiedby=user, _version=0)
         with self.lock:
             try:
-                self.db.execute("INSERT INTO docs (collection, id, doc, seq) VALUES (?, ?, ?, ?)",
-                                (collection, doc_id, json.dumps(doc), next(self._seq)))
+                self.db.execute(
+                    "INSERT INTO docs (collection, id, doc, seq) VALUES (?, ?, ?, ?)",
+                    (collection, doc_id, json.dumps(doc), next(self._seq)),
+                )
             except sqlite3.IntegrityError:
                 raise RequestError(f"a document with _id {doc_id} already exists in {collection}", 409) from None
             self.db.execute("INSERT OR IGNORE INTO collections (name) VALUES (?)", (collection,))
@@ -418,7 +506,9 @@ class Store:
         doc.setdefault("_type", old.get("_type", "unknown"))
         doc.update(_modified=iso(now_utc()), _modifiedby=user, _version=int(old.get("_version") or 0) + 1)
         with self.lock:
-            self.db.execute("UPDATE docs SET doc = ? WHERE collection = ? AND id = ?", (json.dumps(doc), collection, doc_id))
+            self.db.execute(
+                "UPDATE docs SET doc = ? WHERE collection = ? AND id = ?", (json.dumps(doc), collection, doc_id)
+            )
         return doc
 
     def delete(self, collection: str, doc_id: str) -> dict | None:
@@ -446,8 +536,11 @@ def _unb64(text: str) -> bytes:
 def make_token(key: bytes, user: dict) -> str:
     header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
     issued = int(time.time())
-    claims = {"user": {"_id": user["_id"], "name": user["name"], "username": user["username"]},
-              "iat": issued, "exp": issued + TOKEN_LIFETIME}
+    claims = {
+        "user": {"_id": user["_id"], "name": user["name"], "username": user["username"]},
+        "iat": issued,
+        "exp": issued + TOKEN_LIFETIME,
+    }
     payload = _b64(json.dumps(claims).encode())
     signature = _b64(hmac.new(key, f"{header}.{payload}".encode(), hashlib.sha256).digest())
     return f"{header}.{payload}.{signature}"
@@ -515,7 +608,9 @@ class ClientConnection:
         self.watches: set[str] = set()
         self._envelope_ids = itertools.count(1)
 
-    def push(self, command: str, message: Message, *, rid: str = "", queuename: str = "", expires_at: float = 0.0) -> None:
+    def push(
+        self, command: str, message: Message, *, rid: str = "", queuename: str = "", expires_at: float = 0.0
+    ) -> None:
         envelope = pb.Envelope(command=command, rid=rid, id=str(next(self._envelope_ids)))
         envelope.data.Pack(message)
         self.outbox.append(Outgoing(envelope, queuename, expires_at))
@@ -538,7 +633,7 @@ class ClientConnection:
                     # length and body as two websocket messages: the official Python client reads them that way
                     await self.websocket.send_bytes(len(body).to_bytes(4, "little"))
                     await self.websocket.send_bytes(body)
-                except Exception:  # noqa: BLE001 - the socket is gone; the message was not delivered
+                except Exception:
                     self.outbox.appendleft(item)
                     self.closed = True
                     return
@@ -602,7 +697,7 @@ class OpenIAPServer:
                     size = int.from_bytes(buffer[:4], "little")
                     if len(buffer) < 4 + size:
                         break
-                    body = bytes(buffer[4: 4 + size])
+                    body = bytes(buffer[4 : 4 + size])
                     del buffer[: 4 + size]
                     self.handle(conn, body)
         except (WebSocketDisconnect, RuntimeError, OSError):
@@ -639,8 +734,12 @@ class OpenIAPServer:
         except sqlite3.Error as exc:
             conn.push("error", pb.ErrorResponse(message=f"database error: {exc}", code=500), rid=envelope.id)
             return
-        except Exception as exc:  # noqa: BLE001 - a bug in one request must not take the connection down
-            conn.push("error", pb.ErrorResponse(message=f"{command} failed: {type(exc).__name__}: {exc}", code=500), rid=envelope.id)
+        except Exception as exc:
+            conn.push(
+                "error",
+                pb.ErrorResponse(message=f"{command} failed: {type(exc).__name__}: {exc}", code=500),
+                rid=envelope.id,
+            )
             return
         if reply is not None:
             conn.push("pong" if command == "ping" else command + "reply", reply, rid=envelope.id)
@@ -702,7 +801,7 @@ class OpenIAPServer:
                 self.detach(conn)
             try:
                 await conn.websocket.close(code=1012)
-            except Exception:  # noqa: BLE001 - already gone
+            except Exception:
                 pass
             dropped += 1
         return dropped
@@ -732,7 +831,10 @@ class OpenIAPServer:
     @staticmethod
     def _user_pb(user: dict) -> pb.User:
         return pb.User(
-            _id=user["_id"], name=user.get("name", ""), username=user.get("username", ""), email=user.get("email", ""),
+            _id=user["_id"],
+            name=user.get("name", ""),
+            username=user.get("username", ""),
+            email=user.get("email", ""),
             roles=[pb.Role(_id=r.get("_id", ""), name=r.get("name", "")) for r in user.get("roles", [])],
         )
 
@@ -768,7 +870,9 @@ class OpenIAPServer:
             self._deliver(queue, item.envelope, item.expires_at)
         return None
 
-    def unregister_queue(self, conn: ClientConnection, envelope: pb.Envelope, request: pb.UnRegisterQueueRequest) -> Message:
+    def unregister_queue(
+        self, conn: ClientConnection, envelope: pb.Envelope, request: pb.UnRegisterQueueRequest
+    ) -> Message:
         name = request.queuename if request else ""
         queue = self.queues.get(name)
         if queue is not None and conn in queue.consumers:
@@ -787,18 +891,28 @@ class OpenIAPServer:
             spec = parse_json_arg(request.data, "data", {})
             if not isinstance(spec, dict) or not spec.get("queue"):
                 raise RequestError('flood needs {"queue": name, "n": count}', 400)
-            asyncio.get_running_loop().create_task(self.flood(str(spec["queue"]), int(spec.get("n", 1000)), spec.get("data")))
+            asyncio.get_running_loop().create_task(
+                self.flood(str(spec["queue"]), int(spec.get("n", 1000)), spec.get("data"))
+            )
         else:
             self.route(request)
         return pb.QueueMessageResponse(
-            queuename=request.queuename, correlationId=request.correlationId, replyto=request.replyto,
-            routingkey=request.routingkey, exchangename=request.exchangename, data="",
+            queuename=request.queuename,
+            correlationId=request.correlationId,
+            replyto=request.replyto,
+            routingkey=request.routingkey,
+            exchangename=request.exchangename,
+            data="",
         )
 
     def route(self, request: pb.QueueMessageRequest) -> None:
         event = pb.QueueEvent(
-            queuename=request.queuename, correlationId=request.correlationId, replyto=request.replyto,
-            routingkey=request.routingkey, exchangename=request.exchangename, data=request.data,
+            queuename=request.queuename,
+            correlationId=request.correlationId,
+            replyto=request.replyto,
+            routingkey=request.routingkey,
+            exchangename=request.exchangename,
+            data=request.data,
         )
         envelope = pb.Envelope(command="queueevent")
         envelope.data.Pack(event)
@@ -845,8 +959,14 @@ class OpenIAPServer:
         if not isinstance(query, dict) or not isinstance(projection, (dict, type(None))):
             raise RequestError("query and projection must be JSON objects", 400)
         top = request.top if request.top > 0 else 100
-        results = self.store.find(collection, query, orderby=parse_orderby(request.orderby), top=min(top, 10_000),
-                                  skip=max(0, request.skip), projection=projection or {})
+        results = self.store.find(
+            collection,
+            query,
+            orderby=parse_orderby(request.orderby),
+            top=min(top, 10_000),
+            skip=max(0, request.skip),
+            projection=projection or {},
+        )
         return pb.QueryResponse(results=json.dumps(results))
 
     def count(self, conn: ClientConnection, envelope: pb.Envelope, request: pb.CountRequest) -> Message:
@@ -857,7 +977,9 @@ class OpenIAPServer:
         return pb.CountResponse(result=self.store.count(collection, query))
 
     def list_collections(self, conn: ClientConnection, envelope: pb.Envelope, request: Any) -> Message:
-        return pb.ListCollectionsResponse(results=json.dumps([{"name": n, "type": "collection"} for n in self.store.collections()]))
+        return pb.ListCollectionsResponse(
+            results=json.dumps([{"name": n, "type": "collection"} for n in self.store.collections()])
+        )
 
     def insert_one(self, conn: ClientConnection, envelope: pb.Envelope, request: pb.InsertOneRequest) -> Message:
         collection = self._collection(request.collectionname)
@@ -926,16 +1048,24 @@ class OpenIAPServer:
         stamp = getattr(message, name)
         if stamp.seconds == 0 and stamp.nanos == 0:
             return None
-        return iso(stamp.ToDatetime(tzinfo=timezone.utc))
+        return iso(stamp.ToDatetime(tzinfo=UTC))
 
     @staticmethod
     def workitem_pb(doc: dict) -> pb.Workitem:
         item = pb.Workitem(
-            _id=doc["_id"], name=doc.get("name", ""), payload=json.dumps(doc.get("payload")),
-            priority=int(doc.get("priority") or 0), state=doc.get("state", ""), wiq=doc.get("wiq", ""),
-            wiqid=doc.get("wiqid", ""), retries=int(doc.get("retries") or 0), username=doc.get("username", ""),
-            success_wiq=doc.get("success_wiq", ""), failed_wiq=doc.get("failed_wiq", ""),
-            errormessage=doc.get("errormessage", "") or "", errorsource=doc.get("errorsource", "") or "",
+            _id=doc["_id"],
+            name=doc.get("name", ""),
+            payload=json.dumps(doc.get("payload")),
+            priority=int(doc.get("priority") or 0),
+            state=doc.get("state", ""),
+            wiq=doc.get("wiq", ""),
+            wiqid=doc.get("wiqid", ""),
+            retries=int(doc.get("retries") or 0),
+            username=doc.get("username", ""),
+            success_wiq=doc.get("success_wiq", ""),
+            failed_wiq=doc.get("failed_wiq", ""),
+            errormessage=doc.get("errormessage", "") or "",
+            errorsource=doc.get("errorsource", "") or "",
             errortype=doc.get("errortype", "") or "",
         )
         for name in ("nextrun", "lastrun"):
@@ -944,16 +1074,37 @@ class OpenIAPServer:
                 getattr(item, name).FromDatetime(moment)
         return item
 
-    def _create_workitem(self, conn: ClientConnection, wiq: dict, name: str, payload: Any, priority: int,
-                         nextrun: str | None, success_wiq: str = "", failed_wiq: str = "") -> dict:
+    def _create_workitem(
+        self,
+        conn: ClientConnection,
+        wiq: dict,
+        name: str,
+        payload: Any,
+        priority: int,
+        nextrun: str | None,
+        success_wiq: str = "",
+        failed_wiq: str = "",
+    ) -> dict:
         if nextrun is None:
             nextrun = iso(now_utc() + timedelta(seconds=int(wiq.get("initialdelay") or 0)))
         doc = {
-            "_type": "workitem", "name": name or "workitem", "payload": payload, "priority": priority,
-            "state": "new", "wiq": wiq["name"], "wiqid": wiq["_id"], "retries": 0, "nextrun": nextrun,
-            "lastrun": None, "username": (conn.user or {}).get("username", ""), "errormessage": "",
-            "errorsource": "", "errortype": "", "success_wiq": success_wiq or wiq.get("success_wiq", ""),
-            "failed_wiq": failed_wiq or wiq.get("failed_wiq", ""), "files": [],
+            "_type": "workitem",
+            "name": name or "workitem",
+            "payload": payload,
+            "priority": priority,
+            "state": "new",
+            "wiq": wiq["name"],
+            "wiqid": wiq["_id"],
+            "retries": 0,
+            "nextrun": nextrun,
+            "lastrun": None,
+            "username": (conn.user or {}).get("username", ""),
+            "errormessage": "",
+            "errorsource": "",
+            "errortype": "",
+            "success_wiq": success_wiq or wiq.get("success_wiq", ""),
+            "failed_wiq": failed_wiq or wiq.get("failed_wiq", ""),
+            "files": [],
         }
         doc = self.store.insert("workitems", doc, self._username(conn))
         self.notify("workitems", "insert", doc)
@@ -964,8 +1115,16 @@ class OpenIAPServer:
             raise RequestError("wiq or wiqid is mandatory", 400)
         wiq = self._wiq(request.wiq, request.wiqid)
         payload = parse_json_arg(request.payload, "payload", {})
-        doc = self._create_workitem(conn, wiq, request.name, payload, request.priority or 2, self._stamp(request, "nextrun"),
-                                    request.success_wiq, request.failed_wiq)
+        doc = self._create_workitem(
+            conn,
+            wiq,
+            request.name,
+            payload,
+            request.priority or 2,
+            self._stamp(request, "nextrun"),
+            request.success_wiq,
+            request.failed_wiq,
+        )
         return pb.PushWorkitemResponse(workitem=self.workitem_pb(doc))
 
     def pop_workitem(self, conn: ClientConnection, envelope: pb.Envelope, request: pb.PopWorkitemRequest) -> Message:
@@ -974,7 +1133,8 @@ class OpenIAPServer:
         wiq = self._wiq(request.wiq, request.wiqid)
         now = now_utc()
         candidates = [
-            d for d in self.store.all("workitems")
+            d
+            for d in self.store.all("workitems")
             if d.get("wiq") == wiq["name"] and d.get("state") == "new" and (parse_iso(d.get("nextrun")) or now) <= now
         ]
         if not candidates:
@@ -986,7 +1146,9 @@ class OpenIAPServer:
         self.notify("workitems", "update", doc)
         return pb.PopWorkitemResponse(workitem=self.workitem_pb(doc))
 
-    def update_workitem(self, conn: ClientConnection, envelope: pb.Envelope, request: pb.UpdateWorkitemRequest) -> Message:
+    def update_workitem(
+        self, conn: ClientConnection, envelope: pb.Envelope, request: pb.UpdateWorkitemRequest
+    ) -> Message:
         if request is None or not request.workitem._id:
             raise RequestError("workitem._id is mandatory", 400)
         item = request.workitem
@@ -1020,7 +1182,14 @@ class OpenIAPServer:
         follow = doc.get("success_wiq") if state == "successful" else doc.get("failed_wiq") if state == "failed" else ""
         if follow:
             try:
-                self._create_workitem(conn, self._wiq(follow), doc.get("name", ""), doc.get("payload"), int(doc.get("priority") or 2), None)
+                self._create_workitem(
+                    conn,
+                    self._wiq(follow),
+                    doc.get("name", ""),
+                    doc.get("payload"),
+                    int(doc.get("priority") or 2),
+                    None,
+                )
             except RequestError:
                 pass  # a follow-up queue that does not exist: the item itself is still updated
         return pb.UpdateWorkitemResponse(workitem=self.workitem_pb(doc))
@@ -1055,13 +1224,25 @@ class OpenIAPServer:
             await asyncio.sleep(0.3)
             tick += 1
             order += 1
-            data = {"order": order, "product": random.choice(products), "qty": random.randint(1, 9),
-                    "price": round(random.uniform(2, 200), 2), "at": iso(now_utc())}
+            data = {
+                "order": order,
+                "product": random.choice(products),
+                "qty": random.randint(1, 9),
+                "price": round(random.uniform(2, 200), 2),
+                "at": iso(now_utc()),
+            }
             self.route(pb.QueueMessageRequest(queuename="demo", data=json.dumps(data), correlationId=f"order-{order}"))
             try:
                 if tick % 7 == 0:
                     wiq = self._wiq("demo-wiq")
-                    self._create_workitem(system, wiq, f"Invoice {order}", {"order": order, "amount": data["price"]}, random.randint(1, 3), None)
+                    self._create_workitem(
+                        system,
+                        wiq,
+                        f"Invoice {order}",
+                        {"order": order, "amount": data["price"]},
+                        random.randint(1, 3),
+                        None,
+                    )
                 if tick % 7 == 3:
                     self._demo_work(system)
                 if tick % 10 == 5:
@@ -1088,8 +1269,17 @@ class OpenIAPServer:
             doc = self.store.replace("demo", doc, "Demo")
             self.notify("demo", "update", doc)
         else:
-            doc = self.store.insert("demo", {"_type": "order", "name": f"Order {order}", "order": order, "status": "open",
-                                             "amount": round(random.uniform(5, 500), 2)}, "Demo")
+            doc = self.store.insert(
+                "demo",
+                {
+                    "_type": "order",
+                    "name": f"Order {order}",
+                    "order": order,
+                    "status": "open",
+                    "amount": round(random.uniform(5, 500), 2),
+                },
+                "Demo",
+            )
             self.notify("demo", "insert", doc)
 
 
@@ -1139,8 +1329,13 @@ def create(ctx: SandboxContext) -> OpenIAPSandbox:
     server = OpenIAPServer(store, queue_bound=ctx.scale.get("openiap_queue_bound", QUEUE_BOUND))
 
     def connection(base_url: str) -> Connection:
-        return Connection(kind="openiap", url=base_url.replace("http", "ws", 1) + "/ws/v2", username=USERNAME,
-                          secret=PASSWORD, secret_source="memory")
+        return Connection(
+            kind="openiap",
+            url=base_url.replace("http", "ws", 1) + "/ws/v2",
+            username=USERNAME,
+            secret=PASSWORD,
+            secret_source="memory",
+        )
 
     def describe(base_url: str) -> str:
         return f"OpenIAP  {base_url.replace('http', 'ws', 1)}/ws/v2  ({USERNAME} / {PASSWORD})"

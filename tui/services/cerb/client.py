@@ -19,12 +19,12 @@ from typing import Any
 import httpx
 
 from tui.http import (
-    HttpServiceClient,
     AuthError,
     BadRequestError,
     ConflictError,
     ExchangeLog,
     HttpConnection,
+    HttpServiceClient,
     NotFoundError,
     ProtocolError,
     ServiceError,
@@ -69,7 +69,9 @@ class CerbSignatureAuth(httpx.Auth):
         path, _, query = raw.partition("?")
         body = request.content.decode("utf-8") if request.method in ("POST", "PUT", "PATCH") else ""
         request.headers["Date"] = date
-        request.headers["Cerb-Auth"] = f"{self.access_key}:{sign(request.method, date, path, query, body, self._secret)}"
+        request.headers["Cerb-Auth"] = (
+            f"{self.access_key}:{sign(request.method, date, path, query, body, self._secret)}"
+        )
         yield request
 
 
@@ -111,17 +113,31 @@ def _readable_denial(message: str) -> ServiceError:
     if "timestamp" in lowered:
         return AuthError(
             "Cerb refused the request because this computer's clock differs from the server's by more than 10 minutes.",
-            hint="Set the system clock right (enable network time), then reload.", status=401, service=SERVICE,
+            hint="Set the system clock right (enable network time), then reload.",
+            status=401,
+            service=SERVICE,
         )
     if "checksum" in lowered:
-        return AuthError("Cerb refused the access key and secret: the request signature did not match.",
-                         hint="Check the secret of this connection in the profile.", status=401, service=SERVICE)
+        return AuthError(
+            "Cerb refused the access key and secret: the request signature did not match.",
+            hint="Check the secret of this connection in the profile.",
+            status=401,
+            service=SERVICE,
+        )
     if "access key" in lowered:
-        return AuthError("Cerb does not know this access key.",
-                         hint="Check the access key of this connection in the profile.", status=401, service=SERVICE)
+        return AuthError(
+            "Cerb does not know this access key.",
+            hint="Check the access key of this connection in the profile.",
+            status=401,
+            service=SERVICE,
+        )
     if "token" in lowered:
-        return AuthError("Cerb refused the OAuth token; it may have expired.",
-                         hint="Get a new token and update the profile.", status=401, service=SERVICE)
+        return AuthError(
+            "Cerb refused the OAuth token; it may have expired.",
+            hint="Get a new token and update the profile.",
+            status=401,
+            service=SERVICE,
+        )
     return AuthError(f"Cerb refused the credentials ({message or 'access denied'}).", status=401, service=SERVICE)
 
 
@@ -149,12 +165,19 @@ def cerb_error(response: httpx.Response) -> ServiceError | None:
     if code in ("ERROR_PARAM_INVALID", "ERROR_PARAM_REQUIRED"):
         return BadRequestError(f"Cerb did not accept the request: {detail}.", service=SERVICE, status=status)
     if code == "ERROR_PERMISSIONS":
-        return AuthError(f"This worker is not allowed to do that in Cerb: {detail}.",
-                         hint="Ask a Cerb administrator for the permission.", service=SERVICE, status=status)
+        return AuthError(
+            f"This worker is not allowed to do that in Cerb: {detail}.",
+            hint="Ask a Cerb administrator for the permission.",
+            service=SERVICE,
+            status=status,
+        )
     if message.startswith("Unknown command"):
-        return ProtocolError(f"Cerb does not support this request ({detail}).",
-                             hint="The server may be an older Cerb version, or the URL may not end in /rest/.",
-                             service=SERVICE, status=status)
+        return ProtocolError(
+            f"Cerb does not support this request ({detail}).",
+            hint="The server may be an older Cerb version, or the URL may not end in /rest/.",
+            service=SERVICE,
+            status=status,
+        )
     return ServiceError(f"Cerb reported an error: {detail}.", service=SERVICE, status=status)
 
 
@@ -177,8 +200,13 @@ class Worker:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Worker:
-        return cls(int(d["id"]), str(d.get("first_name") or ""), str(d.get("last_name") or ""),
-                   str(d.get("email") or d.get("address_address") or ""), str(d.get("title") or ""))
+        return cls(
+            int(d["id"]),
+            str(d.get("first_name") or ""),
+            str(d.get("last_name") or ""),
+            str(d.get("email") or d.get("address_address") or ""),
+            str(d.get("title") or ""),
+        )
 
 
 @dataclass(frozen=True)
@@ -200,8 +228,12 @@ class Bucket:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Bucket:
-        return cls(int(d["id"]), int(d.get("group_id") or 0), str(d.get("name") or d.get("_label") or ""),
-                   bool(int(d.get("is_default") or 0)))
+        return cls(
+            int(d["id"]),
+            int(d.get("group_id") or 0),
+            str(d.get("name") or d.get("_label") or ""),
+            bool(int(d.get("is_default") or 0)),
+        )
 
 
 @dataclass(frozen=True)
@@ -233,16 +265,25 @@ class Ticket:
         if status not in STATUS_IDS:
             status = STATUS_NAMES.get(int(d.get("status_id") or 0), "open")
         return cls(
-            id=int(d["id"]), mask=str(d.get("mask") or ""), subject=str(d.get("subject") or ""), status=status,
-            importance=int(d.get("importance") or 0), group_id=int(d.get("group_id") or 0),
-            bucket_id=int(d.get("bucket_id") or 0), owner_id=int(d.get("owner_id") or 0),
-            created=int(d.get("created") or 0), updated=int(d.get("updated") or 0),
+            id=int(d["id"]),
+            mask=str(d.get("mask") or ""),
+            subject=str(d.get("subject") or ""),
+            status=status,
+            importance=int(d.get("importance") or 0),
+            group_id=int(d.get("group_id") or 0),
+            bucket_id=int(d.get("bucket_id") or 0),
+            owner_id=int(d.get("owner_id") or 0),
+            created=int(d.get("created") or 0),
+            updated=int(d.get("updated") or 0),
             group_name=str(d.get("group_name") or d.get("group__label") or ""),
             bucket_name=str(d.get("bucket_name") or d.get("bucket__label") or ""),
-            owner_name=str(d.get("owner__label") or ""), org_id=int(d.get("org_id") or 0),
-            org_name=str(d.get("org_name") or d.get("org__label") or ""), closed=int(d.get("closed") or 0),
+            owner_name=str(d.get("owner__label") or ""),
+            org_id=int(d.get("org_id") or 0),
+            org_name=str(d.get("org_name") or d.get("org__label") or ""),
+            closed=int(d.get("closed") or 0),
             initial_message_id=int(d.get("initial_message_id") or 0),
-            latest_message_id=int(d.get("latest_message_id") or 0), num_messages=int(d.get("num_messages") or 0),
+            latest_message_id=int(d.get("latest_message_id") or 0),
+            num_messages=int(d.get("num_messages") or 0),
             url=str(d.get("url") or ""),
         )
 
@@ -253,12 +294,20 @@ class Ticket:
     def differences(self, other: Ticket) -> list[tuple[str, str, str]]:
         """What a person would call a change, from self (as loaded) to other (as now): (what, before, after)."""
         out = []
-        for label, attr in (("subject", "subject"), ("status", "status"), ("owner", "owner_name"),
-                            ("group / bucket", "where"), ("importance", "importance"), ("messages", "num_messages")):
+        for label, attr in (
+            ("subject", "subject"),
+            ("status", "status"),
+            ("owner", "owner_name"),
+            ("group / bucket", "where"),
+            ("importance", "importance"),
+            ("messages", "num_messages"),
+        ):
             before, after = getattr(self, attr), getattr(other, attr)
             if attr == "owner_name":
-                before, after = before or ("nobody" if not self.owner_id else f"#{self.owner_id}"), \
-                    after or ("nobody" if not other.owner_id else f"#{other.owner_id}")
+                before, after = (
+                    before or ("nobody" if not self.owner_id else f"#{self.owner_id}"),
+                    after or ("nobody" if not other.owner_id else f"#{other.owner_id}"),
+                )
             if before != after:
                 out.append((label, str(before), str(after)))
         return out
@@ -285,9 +334,16 @@ class Message:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Message:
-        return cls(int(d["id"]), int(d.get("ticket_id") or 0), str(d.get("sender__label") or d.get("_label") or ""),
-                   str(d.get("sender_email") or ""), int(d.get("created") or 0), str(d.get("content") or ""),
-                   bool(int(d.get("is_outgoing") or 0)), int(d.get("worker_id") or 0))
+        return cls(
+            int(d["id"]),
+            int(d.get("ticket_id") or 0),
+            str(d.get("sender__label") or d.get("_label") or ""),
+            str(d.get("sender_email") or ""),
+            int(d.get("created") or 0),
+            str(d.get("content") or ""),
+            bool(int(d.get("is_outgoing") or 0)),
+            int(d.get("worker_id") or 0),
+        )
 
 
 @dataclass(frozen=True)
@@ -300,8 +356,13 @@ class Comment:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Comment:
-        return cls(int(d["id"]), int(d.get("target_id") or 0), str(d.get("author__label") or ""),
-                   int(d.get("created") or 0), str(d.get("comment") or ""))
+        return cls(
+            int(d["id"]),
+            int(d.get("target_id") or 0),
+            str(d.get("author__label") or ""),
+            int(d.get("created") or 0),
+            str(d.get("comment") or ""),
+        )
 
 
 @dataclass(frozen=True)
@@ -336,9 +397,15 @@ class CerbClient(HttpServiceClient):
         self.server_version = ""
         auth: httpx.Auth = BearerAuth(token) if token else CerbSignatureAuth(access_key, secret)
         self.http = HttpConnection(
-            base_url, service=SERVICE, auth=auth, exchange_log=exchange_log, secrets=[secret, token],
-            error_from_response=cerb_error, transport=transport,
-            headers={"Accept": "application/json"}, **kwargs,
+            base_url,
+            service=SERVICE,
+            auth=auth,
+            exchange_log=exchange_log,
+            secrets=[secret, token],
+            error_from_response=cerb_error,
+            transport=transport,
+            headers={"Accept": "application/json"},
+            **kwargs,
         )
         self._me: Worker | None = None
 
@@ -350,8 +417,14 @@ class CerbClient(HttpServiceClient):
 
     # -- plumbing -------------------------------------------------------------------------------------------------------
 
-    async def _call(self, method: str, endpoint: str, *, params: Iterable[tuple[str, Any]] | None = None,
-                    data: Iterable[tuple[str, Any]] | None = None) -> dict[str, Any]:
+    async def _call(
+        self,
+        method: str,
+        endpoint: str,
+        *,
+        params: Iterable[tuple[str, Any]] | None = None,
+        data: Iterable[tuple[str, Any]] | None = None,
+    ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {}
         if params:
             kwargs["params"] = [(k, str(v)) for k, v in params]
@@ -419,11 +492,20 @@ class CerbClient(HttpServiceClient):
         q = query.strip()
         if sort:  # the explicit sort goes last, so it wins over a sort: typed in the query
             q = f"{q} sort:{'' if ascending else '-'}{sort}".strip()
-        body = await self._call("GET", "records/ticket/search", params=[
-            ("expand", ",".join(expand)), ("limit", limit), ("page", page), ("q", q),
-        ])
+        body = await self._call(
+            "GET",
+            "records/ticket/search",
+            params=[
+                ("expand", ",".join(expand)),
+                ("limit", limit),
+                ("page", page),
+                ("q", q),
+            ],
+        )
         tickets = [Ticket.from_dict(d) for d in self._results(body)]
-        return TicketPage(tickets, int(body.get("total") or 0), int(body.get("page") or page), int(body.get("limit") or limit))
+        return TicketPage(
+            tickets, int(body.get("total") or 0), int(body.get("page") or page), int(body.get("limit") or limit)
+        )
 
     async def get_ticket(self, ticket_id: int, *, expand: Iterable[str] = TICKET_EXPAND) -> Ticket:
         body = await self._call("GET", f"records/ticket/{int(ticket_id)}", params=[("expand", ",".join(expand))])
@@ -453,16 +535,23 @@ class CerbClient(HttpServiceClient):
         fields: list[tuple[str, Any]] = []
         if status is not None:
             if status not in STATUS_LETTERS:
-                raise BadRequestError(f"'{status}' is not a ticket status (open, waiting, closed or deleted).",
-                                      service=SERVICE)
+                raise BadRequestError(
+                    f"'{status}' is not a ticket status (open, waiting, closed or deleted).", service=SERVICE
+                )
             fields.append(("fields[status]", STATUS_LETTERS[status]))
-        for name, value in (("owner_id", owner_id), ("group_id", group_id), ("bucket_id", bucket_id),
-                            ("importance", importance), ("subject", subject)):
+        for name, value in (
+            ("owner_id", owner_id),
+            ("group_id", group_id),
+            ("bucket_id", bucket_id),
+            ("importance", importance),
+            ("subject", subject),
+        ):
             if value is not None:
                 fields.append((f"fields[{name}]", value))
         fields.sort()
-        body = await self._call("PUT", f"records/ticket/{int(ticket_id)}",
-                                params=[("expand", ",".join(TICKET_EXPAND))], data=fields)
+        body = await self._call(
+            "PUT", f"records/ticket/{int(ticket_id)}", params=[("expand", ",".join(TICKET_EXPAND))], data=fields
+        )
         return Ticket.from_dict(body)
 
     async def compose(
@@ -489,8 +578,9 @@ class CerbClient(HttpServiceClient):
         body = await self._call("POST", "tickets/compose", params=[("expand", ",".join(TICKET_EXPAND))], data=data)
         return Ticket.from_dict(body)
 
-    async def reply(self, ticket: Ticket | int, content: str, *, status: str | None = None,
-                    owner_id: int | None = None) -> Ticket:
+    async def reply(
+        self, ticket: Ticket | int, content: str, *, status: str | None = None, owner_id: int | None = None
+    ) -> Ticket:
         """Reply to a ticket's latest message (pass the Ticket, or a message id)."""
         message_id = ticket.latest_message_id if isinstance(ticket, Ticket) else int(ticket)
         data: list[tuple[str, Any]] = [("content", content), ("message_id", message_id)]
@@ -518,7 +608,8 @@ class CerbClient(HttpServiceClient):
     async def conversation(self, ticket_id: int) -> Conversation:
         """The ticket, its messages and its comments, fetched together and merged in time order."""
         ticket, messages, comments = await asyncio.gather(
-            self.get_ticket(ticket_id), self.messages(ticket_id), self.comments(ticket_id))
+            self.get_ticket(ticket_id), self.messages(ticket_id), self.comments(ticket_id)
+        )
         entries: list[Message | Comment] = [*messages, *comments]
         entries.sort(key=lambda e: (e.created, 0 if isinstance(e, Message) else 1, e.id))
         return Conversation(ticket, entries)

@@ -26,13 +26,16 @@ class TicketEditor(ModalScreen[Any]):
     """Write a reply, a comment or a new ticket. Everything typed is kept as a draft on disk until it is sent;
     a failed send keeps the editor open with the reason, and Escape closes it keeping the draft."""
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     TicketEditor { align: center middle; }
     TicketEditor .dialog { width: 90%; max-width: 120; height: 90%; }
     TicketEditor #editor-body { height: 1fr; min-height: 6; }
     TicketEditor .context { color: $text-muted; max-height: 8; overflow-y: auto; }
     TicketEditor .field-label { margin-top: 0; }
-    """ + DIALOG_CSS
+    """
+        + DIALOG_CSS
+    )
     BINDINGS = [
         Binding("escape", "close", "Close, keep draft"),
         Binding("ctrl+s", "send", "Send", priority=True),
@@ -70,8 +73,12 @@ class TicketEditor(ModalScreen[Any]):
             for f in self.fields:
                 yield Label(f.label, classes="field-label")
                 if f.kind == "select":
-                    yield Select(f.choices, value=f.value if f.value not in ("", None) else Select.BLANK,
-                                 id=f"field-{f.name}", allow_blank=True)
+                    yield Select(
+                        f.choices,
+                        value=f.value if f.value not in ("", None) else Select.BLANK,
+                        id=f"field-{f.name}",
+                        allow_blank=True,
+                    )
                 else:
                     yield Input(str(f.value), placeholder=f.placeholder, id=f"field-{f.name}")
             yield TextArea(self.initial_body, id="editor-body", soft_wrap=True, show_line_numbers=False)
@@ -206,11 +213,14 @@ class ConflictDialog(ModalScreen[str]):
 class PickDialog(ModalScreen[Any]):
     """Choose one of a few options (an owner, a group / bucket, a status); Enter picks, Escape cancels."""
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     PickDialog { align: center middle; }
     PickDialog .dialog { width: 60; }
     PickDialog OptionList { height: auto; max-height: 20; }
-    """ + DIALOG_CSS
+    """
+        + DIALOG_CSS
+    )
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, options: list[tuple[str, Any]], *, current: Any = None):

@@ -20,8 +20,8 @@ from tui.services.cerb import render
 from tui.services.cerb.client import Bucket, CerbClient, Conversation, Group, Ticket, TicketChanged, Worker
 from tui.services.cerb.dialogs import ConflictDialog, PickDialog, TicketEditor
 from tui.widgets.dialogs import Field, FormDialog
-from tui.widgets.pane import PaneContext, ServicePane
 from tui.widgets.paged_table import Column, PagedTable, Row
+from tui.widgets.pane import PaneContext, ServicePane
 
 PAGE_SIZE = 50
 TABLE_EXPAND = ("group_", "bucket_", "owner_")  # what the columns show; the ticket view fetches the rest
@@ -219,8 +219,14 @@ class TicketsPane(ServicePane):
         table = self.table
         try:
             query = await self.full_query()
-            result = await self.client.search_tickets(query, page=page + 1, limit=PAGE_SIZE, sort=self.sort_key,
-                                                      ascending=self.sort_ascending, expand=TABLE_EXPAND)
+            result = await self.client.search_tickets(
+                query,
+                page=page + 1,
+                limit=PAGE_SIZE,
+                sort=self.sort_key,
+                ascending=self.sort_ascending,
+                expand=TABLE_EXPAND,
+            )
         except ServiceError as exc:
             table.page_failed(page)
             if generation == table.generation:
@@ -285,8 +291,9 @@ class TicketsPane(ServicePane):
         self.run_query()
 
     def action_cycle_sort(self) -> None:
-        self.sort_by(SORTABLE[(SORTABLE.index(self.sort_key) + 1) % len(SORTABLE)]
-                     if self.sort_key in SORTABLE else "updated")
+        self.sort_by(
+            SORTABLE[(SORTABLE.index(self.sort_key) + 1) % len(SORTABLE)] if self.sort_key in SORTABLE else "updated"
+        )
 
     def action_reverse_sort(self) -> None:
         self.sort_by(self.sort_key, not self.sort_ascending)
@@ -320,8 +327,10 @@ class TicketsPane(ServicePane):
         for what, key in (("reply", "r"), ("comment", "c")):
             draft = self.context.drafts.load(self.draft_key(ticket.id, what))
             if draft is not None:
-                notes.append(f"An unsent {what} from {render.relative_time(int(draft.saved_at))} is kept: "
-                             f"press {key} to continue it.")
+                notes.append(
+                    f"An unsent {what} from {render.relative_time(int(draft.saved_at))} is kept: "
+                    f"press {key} to continue it."
+                )
         note = self.query_one("#cerb-draft-note", Static)
         note.update("\n".join(notes))
         note.set_class(bool(notes), "shown")
@@ -381,8 +390,9 @@ class TicketsPane(ServicePane):
     def triage(self, ticket: Ticket, describe: str, changes: Callable[[Ticket], dict[str, Any]]) -> None:
         self.run_worker(partial(self._triage, ticket, describe, changes), group="cerb-triage")
 
-    async def _triage(self, ticket: Ticket, describe: str, changes: Callable[[Ticket], dict[str, Any]],
-                      force: bool = False) -> None:
+    async def _triage(
+        self, ticket: Ticket, describe: str, changes: Callable[[Ticket], dict[str, Any]], force: bool = False
+    ) -> None:
         # one change at a time, each checked against the copy the previous one left
         async with self._triage_lock:
             baseline = self._newest(ticket)
@@ -406,8 +416,9 @@ class TicketsPane(ServicePane):
         self._remember(updated)
         self.notify(f"[#{updated.mask}] {describe}.", timeout=3)
 
-    def _resolve(self, choice: str | None, current: Ticket, describe: str,
-                 changes: Callable[[Ticket], dict[str, Any]]) -> None:
+    def _resolve(
+        self, choice: str | None, current: Ticket, describe: str, changes: Callable[[Ticket], dict[str, Any]]
+    ) -> None:
         self._remember(current)  # either way, show what is on the server now
         if choice == "apply":
             self.triage(current, describe, changes)
@@ -420,8 +431,11 @@ class TicketsPane(ServicePane):
 
     def action_importance(self, step: int) -> None:
         if (ticket := self.target()) is not None:
-            self.triage(ticket, f"importance {'+' if step > 0 else ''}{step}",
-                        lambda t: {"importance": max(0, min(100, t.importance + step))})
+            self.triage(
+                ticket,
+                f"importance {'+' if step > 0 else ''}{step}",
+                lambda t: {"importance": max(0, min(100, t.importance + step))},
+            )
 
     def action_unassign(self) -> None:
         if (ticket := self.target()) is not None:
@@ -436,7 +450,9 @@ class TicketsPane(ServicePane):
             if subject and subject != ticket.subject:
                 self.triage(ticket, f"subject → {subject}", lambda t: {"subject": subject})
 
-        dialog = FormDialog(f"Subject of [#{ticket.mask}]", [Field("subject", "Subject", ticket.subject)], submit="Save")
+        dialog = FormDialog(
+            f"Subject of [#{ticket.mask}]", [Field("subject", "Subject", ticket.subject)], submit="Save"
+        )
         self.app.push_screen(dialog, edited)
         dialog.call_after_refresh(lambda: dialog.query_one("#field-subject").focus())  # type, then Enter
 
@@ -457,7 +473,8 @@ class TicketsPane(ServicePane):
         try:
             if not self.groups:
                 self.groups, self.buckets, self.workers_list = await asyncio.gather(
-                    self.client.groups(), self.client.buckets(), self.client.workers())
+                    self.client.groups(), self.client.buckets(), self.client.workers()
+                )
         except ServiceError as exc:
             self.report(exc, "load groups and workers")
             return False
@@ -471,8 +488,9 @@ class TicketsPane(ServicePane):
     async def _pick_owner(self, ticket: Ticket) -> None:
         if not await self._ensure_lookups():
             return
-        options = [("Nobody (unassigned)", 0)] + [(f"{w.name}  ({w.title})" if w.title else w.name, w.id)
-                                                  for w in self.workers_list]
+        options = [("Nobody (unassigned)", 0)] + [
+            (f"{w.name}  ({w.title})" if w.title else w.name, w.id) for w in self.workers_list
+        ]
         names = {w.id: w.name for w in self.workers_list}
 
         def picked(owner_id: int | None) -> None:
@@ -499,8 +517,9 @@ class TicketsPane(ServicePane):
                 label = next(label for label, value in options if value == where)
                 self.triage(ticket, f"moved to {label}", lambda t: {"group_id": where[0], "bucket_id": where[1]})
 
-        self.app.push_screen(PickDialog(f"Move [#{ticket.mask}] to", options,
-                                        current=(ticket.group_id, ticket.bucket_id)), picked)
+        self.app.push_screen(
+            PickDialog(f"Move [#{ticket.mask}] to", options, current=(ticket.group_id, ticket.bucket_id)), picked
+        )
 
     # -- writing: reply, comment, compose --------------------------------------------------------------------------------
 
@@ -561,14 +580,23 @@ class TicketsPane(ServicePane):
                 if self.open_ticket is not None and self.open_ticket.id == ticket.id:
                     self.load_conversation(ticket.id)
             elif self.context.drafts.load(key) is not None:
-                self.notify(f"Your {what} is kept as a draft; press {what[0]} on this ticket to continue it.", timeout=4)
+                self.notify(
+                    f"Your {what} is kept as a draft; press {what[0]} on this ticket to continue it.", timeout=4
+                )
             if self.open_ticket is not None and self.open_ticket.id == ticket.id:
                 self._show_draft_note(ticket)
 
         title = f"Reply to [#{ticket.mask}]" if what == "reply" else f"Internal comment on [#{ticket.mask}]"
         self.app.push_screen(
-            TicketEditor(title, drafts=self.context.drafts, draft_key=key, send=send, body=body,
-                         context=self._context_for(ticket), send_label="Send reply" if what == "reply" else "Add comment"),
+            TicketEditor(
+                title,
+                drafts=self.context.drafts,
+                draft_key=key,
+                send=send,
+                body=body,
+                context=self._context_for(ticket),
+                send_label="Send reply" if what == "reply" else "Add comment",
+            ),
             done,
         )
 
@@ -585,17 +613,29 @@ class TicketsPane(ServicePane):
         fields = [
             Field("to", "To", str(data.get("to", "")), placeholder="customer@example.com"),
             Field("subject", "Subject", str(data.get("subject", ""))),
-            Field("group_id", "Group", data.get("group_id") or (self.groups[0].id if self.groups else ""), kind="select",
-                  choices=[(g.name, g.id) for g in self.groups]),
+            Field(
+                "group_id",
+                "Group",
+                data.get("group_id") or (self.groups[0].id if self.groups else ""),
+                kind="select",
+                choices=[(g.name, g.id) for g in self.groups],
+            ),
         ]
 
         async def send(values: dict[str, Any]) -> Ticket:
-            missing = [label for name, label in (("to", "To"), ("subject", "Subject"), ("group_id", "Group"))
-                       if not str(values.get(name) or "").strip()]
+            missing = [
+                label
+                for name, label in (("to", "To"), ("subject", "Subject"), ("group_id", "Group"))
+                if not str(values.get(name) or "").strip()
+            ]
             if missing:
                 raise BadRequestError(f"{' and '.join(missing)} cannot be empty.")
-            return await self.client.compose(group_id=int(values["group_id"]), to=values["to"].strip(),
-                                             subject=values["subject"].strip(), content=values["body"])
+            return await self.client.compose(
+                group_id=int(values["group_id"]),
+                to=values["to"].strip(),
+                subject=values["subject"].strip(),
+                content=values["body"],
+            )
 
         def done(ticket: Ticket | None) -> None:
             if isinstance(ticket, Ticket):
@@ -603,7 +643,14 @@ class TicketsPane(ServicePane):
                 self.run_query()
 
         self.app.push_screen(
-            TicketEditor("New ticket", drafts=self.context.drafts, draft_key=key, send=send, fields=fields,
-                         body=str(data.get("body", "")), send_label="Create and send"),
+            TicketEditor(
+                "New ticket",
+                drafts=self.context.drafts,
+                draft_key=key,
+                send=send,
+                fields=fields,
+                body=str(data.get("body", "")),
+                send_label="Create and send",
+            ),
             done,
         )

@@ -95,8 +95,9 @@ def body_text(content: str) -> Text:
 
 def entry_renderable(entry: Message | Comment) -> RenderableType:
     if isinstance(entry, Comment):
-        header = Text.assemble(("✎ comment ", "bold yellow"), (entry.author or "someone", "yellow"),
-                               ("  ·  " + when(entry.created), "dim"))
+        header = Text.assemble(
+            ("✎ comment ", "bold yellow"), (entry.author or "someone", "yellow"), ("  ·  " + when(entry.created), "dim")
+        )
         return Group(header, Padding(body_text(entry.text), (0, 0, 1, 2), style="on #2a2a1a"))
     direction = ("➜ ", "bold blue") if entry.is_outgoing else ("✉ ", "bold green")
     sender = entry.sender or entry.sender_email or "unknown sender"

@@ -28,11 +28,11 @@ from urllib.parse import quote
 import httpx
 
 from tui.http import (
-    HttpServiceClient,
     AuthError,
     BadRequestError,
     ExchangeLog,
     HttpConnection,
+    HttpServiceClient,
     ProtocolError,
     ServiceError,
     error_for_status,
@@ -87,8 +87,11 @@ class Context:
     def from_json(cls, doc: Any) -> Context:
         doc = doc if isinstance(doc, dict) else {}
         url = str(doc.get("url") or "")
-        return cls(url=url, hash=str(doc.get("hash") or (context_hash(url) if url else "")),
-                   display_name=str(doc.get("displayName") or url))
+        return cls(
+            url=url,
+            hash=str(doc.get("hash") or (context_hash(url) if url else "")),
+            display_name=str(doc.get("displayName") or url),
+        )
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,13 @@ class Comment:
         obj = doc.get("object") if isinstance(doc.get("object"), dict) else doc
         replied = obj.get("inReplyTo") or doc.get("inReplyTo") or []
         parent = replied[0].get("id", "") if replied and isinstance(replied[0], dict) else ""
-        return cls(id=str(doc.get("id") or ""), actor=Person.from_json(doc.get("actor")),
-                   content=str(obj.get("content") or ""), published=parse_time(doc.get("published")), activity_id=parent)
+        return cls(
+            id=str(doc.get("id") or ""),
+            actor=Person.from_json(doc.get("actor")),
+            content=str(obj.get("content") or ""),
+            published=parse_time(doc.get("published")),
+            activity_id=parent,
+        )
 
 
 @dataclass
@@ -188,8 +196,13 @@ class Message:
         doc = doc if isinstance(doc, dict) else {}
         obj = doc.get("object") if isinstance(doc.get("object"), dict) else {}
         contexts = doc.get("contexts") or [{}]
-        return cls(id=str(doc.get("id") or ""), actor=Person.from_json(doc.get("actor")), content=str(obj.get("content") or ""),
-                   published=parse_time(doc.get("published")), conversation_id=str(contexts[0].get("id") or ""))
+        return cls(
+            id=str(doc.get("id") or ""),
+            actor=Person.from_json(doc.get("actor")),
+            content=str(obj.get("content") or ""),
+            published=parse_time(doc.get("published")),
+            conversation_id=str(contexts[0].get("id") or ""),
+        )
 
 
 @dataclass(frozen=True)
@@ -203,9 +216,13 @@ class Conversation:
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> Conversation:
         last = doc.get("lastMessage") if isinstance(doc.get("lastMessage"), dict) else {}
-        return cls(id=str(doc.get("id") or ""), display_name=str(doc.get("displayName") or ""),
-                   participants=tuple(Person.from_json(p) for p in doc.get("participants") or []),
-                   messages=int(doc.get("messages") or 0), last_message=str(last.get("content") or ""))
+        return cls(
+            id=str(doc.get("id") or ""),
+            display_name=str(doc.get("displayName") or ""),
+            participants=tuple(Person.from_json(p) for p in doc.get("participants") or []),
+            messages=int(doc.get("messages") or 0),
+            last_message=str(last.get("content") or ""),
+        )
 
 
 @dataclass(frozen=True)
@@ -249,7 +266,12 @@ def error_from_response(response: httpx.Response) -> ServiceError | None:
     if response.status_code == 401:
         return AuthError(f"MAX did not accept the sign-in: {description}", status=401, service=SERVICE)
     if response.status_code == 403:
-        return AuthError(f"MAX refused: {description}", status=403, service=SERVICE, hint="You are signed in but not allowed to do that.")
+        return AuthError(
+            f"MAX refused: {description}",
+            status=403,
+            service=SERVICE,
+            hint="You are signed in but not allowed to do that.",
+        )
     return cls(f"MAX: {description}", status=response.status_code, service=SERVICE)
 
 
@@ -298,7 +320,9 @@ DEFAULTS: dict[tuple[str, str], dict[str, Any]] = {
     ("conversations/{}/messages", "post"): {"object": {"objectType": "message"}},
 }
 HEX40 = re.compile(r"[0-9a-f]{40}")
-ROOT_COLLECTIONS = frozenset({"people", "activities", "contexts", "conversations", "messages", "info", "admin", "security", "hashtags"})
+ROOT_COLLECTIONS = frozenset(
+    {"people", "activities", "contexts", "conversations", "messages", "info", "admin", "security", "hashtags"}
+)
 
 
 def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -429,15 +453,23 @@ class MaxClient(HttpServiceClient):
     @classmethod
     def from_connection(cls, connection: Any, secret: str, *, exchange_log: ExchangeLog | None = None) -> MaxClient:
         options = getattr(connection, "options", {}) or {}
-        return cls(connection.url, connection.username, secret, oauth_server=str(options.get("oauth_server", "")),
-                   token=str(options.get("token", "")), exchange_log=exchange_log)
+        return cls(
+            connection.url,
+            connection.username,
+            secret,
+            oauth_server=str(options.get("oauth_server", "")),
+            token=str(options.get("token", "")),
+            exchange_log=exchange_log,
+        )
 
     # -- the generic accessor -------------------------------------------------------------------------------------------
 
     def __getattr__(self, name: str) -> Resource:
         # only MAX's top-level collections: a typo or a probe like hasattr(client, "x") must not become a URL
         if name not in ROOT_COLLECTIONS:
-            raise AttributeError(f"MaxClient has no attribute {name!r} (and /{name} is not a MAX collection; use client[{name!r}])")
+            raise AttributeError(
+                f"MaxClient has no attribute {name!r} (and /{name} is not a MAX collection; use client[{name!r}])"
+            )
         return Resource(self, (name,), (name,))
 
     def __getitem__(self, path: str) -> Resource:
@@ -465,7 +497,9 @@ class MaxClient(HttpServiceClient):
             info = self.http.json(await self.http.request("GET", "info", auth=None))
             server = info.get("max.oauth_server") if isinstance(info, dict) else None
             if not server:
-                raise ProtocolError(f"{self.url} answered /info without an OAuth server; is this a MAX server?", service=SERVICE)
+                raise ProtocolError(
+                    f"{self.url} answered /info without an OAuth server; is this a MAX server?", service=SERVICE
+                )
             self.oauth_server = str(server).rstrip("/")
         return self.oauth_server
 
@@ -480,21 +514,29 @@ class MaxClient(HttpServiceClient):
             if self._token and self._token != stale:
                 return self._token
             if not self._password:
-                raise AuthError("MAX needs a new sign-in token, and this connection has no password to get one.", service=SERVICE)
+                raise AuthError(
+                    "MAX needs a new sign-in token, and this connection has no password to get one.", service=SERVICE
+                )
             server = await self.discover()
             response = await self.http.request(
                 "POST",
                 server + "/token",
                 auth=None,
-                data={"grant_type": "password", "client_id": CLIENT_ID, "scope": SCOPE,
-                      "username": self.username, "password": self._password},
+                data={
+                    "grant_type": "password",
+                    "client_id": CLIENT_ID,
+                    "scope": SCOPE,
+                    "username": self.username,
+                    "password": self._password,
+                },
                 expected=range(400, 500),
             )
             self.token_fetches += 1
             if response.status_code >= 400:
                 raise AuthError(
                     f"MAX's sign-in server refused the username or password for {self.username}.",
-                    status=response.status_code, service=SERVICE,
+                    status=response.status_code,
+                    service=SERVICE,
                 )
             doc = self.http.json(response)
             token = (doc.get("access_token") or doc.get("oauth_token")) if isinstance(doc, dict) else None
@@ -528,18 +570,28 @@ class MaxClient(HttpServiceClient):
             raise ProtocolError("MAX answered a collection with something that is not a list.", service=SERVICE)
         return [Activity.from_json(d) for d in docs]
 
-    async def timeline(self, username: str = "", *, limit: int = 20, before: str | None = None, after: str | None = None,
-                       hashtag: str = "", keyword: str = "") -> list[Activity]:
+    async def timeline(
+        self,
+        username: str = "",
+        *,
+        limit: int = 20,
+        before: str | None = None,
+        after: str | None = None,
+        hashtag: str = "",
+        keyword: str = "",
+    ) -> list[Activity]:
         """A person's timeline (theirs, people they follow, contexts they subscribe to), newest first."""
         params = self._paging(limit, before, after, hashtag=hashtag.lstrip("#"), keyword=keyword)
         return await self._activities(self.people[username or self.username].timeline, params)
 
-    async def user_activities(self, username: str, *, limit: int = 20, before: str | None = None,
-                              after: str | None = None) -> list[Activity]:
+    async def user_activities(
+        self, username: str, *, limit: int = 20, before: str | None = None, after: str | None = None
+    ) -> list[Activity]:
         return await self._activities(self.people[username].activities, self._paging(limit, before, after))
 
-    async def context_activities(self, context: str, *, limit: int = 20, before: str | None = None,
-                                 after: str | None = None) -> list[Activity]:
+    async def context_activities(
+        self, context: str, *, limit: int = 20, before: str | None = None, after: str | None = None
+    ) -> list[Activity]:
         """A context's stream; `context` is its hash or its URL."""
         return await self._activities(self.contexts[context].activities, self._paging(limit, before, after))
 
@@ -552,8 +604,9 @@ class MaxClient(HttpServiceClient):
             return self.people[self.username].timeline, {"hashtag": view.value.lstrip("#")}
         return self.people[self.username].timeline, {}
 
-    async def stream(self, view: StreamView, *, limit: int = 20, before: str | None = None,
-                     after: str | None = None) -> list[Activity]:
+    async def stream(
+        self, view: StreamView, *, limit: int = 20, before: str | None = None, after: str | None = None
+    ) -> list[Activity]:
         """One page of any view."""
         resource, filters = self._stream_resource(view)
         return await self._activities(resource, self._paging(limit, before, after, **filters))
@@ -575,7 +628,9 @@ class MaxClient(HttpServiceClient):
             resource = self.contexts[context].activities
         else:
             resource = self.people[username or self.username].activities
-        response = await self.request("POST", resource.path, json=merge(resource.defaults("post"), nest({"object_content": content})))
+        response = await self.request(
+            "POST", resource.path, json=merge(resource.defaults("post"), nest({"object_content": content}))
+        )
         activity = Activity.from_json(self.decode(response))
         activity.created = response.status_code == 201
         return activity
@@ -594,7 +649,11 @@ class MaxClient(HttpServiceClient):
             raise BadRequestError("There is nothing to send.", service=SERVICE)
         doc = await self.activities[activity_id].comments.post(object_content=content)
         comment = Comment.from_json(doc)
-        return comment if comment.activity_id else Comment(comment.id, comment.actor, comment.content, comment.published, activity_id)
+        return (
+            comment
+            if comment.activity_id
+            else Comment(comment.id, comment.actor, comment.content, comment.published, activity_id)
+        )
 
     async def like(self, activity_id: str) -> bool:
         """Like an activity; True if this created the like, False if it was already liked (MAX answers 200)."""
@@ -613,7 +672,9 @@ class MaxClient(HttpServiceClient):
         context: dict[str, Any] = {"objectType": "conversation", "participants": participants}
         if title:
             context["displayName"] = title
-        doc = await self.conversations.post(data={"object": {"objectType": "message", "content": content}, "contexts": [context]})
+        doc = await self.conversations.post(
+            data={"object": {"objectType": "message", "content": content}, "contexts": [context]}
+        )
         return Message.from_json(doc)
 
     async def messages(self, conversation_id: str) -> list[Message]:
@@ -637,7 +698,9 @@ class MaxClient(HttpServiceClient):
         return [Context.from_json(d) for d in await self.people[username or self.username].subscriptions.get() or []]
 
     async def subscribe(self, context_url: str, username: str = "") -> Context:
-        return Context.from_json(await self.people[username or self.username].subscriptions.post(object_url=context_url))
+        return Context.from_json(
+            await self.people[username or self.username].subscriptions.post(object_url=context_url)
+        )
 
     async def person(self, username: str) -> Person:
         return Person.from_json(await self.people[username].get())
@@ -651,6 +714,16 @@ class MaxClient(HttpServiceClient):
 
 
 __all__ = [
-    "Activity", "Comment", "Context", "Conversation", "MaxClient", "Message", "Person", "Resource", "StreamView", "context_hash", "hashtags",
+    "Activity",
+    "Comment",
+    "Context",
+    "Conversation",
+    "MaxClient",
+    "Message",
+    "Person",
+    "Resource",
+    "StreamView",
+    "context_hash",
+    "hashtags",
     "parse_time",
 ]

@@ -39,7 +39,9 @@ class ActivityPane(ServicePane):
         Binding("t", "view_timeline", "Timeline", id="max.view-timeline", tooltip="My timeline"),
         Binding("u", "view_user", "Person", id="max.view-user", tooltip="One person's activities"),
         Binding("x", "view_context", "Context", id="max.view-context", tooltip="A context's stream"),
-        Binding("h,number_sign", "view_hashtag", "Hashtag", id="max.view-hashtag", tooltip="Filter my timeline by a hashtag"),
+        Binding(
+            "h,number_sign", "view_hashtag", "Hashtag", id="max.view-hashtag", tooltip="Filter my timeline by a hashtag"
+        ),
     ]
     COMMANDS = [
         ("Activity: my timeline", "view_timeline"),
@@ -114,7 +116,9 @@ class ActivityPane(ServicePane):
             return
         header = Text()
         if self.pending:
-            header.append(f" ● {len(self.pending)} new — press n to show ", Style(bold=True, color="black", bgcolor="yellow"))
+            header.append(
+                f" ● {len(self.pending)} new — press n to show ", Style(bold=True, color="black", bgcolor="yellow")
+            )
             header.append("  ")
         header.append(self.view.title, Style(bold=True))
         if self.total is not None:
@@ -127,8 +131,13 @@ class ActivityPane(ServicePane):
         if self.loading_older:
             header.append("  ·  loading older…", Style(dim=True))
         if self.loaded:
-            self.stream.set_tail("— the beginning of this stream —" if self.at_end
-                                 else "loading older…" if self.loading_older else "scroll on for older activities")
+            self.stream.set_tail(
+                "— the beginning of this stream —"
+                if self.at_end
+                else "loading older…"
+                if self.loading_older
+                else "scroll on for older activities"
+            )
         header.append("   t timeline · u person · x context · h hashtag", Style(dim=True))
         if header != self._shown_header:  # an update relayouts; skip it when nothing changed
             self._shown_header = header
@@ -297,7 +306,11 @@ class ActivityPane(ServicePane):
                 self.set_view(StreamView("user", username, label))
 
         self.app.push_screen(
-            FormDialog("One person's activities", [Field("username", "Username", suggestion, placeholder="alice")], submit="Show"),
+            FormDialog(
+                "One person's activities",
+                [Field("username", "Username", suggestion, placeholder="alice")],
+                submit="Show",
+            ),
             chosen,
         )
 
@@ -311,7 +324,11 @@ class ActivityPane(ServicePane):
                 self.set_view(StreamView("hashtag", tag))
 
         self.app.push_screen(
-            FormDialog("Filter my timeline by a hashtag", [Field("hashtag", "Hashtag", suggestion, placeholder="release")], submit="Filter"),
+            FormDialog(
+                "Filter my timeline by a hashtag",
+                [Field("hashtag", "Hashtag", suggestion, placeholder="release")],
+                submit="Filter",
+            ),
             chosen,
         )
 
@@ -345,7 +362,14 @@ class ActivityPane(ServicePane):
             if value:
                 self.set_view(StreamView("context", value, names.get(value, value)))
 
-        self.app.push_screen(FormDialog("A context's stream", [Field("context", "Context", suggestion, kind="select", choices=choices)], submit="Show"), chosen)
+        self.app.push_screen(
+            FormDialog(
+                "A context's stream",
+                [Field("context", "Context", suggestion, kind="select", choices=choices)],
+                submit="Show",
+            ),
+            chosen,
+        )
 
     # -- reading ------------------------------------------------------------------------------------------------------------
 
@@ -372,15 +396,19 @@ class ActivityPane(ServicePane):
             contexts = await self._subscriptions()
         except ServiceError:
             contexts = []  # posting to the timeline still works without the list
-        suggestion = self.view.value if self.view.kind == "context" and any(c.hash == self.view.value for c in contexts) else ""
-        self.app.push_screen(ComposeScreen(
-            "New post",
-            drafts=self.context.drafts,
-            draft_key=self.post_draft_key,
-            send=self._send_post,
-            contexts=contexts,
-            context=suggestion,
-        ))
+        suggestion = (
+            self.view.value if self.view.kind == "context" and any(c.hash == self.view.value for c in contexts) else ""
+        )
+        self.app.push_screen(
+            ComposeScreen(
+                "New post",
+                drafts=self.context.drafts,
+                draft_key=self.post_draft_key,
+                send=self._send_post,
+                contexts=contexts,
+                context=suggestion,
+            )
+        )
 
     async def _send_post(self, text: str, context_hash: str) -> None:
         activity = await self.client.post(text, context=context_hash)
@@ -410,13 +438,15 @@ class ActivityPane(ServicePane):
                 on_sent()
 
         preview = one_line(as_markdown(activity.content), 80)
-        self.app.push_screen(ComposeScreen(
-            f"Comment on {activity.actor.name}'s post",
-            drafts=self.context.drafts,
-            draft_key=self.comment_draft_key(activity.id),
-            send=send,
-            note=preview,
-        ))
+        self.app.push_screen(
+            ComposeScreen(
+                f"Comment on {activity.actor.name}'s post",
+                drafts=self.context.drafts,
+                draft_key=self.comment_draft_key(activity.id),
+                send=send,
+                note=preview,
+            )
+        )
 
     @work(group="max-refresh")
     async def refresh_activity(self, activity_id: str) -> None:
@@ -460,7 +490,10 @@ class ActivityPane(ServicePane):
             if yes:
                 self.delete_activity(activity, on_deleted)
 
-        self.app.push_screen(ConfirmDialog(f"Delete your post “{preview}”? This cannot be undone.", confirm="Delete", danger=True), answered)
+        self.app.push_screen(
+            ConfirmDialog(f"Delete your post “{preview}”? This cannot be undone.", confirm="Delete", danger=True),
+            answered,
+        )
 
     @work(group="max-delete")
     async def delete_activity(self, activity: Activity, on_deleted: Callable[[], Any] | None = None) -> None:

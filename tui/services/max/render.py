@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 from rich.style import Style
@@ -177,7 +177,7 @@ def content_text(content: str) -> Text:
 def relative_time(when: datetime | None, now: datetime | None = None) -> str:
     if when is None:
         return "some time ago"
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     seconds = int((now - when).total_seconds())
     if seconds < 45:
         return "just now"

@@ -228,7 +228,11 @@ class ActivityScreen(Screen):
         self.query_one("#reader-title", Static).update(title)
         tags = Text("Hashtags: " + " ".join(f"#{t}" for t in a.hashtags), style=Style(dim=True))
         highlight_hashtags(tags)
-        body = Group(Markdown(as_markdown(a.content), hyperlinks=True), tags) if a.hashtags else Markdown(as_markdown(a.content))
+        body = (
+            Group(Markdown(as_markdown(a.content), hyperlinks=True), tags)
+            if a.hashtags
+            else Markdown(as_markdown(a.content))
+        )
         self.query_one("#reader-activity", Static).update(body)
         likes = Text()
         likes.append(f"♥ {a.likes_count} ", Style(color="red", bold=True) if a.liked else None)

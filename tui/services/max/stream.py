@@ -12,7 +12,7 @@ looking at in place.
 from __future__ import annotations
 
 from bisect import bisect_right
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.segment import Segment
 from rich.style import Style
@@ -141,7 +141,7 @@ class ActivityStream(ScrollView, can_focus=True):
         before_total = self._total
         self.entries[:0] = fresh
         self.ids.update(a.id for a in fresh)
-        self.cursor += len(fresh) if self.entries[len(fresh):] else 0
+        self.cursor += len(fresh) if self.entries[len(fresh) :] else 0
         overflow = len(self.entries) - self.max_entries
         if overflow > 0:
             for a in self.entries[-overflow:]:
@@ -183,7 +183,9 @@ class ActivityStream(ScrollView, can_focus=True):
         if lines is None:
             width = max(10, self._width - GUTTER - 1)
             console = self.app.console
-            rendered = console.render_lines(content_text(activity.content), console.options.update_width(width), pad=False)
+            rendered = console.render_lines(
+                content_text(activity.content), console.options.update_width(width), pad=False
+            )
             if len(rendered) > MAX_CONTENT_LINES:
                 rendered = rendered[: MAX_CONTENT_LINES - 1] + [[Segment("… (enter to read it all)", Style(dim=True))]]
             lines = [Strip(line) for line in rendered] or [Strip([Segment("(empty)", Style(dim=True))])]
@@ -246,7 +248,7 @@ class ActivityStream(ScrollView, can_focus=True):
             self.get_component_rich_style("activity-stream--gutter"),
             self.get_component_rich_style("activity-stream--cursor"),
         )
-        self._paint_now = datetime.now(timezone.utc)
+        self._paint_now = datetime.now(UTC)
         if len(self._edge_cache) > 400:
             self._edge_cache.clear()
         return super().render_lines(crop)
@@ -269,7 +271,7 @@ class ActivityStream(ScrollView, can_focus=True):
         content = self._content_lines(a)
         body_width = max(1, width - GUTTER)
         if local == 0:
-            now = self._paint_now or datetime.now(timezone.utc)
+            now = self._paint_now or datetime.now(UTC)
             key = ("h", a.id, body_width, relative_time(a.published, now))
             strip = self._edge_cache.get(key) or self._edge_cache.setdefault(key, self._header(a, body_width, now))
         elif local <= len(content):

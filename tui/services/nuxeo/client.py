@@ -20,12 +20,12 @@ from urllib.parse import quote
 import httpx
 
 from tui.http import (
-    HttpServiceClient,
     AuthError,
     BadRequestError,
     ConflictError,
     ExchangeLog,
     HttpConnection,
+    HttpServiceClient,
     NotFoundError,
     ServiceError,
     error_for_status,
@@ -266,7 +266,9 @@ def nuxeo_error(response: httpx.Response, *, with_token: bool = False) -> Servic
     if status == 401:
         if with_token:
             return AuthError(
-                "Nuxeo refused the authentication token.", status=status, service=SERVICE,
+                "Nuxeo refused the authentication token.",
+                status=status,
+                service=SERVICE,
                 hint="The token may have been revoked; ask for a new one and put it in the profile.",
             )
         return AuthError("Nuxeo refused the username or password.", status=status, service=SERVICE)
@@ -282,7 +284,9 @@ def nuxeo_error(response: httpx.Response, *, with_token: bool = False) -> Servic
     message = message if message.endswith((".", "!", "?")) else message + "."
     if status == 403:
         return AuthError(
-            f"Nuxeo does not allow this: {message}", status=status, service=SERVICE,
+            f"Nuxeo does not allow this: {message}",
+            status=status,
+            service=SERVICE,
             hint="Ask an administrator for the permission, or sign in as another user.",
         )
     if status == 404:

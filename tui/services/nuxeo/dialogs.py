@@ -137,7 +137,15 @@ class ConflictDialog(ModalScreen[str]):
         Binding("o", "choose('overwrite')", "Overwrite"),
     ]
 
-    def __init__(self, title: str, keys: list[str], labels: dict[str, str], theirs: dict[str, str], yours: dict[str, str], who: str = ""):
+    def __init__(
+        self,
+        title: str,
+        keys: list[str],
+        labels: dict[str, str],
+        theirs: dict[str, str],
+        yours: dict[str, str],
+        who: str = "",
+    ):
         super().__init__()
         self.title_text = title
         self.keys = keys
@@ -200,7 +208,13 @@ class SearchDialog(ModalScreen[Any]):
     )
     BINDINGS = [Binding("escape", "cancel", "Close")]
 
-    def __init__(self, search: Callable[[str, int], Awaitable[Any]], query: str = "", page: Any = None, docs: list[Any] | None = None):
+    def __init__(
+        self,
+        search: Callable[[str, int], Awaitable[Any]],
+        query: str = "",
+        page: Any = None,
+        docs: list[Any] | None = None,
+    ):
         super().__init__()
         self._search = search
         self.query_text = query
@@ -211,7 +225,9 @@ class SearchDialog(ModalScreen[Any]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static("Search documents", classes="title")
-            yield Input(self.query_text, placeholder="Words to find, or NXQL: SELECT * FROM Document WHERE …", id="search-input")
+            yield Input(
+                self.query_text, placeholder="Words to find, or NXQL: SELECT * FROM Document WHERE …", id="search-input"
+            )
             yield Static("Enter searches; ↓ then Enter opens a result in the tree.", id="search-status")
             yield OptionList(id="search-results")
 
@@ -244,7 +260,7 @@ class SearchDialog(ModalScreen[Any]):
         status.update("Searching…")
         try:
             result = await self._search(text, page)
-        except Exception as exc:  # noqa: BLE001 - shown as one sentence, the dialog stays usable
+        except Exception as exc:
             status.update(Text(getattr(exc, "readable", None) or f"{type(exc).__name__}: {exc}", style="red"))
             return
         finally:
@@ -259,7 +275,9 @@ class SearchDialog(ModalScreen[Any]):
         results.clear_options()
         options = []
         for index, doc in enumerate(docs):
-            prompt = Text.assemble(type_icon(doc.type, doc.is_folderish), " ", (doc.title or doc.name, "bold"), "  ", (doc.path, "dim"))
+            prompt = Text.assemble(
+                type_icon(doc.type, doc.is_folderish), " ", (doc.title or doc.name, "bold"), "  ", (doc.path, "dim")
+            )
             options.append(Option(prompt, id=f"r{index}"))
         total = page.total_size if page is not None else len(docs)
         if page is not None and page.is_next_page_available:
@@ -268,7 +286,9 @@ class SearchDialog(ModalScreen[Any]):
         if highlighted is not None and highlighted < results.option_count:
             results.highlighted = highlighted
         noun = "result" if total == 1 else "results"
-        self.query_one("#search-status", Static).update(f"{total:,} {noun} for {self.query_text!r}" if docs else f"No documents match {self.query_text!r}.")
+        self.query_one("#search-status", Static).update(
+            f"{total:,} {noun} for {self.query_text!r}" if docs else f"No documents match {self.query_text!r}."
+        )
 
     @on(OptionList.OptionHighlighted, "#search-results")
     def _near_end(self, event: OptionList.OptionHighlighted) -> None:
@@ -337,11 +357,13 @@ class OperationDialog(ModalScreen[Any]):
     def _filter(self, text: str) -> None:
         needle = text.strip().lower()
         self.shown = [
-            op for op in self.operations
+            op
+            for op in self.operations
             if not needle or any(needle in (s or "").lower() for s in (op.id, op.label, op.category, *op.aliases))
         ]
         options = [
-            Option(Text.assemble((op.id, "bold"), "  ", (op.label or "", "dim")), id=f"o{i}") for i, op in enumerate(self.shown)
+            Option(Text.assemble((op.id, "bold"), "  ", (op.label or "", "dim")), id=f"o{i}")
+            for i, op in enumerate(self.shown)
         ]
         op_list = self.query_one("#op-list", OptionList)
         op_list.clear_options()
@@ -447,7 +469,9 @@ class ResultDialog(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(self.title_text, classes="title")
-            yield JsonView(self.value if self.value is not None else "(no result: the operation returned nothing)", id="op-result")
+            yield JsonView(
+                self.value if self.value is not None else "(no result: the operation returned nothing)", id="op-result"
+            )
             with Horizontal(classes="buttons"):
                 yield Button("Close", id="close", variant="primary")
 

@@ -38,13 +38,31 @@ from .widgets import PAGE_SIZE, PREFETCH_DISTANCE, DocumentDetails, DocumentTree
 
 # Properties a person never edits by hand: the server maintains them.
 READ_ONLY_PROPERTIES = {
-    "dc:creator", "dc:created", "dc:modified", "dc:lastContributor", "dc:contributors", "dc:issued", "dc:valid",
-    "dc:expired", "uid:uid", "uid:major_version", "uid:minor_version", "common:icon", "common:icon-expanded", "note:mime_type",
+    "dc:creator",
+    "dc:created",
+    "dc:modified",
+    "dc:lastContributor",
+    "dc:contributors",
+    "dc:issued",
+    "dc:valid",
+    "dc:expired",
+    "uid:uid",
+    "uid:major_version",
+    "uid:minor_version",
+    "common:icon",
+    "common:icon-expanded",
+    "note:mime_type",
 }
 LONG_TEXT_PROPERTIES = {"dc:description", "note:note"}
 PROPERTY_LABELS = {
-    "dc:title": "Title", "dc:description": "Description", "dc:source": "Source", "dc:rights": "Rights",
-    "dc:format": "Format", "dc:language": "Language", "dc:coverage": "Coverage", "dc:nature": "Nature",
+    "dc:title": "Title",
+    "dc:description": "Description",
+    "dc:source": "Source",
+    "dc:rights": "Rights",
+    "dc:format": "Format",
+    "dc:language": "Language",
+    "dc:coverage": "Coverage",
+    "dc:nature": "Nature",
     "note:note": "Note text",
 }
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T")
@@ -92,11 +110,15 @@ class DocumentsPane(ServicePane):
         Binding("e", "edit", "Edit", id="nuxeo.edit", tooltip="Edit the title, description and other text properties"),
         Binding("n", "create", "New", id="nuxeo.create", tooltip="Create a document in the selected folder"),
         Binding("d", "delete", "Delete", id="nuxeo.delete", tooltip="Delete the selected document (asks first)"),
-        Binding("m", "move", "Move/rename", id="nuxeo.move", tooltip="Move the selected document or give it a new name"),
+        Binding(
+            "m", "move", "Move/rename", id="nuxeo.move", tooltip="Move the selected document or give it a new name"
+        ),
         Binding("slash", "search", "Search", id="nuxeo.search", tooltip="Search by words or NXQL"),
         Binding("s", "download", "Download", id="nuxeo.download", tooltip="Download the main file of the document"),
         Binding("u", "upload", "Upload", id="nuxeo.upload", tooltip="Attach a local file (or add it to the folder)"),
-        Binding("o", "operation", "Operation", id="nuxeo.operation", tooltip="Run an automation operation on the selection"),
+        Binding(
+            "o", "operation", "Operation", id="nuxeo.operation", tooltip="Run an automation operation on the selection"
+        ),
         Binding("j", "toggle_raw", "Raw JSON", id="nuxeo.raw", tooltip="Switch between properties and the raw JSON"),
         Binding("r", "reload_folder", "Reload", id="nuxeo.reload", tooltip="Reload the selected folder"),
     ]
@@ -165,7 +187,7 @@ class DocumentsPane(ServicePane):
                 self.client.get("/", schemas="dublincore", enrichers=("children",)),
                 self.client.children("/", page=0, page_size=PAGE_SIZE),
             )
-        except Exception as exc:  # noqa: BLE001 - every failure becomes one readable notification
+        except Exception as exc:
             tree.root.set_label(Text.assemble("/ ", ("not connected: ctrl+r to retry", "italic red")))
             self.set_state("error", readable(exc))
             self.report(exc, "load the document tree")
@@ -224,7 +246,9 @@ class DocumentsPane(ServicePane):
                 # previous page again (duplicates are skipped) rather than silently skip a document.
                 pages.insert(0, state.next_page - 1)
             for number in pages:
-                page = await self.client.children(node.data.doc.uid if node.data.doc else "/", page=number, page_size=PAGE_SIZE)
+                page = await self.client.children(
+                    node.data.doc.uid if node.data.doc else "/", page=number, page_size=PAGE_SIZE
+                )
                 if node.data is None or node.data.folder is not state:
                     return  # the folder was reloaded meanwhile; this page belongs to the old listing
                 if number == state.next_page:
@@ -234,7 +258,7 @@ class DocumentsPane(ServicePane):
             state.shifted = False
             ok = True
             self._connected_ok()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             title = node.data.doc.title if node.data is not None and node.data.doc else "this folder"
             self.report(exc, f"load the documents in {title}")
         finally:  # also when cancelled: whoever waits on this page must not wait forever
@@ -248,7 +272,11 @@ class DocumentsPane(ServicePane):
         state.total = page.total_size
         state.next_page = page.page_index + 1
         state.loaded += len(page.entries)
-        state.complete = not page.is_next_page_available or not page.entries or (page.total_size >= 0 and state.loaded >= page.total_size)
+        state.complete = (
+            not page.is_next_page_available
+            or not page.entries
+            or (page.total_size >= 0 and state.loaded >= page.total_size)
+        )
         self.tree.append_page(node, page.entries, state)
 
     def load_more(self, folder: TreeNode[NodeData]) -> None:
@@ -268,10 +296,15 @@ class DocumentsPane(ServicePane):
             self.details.show(data.doc)
             self.fetch_details(node)
         parent = node.parent
-        if parent is not None and parent.data is not None and parent.data.folder is not None and not parent.data.folder.complete:
+        if (
+            parent is not None
+            and parent.data is not None
+            and parent.data.folder is not None
+            and not parent.data.folder.complete
+        ):
             siblings = parent.children
             # Look from the end: the cursor is usually near it when this matters, and the folder may hold thousands.
-            tail = siblings[-(PREFETCH_DISTANCE + 2):]
+            tail = siblings[-(PREFETCH_DISTANCE + 2) :]
             if node in tail:
                 self.load_more(parent)
 
@@ -362,7 +395,9 @@ class DocumentsPane(ServicePane):
                     return None
                 child = tree.find_child(node, name=part)
             if child is None:
-                self.notify(f"{path} is not in the tree any more; it may have been moved or deleted.", severity="warning")
+                self.notify(
+                    f"{path} is not in the tree any more; it may have been moved or deleted.", severity="warning"
+                )
                 return None
             node = child
         tree.focus()
@@ -380,7 +415,7 @@ class DocumentsPane(ServicePane):
     async def edit_document(self, doc: Any) -> None:
         try:
             fresh = await self.client.get(doc.uid, schemas="*")
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.report(exc, f"open {doc.title} for editing")
             return
         keys = editable_keys(fresh)
@@ -391,7 +426,9 @@ class DocumentsPane(ServicePane):
         if draft is not None and draft.data.get("values"):
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(draft.saved_at))
             restore = await self.app.push_screen_wait(
-                ConfirmDialog(f"Restore draft? You have unsaved edits of “{fresh.title}” from {when}.", confirm="Restore draft")
+                ConfirmDialog(
+                    f"Restore draft? You have unsaved edits of “{fresh.title}” from {when}.", confirm="Restore draft"
+                )
             )
             if restore:
                 for key, value in draft.data["values"].items():
@@ -433,10 +470,18 @@ class DocumentsPane(ServicePane):
             return
         self.context.drafts.save(
             session.draft_key,
-            {"uid": session.doc.uid, "path": session.doc.path, "title": session.doc.title, "change_token": session.token, "values": props},
+            {
+                "uid": session.doc.uid,
+                "path": session.doc.path,
+                "title": session.doc.title,
+                "change_token": session.token,
+                "values": props,
+            },
         )
 
-    async def _save_edit(self, session: EditSession, form: EditDocumentDialog, props: dict[str, str], labels: dict[str, str]) -> SaveResult:
+    async def _save_edit(
+        self, session: EditSession, form: EditDocumentDialog, props: dict[str, str], labels: dict[str, str]
+    ) -> SaveResult:
         changed = {k: v for k, v in props.items() if v != session.original.get(k)}
         if not changed:
             self.context.drafts.discard(session.draft_key)
@@ -446,16 +491,18 @@ class DocumentsPane(ServicePane):
             doc = await self.client.update(session.doc.uid, changed, change_token=session.token)
         except ConflictError:
             return await self._resolve_conflict(session, form, props, labels)
-        except Exception as exc:  # noqa: BLE001 - the form stays open with the text, the draft stays on disk
+        except Exception as exc:
             form.show_error(f"Not saved: {readable(exc)} Your text is still here (and kept as a draft).")
             return ("stay", None)
         self.context.drafts.discard(session.draft_key)
         return ("saved", doc)
 
-    async def _resolve_conflict(self, session: EditSession, form: EditDocumentDialog, props: dict[str, str], labels: dict[str, str]) -> SaveResult:
+    async def _resolve_conflict(
+        self, session: EditSession, form: EditDocumentDialog, props: dict[str, str], labels: dict[str, str]
+    ) -> SaveResult:
         try:
             theirs_doc = await self.client.get(session.doc.uid, schemas="*")
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             form.show_error(f"Not saved: someone changed it, and their version could not be read: {readable(exc)}")
             return ("stay", None)
         theirs = {k: text_of(theirs_doc.properties.get(k)) for k in session.keys}
@@ -466,14 +513,19 @@ class DocumentsPane(ServicePane):
             # yours stays on disk as a draft, now based on their version (offered back on the next `e`)
             self.context.drafts.save(
                 session.draft_key,
-                {"uid": session.doc.uid, "path": session.doc.path, "title": session.doc.title,
-                 "change_token": theirs_doc.change_token, "values": props},
+                {
+                    "uid": session.doc.uid,
+                    "path": session.doc.path,
+                    "title": session.doc.title,
+                    "change_token": theirs_doc.change_token,
+                    "values": props,
+                },
             )
             return ("reloaded", theirs_doc)
         if choice == "overwrite":
             try:
                 doc = await self.client.update(session.doc.uid, props, change_token=None)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 form.show_error(f"Not saved: {readable(exc)} Your text is still here (and kept as a draft).")
                 return ("stay", None)
             self.context.drafts.discard(session.draft_key)
@@ -520,9 +572,12 @@ class DocumentsPane(ServicePane):
                 continue
             try:
                 doc = await self.client.create(
-                    parent.uid, type=values["type"] or "Folder", name=name, properties={"dc:title": values["title"].strip() or name}
+                    parent.uid,
+                    type=values["type"] or "Folder",
+                    name=name,
+                    properties={"dc:title": values["title"].strip() or name},
                 )
-            except Exception as exc:  # noqa: BLE001 - shown on the form, which keeps what was typed
+            except Exception as exc:
                 error = f"Not created: {readable(exc)}"
                 continue
             break
@@ -555,12 +610,14 @@ class DocumentsPane(ServicePane):
     async def delete_document(self, node: TreeNode[NodeData]) -> None:
         doc = node.data.doc
         what = "folder and everything in it" if doc.is_folderish else "document"
-        sure = await self.app.push_screen_wait(ConfirmDialog(f"Delete the {what} “{doc.title}” ({doc.path})?", confirm="Delete", danger=True))
+        sure = await self.app.push_screen_wait(
+            ConfirmDialog(f"Delete the {what} “{doc.title}” ({doc.path})?", confirm="Delete", danger=True)
+        )
         if not sure:
             return
         try:
             await self.client.delete(doc.uid)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.report(exc, f"delete {doc.title}")
             return
         self.remove_node(node)
@@ -615,7 +672,7 @@ class DocumentsPane(ServicePane):
                 return
             try:
                 moved = await self.client.move(doc.uid, target, name if name != doc.name else None)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 error = f"Not moved: {readable(exc)}"
                 continue
             break
@@ -634,7 +691,9 @@ class DocumentsPane(ServicePane):
     @work(exclusive=True, group="nuxeo-search", exit_on_error=False)
     async def search_documents(self) -> None:
         query, page, docs = self._search_state
-        dialog = SearchDialog(lambda text, number: self.client.search(text, page=number, page_size=50), query, page, docs)
+        dialog = SearchDialog(
+            lambda text, number: self.client.search(text, page=number, page_size=50), query, page, docs
+        )
         doc = await self.app.push_screen_wait(dialog)
         self._search_state = (dialog.query_text, dialog.last_page, dialog.docs)
         if doc is not None:
@@ -659,7 +718,9 @@ class DocumentsPane(ServicePane):
         while True:
             note = f"{blob.name}, {blob.mime_type}, {blob.length:,} bytes" + (f"\n[b red]{error}[/]" if error else "")
             answer = await self.app.push_screen_wait(
-                FormDialog("Download the main file", [Field("dest", "Save as", dest_text)], submit="Download", note=note)
+                FormDialog(
+                    "Download the main file", [Field("dest", "Save as", dest_text)], submit="Download", note=note
+                )
             )
             if answer is None:
                 return
@@ -671,15 +732,21 @@ class DocumentsPane(ServicePane):
             if dest.is_dir():
                 dest = dest / (blob.name or doc.name)
             if dest.exists():
-                if not await self.app.push_screen_wait(ConfirmDialog(f"{dest} exists. Replace it?", confirm="Replace", danger=True)):
+                if not await self.app.push_screen_wait(
+                    ConfirmDialog(f"{dest} exists. Replace it?", confirm="Replace", danger=True)
+                ):
                     continue
             try:
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                saved = await self.transfer(f"Downloading {blob.name}", blob.length, lambda progress: self.client.download(doc.uid, dest, progress=progress))
+                saved = await self.transfer(
+                    f"Downloading {blob.name}",
+                    blob.length,
+                    lambda progress: self.client.download(doc.uid, dest, progress=progress),
+                )
             except OSError as exc:
                 error = f"Cannot write there: {exc.strerror or exc}."
                 continue
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 error = f"Download failed: {readable(exc)}"
                 continue
             break
@@ -716,7 +783,12 @@ class DocumentsPane(ServicePane):
         while True:
             note = what + (f"\n[b red]{error}[/]" if error else "")
             answer = await self.app.push_screen_wait(
-                FormDialog("Upload a file", [Field("path", "Local file", path_text, placeholder="~/report.pdf")], submit="Upload", note=note)
+                FormDialog(
+                    "Upload a file",
+                    [Field("path", "Local file", path_text, placeholder="~/report.pdf")],
+                    submit="Upload",
+                    note=note,
+                )
             )
             if answer is None:
                 return
@@ -726,16 +798,24 @@ class DocumentsPane(ServicePane):
                 error = f"There is no file at {path}."
                 continue
             if not into_folder and doc.has_blob and doc.blob is not None:
-                if not await self.app.push_screen_wait(ConfirmDialog(f"Replace {doc.blob.name} on {doc.title} with {path.name}?", confirm="Replace")):
+                if not await self.app.push_screen_wait(
+                    ConfirmDialog(f"Replace {doc.blob.name} on {doc.title} with {path.name}?", confirm="Replace")
+                ):
                     return
             try:
                 size = path.stat().st_size
                 if into_folder:
-                    target = await self.client.create(doc.uid, type="File", name=slug(path.stem) or "file", properties={"dc:title": path.name})
+                    target = await self.client.create(
+                        doc.uid, type="File", name=slug(path.stem) or "file", properties={"dc:title": path.name}
+                    )
                 else:
                     target = doc
-                updated = await self.transfer(f"Uploading {path.name}", size, lambda progress: self.client.attach(target.uid, path, progress=progress))
-            except Exception as exc:  # noqa: BLE001
+                updated = await self.transfer(
+                    f"Uploading {path.name}",
+                    size,
+                    lambda progress: self.client.attach(target.uid, path, progress=progress),
+                )
+            except Exception as exc:
                 error = f"Upload failed: {readable(exc)}"
                 continue
             break
@@ -758,7 +838,7 @@ class DocumentsPane(ServicePane):
         if self._operations is None:
             try:
                 self._operations = await self.client.operations()
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 self.report(exc, "list the automation operations")
                 return
         op = await self.app.push_screen_wait(OperationDialog(self._operations, doc.path if doc else ""))
@@ -776,14 +856,16 @@ class DocumentsPane(ServicePane):
                         f.value = values[f.name]
                 on_what = f"Input: {doc.path}" if use_input else "No input document"
                 note = f"{op.description or op.label or ''}\n{on_what}" + (f"\n[b red]{error}[/]" if error else "")
-                answer = await self.app.push_screen_wait(FormDialog(f"Run {op.id}", fields, submit="Run", note=note.strip()))
+                answer = await self.app.push_screen_wait(
+                    FormDialog(f"Run {op.id}", fields, submit="Run", note=note.strip())
+                )
                 if answer is None:
                     return
                 values = answer
             params = {names[k]: v for k, v in values.items() if v not in (None, "")}
             try:
                 result = await self.client.execute(op.id, input=f"doc:{doc.path}" if use_input else None, params=params)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 if not fields:
                     self.report(exc, f"run {op.id}")
                     return

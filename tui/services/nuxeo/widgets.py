@@ -9,8 +9,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static, Tree
 from textual.geometry import Size
+from textual.widgets import Static, Tree
 from textual.widgets._tree import _TreeLine
 from textual.widgets.tree import TreeNode
 
@@ -83,7 +83,9 @@ class FolderState:
     complete: bool = False
     pending: Any = None  # asyncio.Future while a page is being fetched
     shifted: bool = False  # children were removed here since the last page, so server offsets moved back
-    uids: set[str] = field(default_factory=set)  # what is in the tree, so a re-read or a new document is never shown twice
+    uids: set[str] = field(
+        default_factory=set
+    )  # what is in the tree, so a re-read or a new document is never shown twice
 
     @property
     def loading(self) -> bool:
@@ -166,7 +168,9 @@ class DocumentTree(Tree[NodeData]):
         label_width = self.get_label_width
         widest = 0
 
-        def add_children(path: list[TreeNode[NodeData]], children: list[TreeNode[NodeData]], all_last: bool = False) -> None:
+        def add_children(
+            path: list[TreeNode[NodeData]], children: list[TreeNode[NodeData]], all_last: bool = False
+        ) -> None:
             nonlocal widest
             if not children:
                 return

@@ -16,7 +16,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -35,8 +35,8 @@ from tui.http import (
     UnavailableError,
     literal_secrets,
     log_message,
-    shared_tls_context,
     one_line,
+    shared_tls_context,
 )
 from tui.services.openiap.wire import openiap_pb2 as pb
 
@@ -127,7 +127,7 @@ def _timestamp_to_datetime(message: Message, name: str) -> datetime | None:
     stamp = getattr(message, name)
     if stamp.seconds == 0 and stamp.nanos == 0:
         return None
-    return stamp.ToDatetime(tzinfo=timezone.utc)
+    return stamp.ToDatetime(tzinfo=UTC)
 
 
 def _parse_iso(value: Any) -> datetime | None:
@@ -395,7 +395,9 @@ class OpenIAPClient:
         self.state = "disconnected"
         self.user: SignedInUser | None = None
         self.reconnects = 0
-        self._last_frame = 0.0  # monotonic time of the last frame received  # how many times the connection came back after a drop
+        self._last_frame = (
+            0.0  # monotonic time of the last frame received  # how many times the connection came back after a drop
+        )
 
         self._state_listeners: list[Callable[[str, str], None]] = []
         self._http: httpx.AsyncClient | None = None
@@ -503,7 +505,9 @@ class OpenIAPClient:
                 break
             if not ready.done():
                 # the very first connection failed: report it to connect() and stop
-                ready.set_exception(error or UnavailableError(f"Cannot connect to OpenIAP at {self.url}.", service=SERVICE))
+                ready.set_exception(
+                    error or UnavailableError(f"Cannot connect to OpenIAP at {self.url}.", service=SERVICE)
+                )
                 return
             if ready.cancelled() or ready.exception() is not None:
                 return  # connect() was told why
@@ -548,7 +552,7 @@ class OpenIAPClient:
                     self._ws = None
                     with _suppress_all():
                         await asyncio.wait_for(ws.close(), 1.0)
-        except BaseException as exc:  # noqa: BLE001 - every failure becomes a ServiceError (or cancellation)
+        except BaseException as exc:
             raise _as_service_error(exc, self.url) from None
         if self._setup_error is not None:
             # the sign-in failed and closed the socket on purpose
@@ -599,7 +603,9 @@ class OpenIAPClient:
             raise AuthError(f"OpenIAP refused the {what}.", service=SERVICE) from None
         self._jwt = reply.jwt or self._jwt
         user = reply.user
-        self.user = SignedInUser(id=user._id, name=user.name, username=user.username, roles=[r.name for r in user.roles])
+        self.user = SignedInUser(
+            id=user._id, name=user.name, username=user.username, roles=[r.name for r in user.roles]
+        )
 
     async def _restore_subscriptions(self) -> None:
         self._queues.clear()
@@ -631,7 +637,7 @@ class OpenIAPClient:
             return
         try:
             await asyncio.wait_for(self._online.wait(), self.request_timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise UnavailableError(
                 f"OpenIAP at {self.url} is not reachable; still trying to reconnect.", service=SERVICE
             ) from None
@@ -676,7 +682,9 @@ class OpenIAPClient:
             self._send_seq += 1
         self._log("SEND", envelope)
 
-    async def _request(self, command: str, message: Message, *, wait_online: bool = True, timeout: float | None = None) -> Any:
+    async def _request(
+        self, command: str, message: Message, *, wait_online: bool = True, timeout: float | None = None
+    ) -> Any:
         """Send one request and return the message of its reply; error replies raise ServiceError."""
         if wait_online:
             await self._wait_online()
@@ -692,7 +700,7 @@ class OpenIAPClient:
                 raise UnavailableError("The connection to OpenIAP was lost; try again.", service=SERVICE) from None
             try:
                 return await asyncio.wait_for(future, timeout or self.request_timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 raise UnavailableError(
                     f"OpenIAP did not answer {command} within {timeout or self.request_timeout:.0f} s.", service=SERVICE
                 ) from None
@@ -821,7 +829,9 @@ class OpenIAPClient:
         return subscription
 
     async def _register_on_server(self, subscription: QueueSubscription) -> None:
-        reply = await self._request("registerqueue", pb.RegisterQueueRequest(queuename=subscription.requested_name), wait_online=False)
+        reply = await self._request(
+            "registerqueue", pb.RegisterQueueRequest(queuename=subscription.requested_name), wait_online=False
+        )
         self._detach_queue(subscription)
         subscription.queuename = reply.queuename or subscription.requested_name
         self._queues.setdefault(subscription.queuename, []).append(subscription)
@@ -845,7 +855,11 @@ class OpenIAPClient:
         if self._detach_queue(subscription):
             if self._online.is_set():
                 with _suppress_service_errors():
-                    await self._request("unregisterqueue", pb.UnRegisterQueueRequest(queuename=subscription.queuename), wait_online=False)
+                    await self._request(
+                        "unregisterqueue",
+                        pb.UnRegisterQueueRequest(queuename=subscription.queuename),
+                        wait_online=False,
+                    )
 
     async def queue_message(
         self, queuename: str, data: Any, *, correlation_id: str = "", replyto: str = "", expiration: int = 0
@@ -874,9 +888,10 @@ class OpenIAPClient:
             await self.queue_message(queuename, data, correlation_id=correlation_id, replyto=self._rpc_queue.queuename)
             try:
                 return await asyncio.wait_for(waiter, timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 raise UnavailableError(
-                    f"No reply from queue {queuename} within {timeout:.0f} s; is anything consuming it?", service=SERVICE
+                    f"No reply from queue {queuename} within {timeout:.0f} s; is anything consuming it?",
+                    service=SERVICE,
                 ) from None
         finally:
             self._rpc_waiters.pop(correlation_id, None)
@@ -898,7 +913,9 @@ class OpenIAPClient:
 
     async def _watch_on_server(self, subscription: WatchSubscription) -> None:
         reply = await self._request(
-            "watch", pb.WatchRequest(collectionname=subscription.collection, paths=subscription.paths), wait_online=False
+            "watch",
+            pb.WatchRequest(collectionname=subscription.collection, paths=subscription.paths),
+            wait_online=False,
         )
         if self._watches.get(subscription.watch_id) is subscription:
             del self._watches[subscription.watch_id]
@@ -941,7 +958,11 @@ class OpenIAPClient:
     async def list_collections(self) -> list[Collection]:
         reply = await self._request("listcollections", pb.ListCollectionsRequest())
         results = self._json_reply(reply.results, "listcollections") or []
-        return [Collection(name=str(r.get("name", "")), type=str(r.get("type", "collection"))) for r in results if isinstance(r, dict)]
+        return [
+            Collection(name=str(r.get("name", "")), type=str(r.get("type", "collection")))
+            for r in results
+            if isinstance(r, dict)
+        ]
 
     async def count(self, collection: str, query: dict | None = None) -> int:
         reply = await self._request("count", pb.CountRequest(collectionname=collection, query=json.dumps(query or {})))
@@ -974,7 +995,7 @@ class OpenIAPClient:
     ) -> Workitem:
         request = pb.PushWorkitemRequest(wiq=wiq, name=name, payload=json.dumps(payload), priority=priority)
         if nextrun is not None:
-            request.nextrun.FromDatetime(nextrun if nextrun.tzinfo else nextrun.replace(tzinfo=timezone.utc))
+            request.nextrun.FromDatetime(nextrun if nextrun.tzinfo else nextrun.replace(tzinfo=UTC))
         reply = await self._request("pushworkitem", request)
         return workitem_from_pb(reply.workitem)
 
@@ -992,7 +1013,9 @@ class OpenIAPClient:
             message.state = state
         if errormessage:
             message.errormessage = errormessage
-        reply = await self._request("updateworkitem", pb.UpdateWorkitemRequest(workitem=message, ignoremaxretries=ignoremaxretries))
+        reply = await self._request(
+            "updateworkitem", pb.UpdateWorkitemRequest(workitem=message, ignoremaxretries=ignoremaxretries)
+        )
         return workitem_from_pb(reply.workitem)
 
     async def workitems(self, wiq: str, state: str | None = None, top: int = 200) -> list[Workitem]:
@@ -1062,7 +1085,9 @@ class _suppress_all:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        return exc_type is not None and not issubclass(exc_type, (asyncio.CancelledError, KeyboardInterrupt, SystemExit))
+        return exc_type is not None and not issubclass(
+            exc_type, (asyncio.CancelledError, KeyboardInterrupt, SystemExit)
+        )
 
     async def __aenter__(self):
         return self

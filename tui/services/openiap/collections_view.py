@@ -54,7 +54,7 @@ class CollectionsView(Horizontal):
     def compose(self) -> ComposeResult:
         yield OptionList(id="col-list")
         with Vertical():
-            yield Input('{}', placeholder='JSON query, e.g. {"name": {"$regex": "^a"}} — Enter runs it', id="col-query")
+            yield Input("{}", placeholder='JSON query, e.g. {"name": {"$regex": "^a"}} — Enter runs it', id="col-query")
             yield Static("Pick a collection on the left.", id="col-status")
             table = DataTable(id="col-results", cursor_type="row", zebra_stripes=True)
             table.add_columns("_id", "name", "_type", "_modified")
@@ -133,8 +133,13 @@ class CollectionsView(Horizontal):
         table = self.query_one("#col-results", DataTable)
         table.clear()
         for index, doc in enumerate(documents):
-            table.add_row(str(doc.get("_id", "")), str(doc.get("name", ""))[:40], str(doc.get("_type", "")),
-                          str(doc.get("_modified", ""))[:19], key=str(index))
+            table.add_row(
+                str(doc.get("_id", "")),
+                str(doc.get("name", ""))[:40],
+                str(doc.get("_type", "")),
+                str(doc.get("_modified", ""))[:19],
+                key=str(index),
+            )
         more = " (first 100)" if len(documents) >= RESULT_LIMIT else ""
         status.update(f"{len(documents)} document(s) in {collection}{more} for {json.dumps(query)}")
         self.query_one("#col-document", JsonView).show(documents[0] if documents else {"result": "no documents match"})

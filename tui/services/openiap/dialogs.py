@@ -26,18 +26,23 @@ SendFn = Callable[[str, Any, str, str, bool], Awaitable[Any]]
 def parse_payload(text: str) -> Any:
     """The payload as JSON, or a ValueError saying where it is wrong in words a person can act on."""
     if not text.strip():
-        raise ValueError("The payload is empty: type a JSON value, for example {\"hello\": \"world\"}.")
+        raise ValueError('The payload is empty: type a JSON value, for example {"hello": "world"}.')
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"The payload is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from None
+        raise ValueError(
+            f"The payload is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+        ) from None
 
 
 class PublishDialog(ModalScreen[str | None]):
     """Pick a queue, edit a JSON payload (checked before sending), optional correlationId/replyto, optionally wait
     for the reply. What is typed is kept as a draft until it is sent; a failed send keeps the dialog open."""
 
-    DEFAULT_CSS = "PublishDialog { align: center middle; }\n" + DIALOG_CSS + """
+    DEFAULT_CSS = (
+        "PublishDialog { align: center middle; }\n"
+        + DIALOG_CSS
+        + """
     PublishDialog #publish-payload { height: 10; }
     PublishDialog .row { height: auto; }
     PublishDialog .row > Vertical { height: auto; width: 1fr; margin-right: 1; }
@@ -45,6 +50,7 @@ class PublishDialog(ModalScreen[str | None]):
     PublishDialog.has-reply #publish-reply { display: block; }
     PublishDialog #publish-status { color: $text-muted; }
     """
+    )
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "send", "Send", priority=True)]
 
     def __init__(
@@ -88,8 +94,12 @@ class PublishDialog(ModalScreen[str | None]):
             if self.restored:
                 yield Static("Your unsent draft is back.", id="publish-restored")
             yield Label("Queue", classes="field-label")
-            yield Input(self.initial["queue"], placeholder="queue name", id="publish-queue",
-                        suggester=SuggestFromList(self.queues, case_sensitive=True))
+            yield Input(
+                self.initial["queue"],
+                placeholder="queue name",
+                id="publish-queue",
+                suggester=SuggestFromList(self.queues, case_sensitive=True),
+            )
             yield Label("Payload (JSON)", classes="field-label")
             yield TextArea(self.initial["payload"], id="publish-payload", soft_wrap=True, show_line_numbers=True)
             with Horizontal(classes="row"):
@@ -171,8 +181,10 @@ class PublishDialog(ModalScreen[str | None]):
         self.drafts.discard(self.draft_key)
         if wait:
             self.reply = reply
-            status.update(f"Reply from {getattr(reply, 'queuename', '') or values['queue']} "
-                          f"(correlationId {getattr(reply, 'correlation_id', '') or '-'}):")
+            status.update(
+                f"Reply from {getattr(reply, 'queuename', '') or values['queue']} "
+                f"(correlationId {getattr(reply, 'correlation_id', '') or '-'}):"
+            )
             self.query_one("#publish-reply", JsonView).show(getattr(reply, "data", reply))
             self.add_class("has-reply")
         else:
@@ -185,7 +197,11 @@ class PublishDialog(ModalScreen[str | None]):
             self.action_cancel()
 
     def action_cancel(self) -> None:
-        self.dismiss(f"Sent to {self.values()['queue']}; the reply is shown in the dialog only." if self.sent and self.reply is not None else None)
+        self.dismiss(
+            f"Sent to {self.values()['queue']}; the reply is shown in the dialog only."
+            if self.sent and self.reply is not None
+            else None
+        )
 
 
 class PromptDialog(ModalScreen[str | None]):
@@ -194,7 +210,15 @@ class PromptDialog(ModalScreen[str | None]):
     DEFAULT_CSS = "PromptDialog { align: center middle; }\n" + DIALOG_CSS + "PromptDialog .dialog { max-width: 70; }"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, *, hint: str = "", value: str = "", placeholder: str = "", suggestions: list[str] | None = None):
+    def __init__(
+        self,
+        title: str,
+        *,
+        hint: str = "",
+        value: str = "",
+        placeholder: str = "",
+        suggestions: list[str] | None = None,
+    ):
         super().__init__()
         self.title_text = title
         self.hint = hint
@@ -207,8 +231,12 @@ class PromptDialog(ModalScreen[str | None]):
             yield Static(self.title_text, classes="title")
             if self.hint:
                 yield Static(self.hint)
-            yield Input(self.value, placeholder=self.placeholder, id="prompt-input",
-                        suggester=SuggestFromList(self.suggestions) if self.suggestions else None)
+            yield Input(
+                self.value,
+                placeholder=self.placeholder,
+                id="prompt-input",
+                suggester=SuggestFromList(self.suggestions) if self.suggestions else None,
+            )
             yield Static("", classes="error", id="form-error")
 
     def on_mount(self) -> None:

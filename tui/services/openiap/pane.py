@@ -29,7 +29,15 @@ from textual.worker import Worker
 from tui.profiles import SANDBOX_PROFILE, write_private
 from tui.services.openiap.collections_view import CollectionsView
 from tui.services.openiap.dialogs import PromptDialog, PublishDialog
-from tui.services.openiap.tail_view import QueueMessageFormat, TailBuffer, TailMarker, TailPanel, TailView, WatchEventFormat, clock
+from tui.services.openiap.tail_view import (
+    QueueMessageFormat,
+    TailBuffer,
+    TailMarker,
+    TailPanel,
+    TailView,
+    WatchEventFormat,
+    clock,
+)
 from tui.services.openiap.workitems_view import WorkitemsView
 from tui.widgets.json_view import JsonView, to_json_text
 from tui.widgets.pane import ServicePane
@@ -79,7 +87,9 @@ class TailedStore:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        return [(s["kind"], s["name"]) for s in raw.get("sources", []) if s.get("kind") in SOURCE_KINDS and s.get("name")]
+        return [
+            (s["kind"], s["name"]) for s in raw.get("sources", []) if s.get("kind") in SOURCE_KINDS and s.get("name")
+        ]
 
     def save(self, sources: list[Source]) -> None:
         write_private(self.path, json.dumps({"sources": [{"kind": s.kind, "name": s.name} for s in sources]}))
@@ -96,7 +106,12 @@ def message_document(item: Any) -> dict[str, Any]:
             "exchangename": item.exchangename,
             "data": item.data,
         }
-    return {"collection": item.collection, "operation": item.operation, "watch_id": item.watch_id, "document": item.document}
+    return {
+        "collection": item.collection,
+        "operation": item.operation,
+        "watch_id": item.watch_id,
+        "document": item.document,
+    }
 
 
 class Inspector(Vertical):
@@ -125,13 +140,23 @@ class Inspector(Vertical):
         self.item = item
         routing = Text()
         if hasattr(item, "queuename"):
-            fields = [("queue", item.queuename), ("correlationId", item.correlation_id), ("replyto", item.replyto),
-                      ("routingkey", item.routingkey), ("exchange", item.exchangename),
-                      ("received", clock(item.received_at)), ("seq", str(item.seq))]
+            fields = [
+                ("queue", item.queuename),
+                ("correlationId", item.correlation_id),
+                ("replyto", item.replyto),
+                ("routingkey", item.routingkey),
+                ("exchange", item.exchangename),
+                ("received", clock(item.received_at)),
+                ("seq", str(item.seq)),
+            ]
             payload = item.data
         else:
-            fields = [("collection", item.collection), ("operation", item.operation), ("watch", item.watch_id),
-                      ("received", clock(item.received_at))]
+            fields = [
+                ("collection", item.collection),
+                ("operation", item.operation),
+                ("watch", item.watch_id),
+                ("received", clock(item.received_at)),
+            ]
             payload = item.document
         for name, value in fields:
             routing.append(f"{name:>14} ", style="bold")
@@ -200,12 +225,25 @@ class QueuesPane(ServicePane):
             yield OptionList(id="oi-sources")
             with Vertical(id="oi-main-column"):
                 with ContentSwitcher(id="oi-main", initial="oi-queues"):
-                    yield TailPanel(QueueMessageFormat(), id="oi-queues", title="Queue messages",
-                                    empty_hint="a tails a queue, p publishes a message")
-                    yield TailPanel(WatchEventFormat(), id="oi-watches", title="Watch events",
-                                    empty_hint="w watches a collection (insert/update/delete)")
-                    yield WorkitemsView(self.client, self.report, id="oi-workitems", drafts=self.context.drafts,
-                                        draft_key=lambda wiq: self.context.draft_key(self.kind, "push", wiq))
+                    yield TailPanel(
+                        QueueMessageFormat(),
+                        id="oi-queues",
+                        title="Queue messages",
+                        empty_hint="a tails a queue, p publishes a message",
+                    )
+                    yield TailPanel(
+                        WatchEventFormat(),
+                        id="oi-watches",
+                        title="Watch events",
+                        empty_hint="w watches a collection (insert/update/delete)",
+                    )
+                    yield WorkitemsView(
+                        self.client,
+                        self.report,
+                        id="oi-workitems",
+                        drafts=self.context.drafts,
+                        draft_key=lambda wiq: self.context.draft_key(self.kind, "push", wiq),
+                    )
                     yield CollectionsView(self.client, self.report, id="oi-collections")
                 yield Inspector(id="oi-inspector")
 
@@ -262,7 +300,9 @@ class QueuesPane(ServicePane):
         self.sources = [Source(kind, name) for kind, name in saved]
         self._rebuild_side_list()
         if not self.sources:
-            self.queue_tail.mark("Nothing tailed yet: a tails a queue, w watches a collection, i follows a work item queue.")
+            self.queue_tail.mark(
+                "Nothing tailed yet: a tails a queue, w watches a collection, i follows a work item queue."
+            )
         if self._unsubscribe is None and hasattr(self.client, "on_state"):
             self._unsubscribe = self.client.on_state(self._on_client_state)
         self._connect()
@@ -400,7 +440,9 @@ class QueuesPane(ServicePane):
                 tail.update_status()
         elif state == "disconnected":
             for tail in tails:
-                tail.connection_note = "disconnected (ctrl+r reconnects)" if previous != "disconnected" else tail.connection_note
+                tail.connection_note = (
+                    "disconnected (ctrl+r reconnects)" if previous != "disconnected" else tail.connection_note
+                )
                 tail.update_status()
         self._show_connection()
         self.set_state(APP_STATES.get(state, "error"), detail)
@@ -416,8 +458,10 @@ class QueuesPane(ServicePane):
         url = getattr(self.client, "url", "")
         if url:
             text.append(f"  {url}", style="dim")
-        text.append("   a queue · w watch · i work items · b collections · p publish · / filter · space pause",
-                    style="dim italic")
+        text.append(
+            "   a queue · w watch · i work items · b collections · p publish · / filter · space pause",
+            style="dim italic",
+        )
         self.query_one("#oi-connection", Static).update(text)
 
     # -- the side list ------------------------------------------------------------------------------------------------
@@ -523,13 +567,19 @@ class QueuesPane(ServicePane):
         self.app.push_screen(PromptDialog(title, hint=hint, placeholder=placeholder), done)
 
     def action_add_queue(self) -> None:
-        self._prompt_add("queue", "Tail a queue", "Every message sent to this queue shows in the live tail.", "queue name")
+        self._prompt_add(
+            "queue", "Tail a queue", "Every message sent to this queue shows in the live tail.", "queue name"
+        )
 
     def action_add_watch(self) -> None:
-        self._prompt_add("watch", "Watch a collection", "Inserts, updates and deletes show as a live stream.", "collection name")
+        self._prompt_add(
+            "watch", "Watch a collection", "Inserts, updates and deletes show as a live stream.", "collection name"
+        )
 
     def action_add_wiq(self) -> None:
-        self._prompt_add("wiq", "Follow a work item queue", "Its items by state; push, pop and mark them.", "work item queue name")
+        self._prompt_add(
+            "wiq", "Follow a work item queue", "Its items by state; push, pop and mark them.", "work item queue name"
+        )
 
     def action_remove_source(self) -> None:
         key = self._highlighted_key()
@@ -608,7 +658,9 @@ class QueuesPane(ServicePane):
     @work(group="openiap-replay")
     async def _replay(self, item: Any) -> None:
         try:
-            await self.client.queue_message(item.queuename, item.data, correlation_id=item.correlation_id, replyto=item.replyto)
+            await self.client.queue_message(
+                item.queuename, item.data, correlation_id=item.correlation_id, replyto=item.replyto
+            )
         except Exception as exc:
             self.report(exc, f"replay to {item.queuename}")
             return
@@ -621,8 +673,11 @@ class QueuesPane(ServicePane):
         key = self._highlighted_key()
         queue = key.partition(":")[2] if key.startswith("queue:") else ""
         dialog = PublishDialog(
-            self._send_message, queues=queues, drafts=self.context.drafts,
-            draft_key=self.context.draft_key(self.kind, "publish"), queue=queue,
+            self._send_message,
+            queues=queues,
+            drafts=self.context.drafts,
+            draft_key=self.context.draft_key(self.kind, "publish"),
+            queue=queue,
         )
 
         def done(result: str | None) -> None:

@@ -30,7 +30,9 @@ def message_line(message: QueueMessage) -> str:
     return json.dumps(record, ensure_ascii=False, default=str)
 
 
-async def run_tail(connection, secret: str, queue: str, out: TextIO, err: TextIO, *, client: OpenIAPClient | None = None) -> int:
+async def run_tail(
+    connection, secret: str, queue: str, out: TextIO, err: TextIO, *, client: OpenIAPClient | None = None
+) -> int:
     """Tail `queue` (an empty name makes a temporary queue) on `out`; returns the exit code."""
     client = client or OpenIAPClient.from_connection(connection, secret)
 

@@ -188,7 +188,11 @@ class TailFormat:
         raise NotImplementedError
 
     def marker_segments(self, marker: TailMarker) -> list[Segment]:
-        return [Segment(clock(marker.received_at), TIME_STYLE), Segment("  "), Segment(f"— {marker.text} —", MARKER_STYLES.get(marker.level))]
+        return [
+            Segment(clock(marker.received_at), TIME_STYLE),
+            Segment("  "),
+            Segment(f"— {marker.text} —", MARKER_STYLES.get(marker.level)),
+        ]
 
 
 class QueueMessageFormat(TailFormat):
@@ -206,7 +210,9 @@ class QueueMessageFormat(TailFormat):
         ]
 
     def haystack(self, m: Any) -> str:
-        return "\n".join((m.queuename, m.correlation_id, m.replyto, m.routingkey, m.exchangename, m.raw or json_text(m.data)))
+        return "\n".join(
+            (m.queuename, m.correlation_id, m.replyto, m.routingkey, m.exchangename, m.raw or json_text(m.data))
+        )
 
 
 class WatchEventFormat(TailFormat):
@@ -439,7 +445,9 @@ class TailPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", classes="tail-status")
         yield TailView(self.fmt, classes="tail-view")
-        yield Input(placeholder="filter: text or regular expression (Enter keeps it, Escape clears it)", classes="tail-filter")
+        yield Input(
+            placeholder="filter: text or regular expression (Enter keeps it, Escape clears it)", classes="tail-filter"
+        )
 
     @property
     def view(self) -> TailView:

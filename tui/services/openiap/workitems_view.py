@@ -19,7 +19,13 @@ from tui.widgets.dialogs import Field, FormDialog
 from tui.widgets.json_view import JsonView
 
 STATES = ("new", "processing", "retry", "successful", "failed")
-STATE_STYLES = {"new": "bold cyan", "processing": "bold yellow", "retry": "bold magenta", "successful": "bold green", "failed": "bold red"}
+STATE_STYLES = {
+    "new": "bold cyan",
+    "processing": "bold yellow",
+    "retry": "bold magenta",
+    "successful": "bold green",
+    "failed": "bold red",
+}
 REFRESH_SECONDS = 3.0  # work items move on the server (other workers, retries): look again while shown
 
 
@@ -47,8 +53,15 @@ class WorkitemsView(Vertical):
         Binding("v", "cycle_state", "By state"),
     ]
 
-    def __init__(self, client: Any, report: Callable[[BaseException, str], None], *, drafts: Any = None,
-                 draft_key: Callable[[str], str] | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        client: Any,
+        report: Callable[[BaseException, str], None],
+        *,
+        drafts: Any = None,
+        draft_key: Callable[[str], str] | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.client = client
         self.report = report
@@ -83,7 +96,14 @@ class WorkitemsView(Vertical):
         self.load()
 
     def _auto_refresh(self) -> None:
-        if self.wiq and not self._loading and self.display and self.parent is not None and self.parent.display and self.is_on_screen:
+        if (
+            self.wiq
+            and not self._loading
+            and self.display
+            and self.parent is not None
+            and self.parent.display
+            and self.is_on_screen
+        ):
             self.load()
 
     # -- loading ------------------------------------------------------------------------------------------------------
@@ -128,8 +148,15 @@ class WorkitemsView(Vertical):
         rows = self.visible_items()
         for item in rows:
             table.add_row(
-                Text(item.state, style=STATE_STYLES.get(item.state, "")), item.name, str(item.priority), str(item.retries),
-                when(item.nextrun), when(item.lastrun), item.errormessage or "", item.id, key=item.id,
+                Text(item.state, style=STATE_STYLES.get(item.state, "")),
+                item.name,
+                str(item.priority),
+                str(item.retries),
+                when(item.nextrun),
+                when(item.lastrun),
+                item.errormessage or "",
+                item.id,
+                key=item.id,
             )
         if keep:
             for index, item in enumerate(rows):
@@ -169,8 +196,17 @@ class WorkitemsView(Vertical):
         if item is None:
             view.show({"hint": "no work item selected"})
         else:
-            view.show({"name": item.name, "state": item.state, "payload": item.payload, "errormessage": item.errormessage,
-                       "retries": item.retries, "username": item.username, "_id": item.id})
+            view.show(
+                {
+                    "name": item.name,
+                    "state": item.state,
+                    "payload": item.payload,
+                    "errormessage": item.errormessage,
+                    "retries": item.retries,
+                    "username": item.username,
+                    "_id": item.id,
+                }
+            )
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_selected()
