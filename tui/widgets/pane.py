@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from textual.containers import Vertical
 from textual.message import Message
@@ -11,6 +11,9 @@ from textual.widgets import Input, TextArea
 
 from tui.drafts import DraftStore
 from tui.http import AuthError, ExchangeLog, ServiceError, UnavailableError
+from tui.services.contract import ServiceClient
+
+ClientT = TypeVar("ClientT", bound=ServiceClient)
 
 
 @dataclass
@@ -36,14 +39,14 @@ class ConnectionChanged(Message):
         self.detail = detail
 
 
-class ServicePane(Vertical):
-    """Subclass per service. `kind` must match the registry. The app calls `reload()` on ctrl+r and `on_first_show`
+class ServicePane(Vertical, Generic[ClientT]):
+    """Subclass per service, naming its client type (`ServicePane[NuxeoClient]`). `kind` must match the registry. The app calls `reload()` on ctrl+r and `on_first_show`
     the first time the pane becomes visible (load lazily: a pane nobody looks at costs nothing)."""
 
     kind: str = ""
     DEFAULT_CLASSES = "service-pane"
 
-    def __init__(self, client: Any, context: PaneContext, **kwargs: Any):
+    def __init__(self, client: ClientT, context: PaneContext, **kwargs: Any):
         super().__init__(**kwargs)
         self.client = client
         self.context = context
