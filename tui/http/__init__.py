@@ -1,0 +1,74 @@
+"""The shared async client layer: one pooled httpx client per connection, one error family, the exchange log.
+
+Nothing here imports Textual: clients built on this package work from a plain script or a notebook.
+
+- `errors`: `ServiceError` and its family; the only exceptions that leave a client.
+- `redact`: secrets masked in headers, bodies, URLs and messages.
+- `exchanges`: the exchange log (every request and response, redacted, copyable as curl).
+- `tls`: one TLS context per process, built off the path to the first screen.
+- `connection`: `HttpConnection` (retries, error mapping, logging) and `HttpServiceClient`, the clients' base.
+"""
+
+from tui.http.connection import (
+    DEFAULT_TIMEOUT,
+    IDEMPOTENT_METHODS,
+    RETRY_STATUSES,
+    HttpConnection,
+    HttpServiceClient,
+    looks_like_html,
+)
+from tui.http.errors import (
+    AuthError,
+    BadRequestError,
+    ConflictError,
+    NotFoundError,
+    ProtocolError,
+    ServiceError,
+    UnavailableError,
+    error_for_status,
+)
+from tui.http.exchanges import PREVIEW_LIMIT, Exchange, ExchangeLog, log_message, one_line, preview
+from tui.http.redact import (
+    REDACTED,
+    SECRET_FIELDS,
+    SECRET_HEADERS,
+    is_secret_field,
+    literal_secrets,
+    redact_headers,
+    redact_text,
+    redact_url,
+)
+from tui.http.tls import shared_tls_context, warm_up_tls
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "IDEMPOTENT_METHODS",
+    "PREVIEW_LIMIT",
+    "REDACTED",
+    "RETRY_STATUSES",
+    "SECRET_FIELDS",
+    "SECRET_HEADERS",
+    "AuthError",
+    "BadRequestError",
+    "ConflictError",
+    "Exchange",
+    "ExchangeLog",
+    "HttpConnection",
+    "HttpServiceClient",
+    "NotFoundError",
+    "ProtocolError",
+    "ServiceError",
+    "UnavailableError",
+    "error_for_status",
+    "is_secret_field",
+    "literal_secrets",
+    "log_message",
+    "looks_like_html",
+    "one_line",
+    "preview",
+    "redact_headers",
+    "redact_text",
+    "redact_url",
+    "shared_tls_context",
+    "warm_up_tls",
+]
