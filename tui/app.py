@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
 from textual.containers import Vertical
 from textual.screen import Screen
@@ -19,6 +20,7 @@ from tui.drafts import DraftStore
 from tui.http import ExchangeLog, warm_up_tls
 from tui.profiles import Profile, ProfileError, ProfileStore
 from tui.services import SERVICES, ServiceKind
+from tui.services.contract import ServiceClient
 from tui.widgets.connection_bar import ConnectionBar
 from tui.widgets.exchange_log import ExchangeLogView
 from tui.widgets.key_footer import KeyFooter
@@ -58,7 +60,9 @@ class Placeholder(Vertical):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.app.action_edit_profile(self.kind)
+        app = self.app
+        if isinstance(app, ServiceDeckApp):
+            app.action_edit_profile(self.kind)
 
 
 class PendingPane(Vertical):
@@ -114,13 +118,13 @@ class ServiceDeckCommands(Provider):
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
 
 
-class ServiceDeckApp(App):
+class ServiceDeckApp(App[None]):
     """Built on one profile; `switch_profile` rebuilds the panes on another one."""
 
     TITLE = "servicedeck"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {ServiceDeckCommands}
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         *(
             Binding(s.key, f"show_pane('{s.kind}')", s.title, show=False, id=f"app.show-{s.kind}")
             for s in SERVICES.values()
@@ -150,12 +154,12 @@ class ServiceDeckApp(App):
         self.exchange_log = exchange_log if exchange_log is not None else ExchangeLog()
         self.initial_pane = initial_pane
         self.notice = notice
-        self.clients: dict[str, Any] = {}
+        self.clients: dict[str, ServiceClient] = {}
         self.sub_title = self.profile.name
         # Tests set this so that a bug in a background task fails the test instead of becoming a notification.
         self.strict_workers = False
 
-    # -- layout ---------------------------------------------------------------------------------------------------------
+    # -- layout --------------------------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield ConnectionBar(self.profile.name, [(s.kind, s.title) for s in SERVICES.values()], version=__version__)
@@ -169,7 +173,7 @@ class ServiceDeckApp(App):
                 yield ExchangeLogView(self.exchange_log)
         yield KeyFooter()
 
-    def _pane_for(self, service: ServiceKind):
+    def _pane_for(self, service: ServiceKind) -> Placeholder | ServicePane[Any]:
         connection = self.profile.connection(service.kind)
         if connection is None:
             return Placeholder(
@@ -189,7 +193,7 @@ class ServiceDeckApp(App):
         context = PaneContext(profile_name=self.profile.name, drafts=self.drafts, exchange_log=self.exchange_log)
         return service.pane_class()(client, context, id=f"pane-{service.kind}")
 
-    async def build_pane(self, kind: str) -> ServicePane | None:
+    async def build_pane(self, kind: str) -> ServicePane[Any] | None:
         """The pane of `kind`, built and mounted now if it was still waiting in its tab."""
         tab = self.query_one(TabbedContent).get_pane(tab_id(kind))
         for pending in tab.query(PendingPane):
@@ -230,9 +234,9 @@ class ServiceDeckApp(App):
         elif self.query_one(TabbedContent).active == EXCHANGES_TAB:
             self.query_one(ExchangeLogView).focus_table()
 
-    # -- panes ----------------------------------------------------------------------------------------------------------
+    # -- panes ---------------------------------------------------------------------------------------------------------
 
-    def current_pane(self) -> ServicePane | None:
+    def current_pane(self) -> ServicePane[Any] | None:
         tabs = self.query_one(TabbedContent)
         if not tabs.active or tabs.active == EXCHANGES_TAB:
             return None
@@ -249,7 +253,7 @@ class ServiceDeckApp(App):
         if pane is not None:
             pane.reload()
 
-    def run_pane_action(self, pane: ServicePane, action: str) -> None:
+    def run_pane_action(self, pane: ServicePane[Any], action: str) -> None:
         self.show_pane(pane.kind)
         self.call_later(pane.run_action, action)
 
@@ -270,13 +274,13 @@ class ServiceDeckApp(App):
         for bar in self.query(ConnectionBar):  # none while the app is shutting down
             bar.set_state(event.kind, event.state, event.detail)
 
-    def get_system_commands(self, screen: Screen):
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand(
             "Show exchanges", "Every request and response, secrets redacted", partial(self.show_pane, "exchanges")
         )
 
-    # -- profiles -------------------------------------------------------------------------------------------------------
+    # -- profiles ------------------------------------------------------------------------------------------------------
 
     def profile_names(self) -> list[str]:
         try:

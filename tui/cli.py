@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
 # -- the app ---------------------------------------------------------------------------------------------------------
 
 
-def run_app(args) -> int:
+def run_app(args: argparse.Namespace) -> int:
     warm_up_tls()  # loads CA certificates in a thread while Textual is imported
     from tui.app import ServiceDeckApp
 
@@ -115,7 +115,7 @@ def run_app(args) -> int:
     return 0
 
 
-def run_demo(args) -> int:
+def run_demo(args: argparse.Namespace) -> int:
     warm_up_tls()
     from tui.app import ServiceDeckApp
     from tui.sandbox import Sandbox
@@ -130,7 +130,7 @@ def run_demo(args) -> int:
     return 0
 
 
-def parse_scale(args, parser) -> dict[str, int]:
+def parse_scale(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict[str, int]:
     scale: dict[str, int] = {}
     for item in args.scale:
         key, _, value = item.partition("=")
@@ -144,7 +144,7 @@ def parse_scale(args, parser) -> dict[str, int]:
     return scale
 
 
-def run_sandbox(args, parser) -> int:
+def run_sandbox(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from tui.profiles import data_dir
     from tui.sandbox import Sandbox
 
@@ -180,7 +180,7 @@ def describe_secret(conn: Connection) -> str:
     return "secret in the profile file" if conn.secret else "no secret"
 
 
-def run_profiles(args) -> int:
+def run_profiles(args: argparse.Namespace) -> int:
     store = ProfileStore()
     if args.action == "path":
         print(store.path)
@@ -259,7 +259,7 @@ async def test_profile(profile: Profile) -> int:
 # -- headless tail -------------------------------------------------------------------------------------------------
 
 
-def run_tail(args) -> int:
+def run_tail(args: argparse.Namespace) -> int:
     from tui.services.openiap.tail import run_tail as tail
 
     store = ProfileStore()

@@ -50,7 +50,7 @@ class DraftStore:
         self._path(key).unlink(missing_ok=True)
 
     def all(self, prefix: str = "") -> list[Draft]:
-        drafts = []
+        drafts: list[Draft] = []
         if not self.root.exists():
             return drafts
         for path in sorted(self.root.glob("*.json")):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
@@ -135,7 +137,10 @@ class ServiceSection(Vertical):
 
 class ProfileEditor(ModalScreen[Profile | None]):
     DEFAULT_CSS = "ProfileEditor { align: center middle; }\n" + DIALOG_CSS
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save", priority=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True),
+    ]
 
     def __init__(self, store: ProfileStore, name: str | None = None, *, focus_kind: str | None = None, intro: str = ""):
         super().__init__()

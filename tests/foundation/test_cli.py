@@ -112,6 +112,6 @@ def test_sandbox_command_prints_urls_and_stops_cleanly_on_ctrl_c(home, tmp_path)
             assert "servicedeck-sandbox" in json.loads(response.read())
     finally:
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=20)
+        _, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "Traceback" not in err

@@ -13,9 +13,10 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -47,7 +48,7 @@ class ServiceSandbox:
     routes: list[BaseRoute]
     connection: Callable[[str], Connection]  # base URL of the host -> a connection to this service, secret included
     describe: Callable[[str], str]  # base URL -> "Nuxeo  http://…/nuxeo  (Administrator / Administrator)"
-    live: Callable[[], Awaitable[None]] | None = None  # demo activity, run as a task while the server runs
+    live: Callable[[], Coroutine[Any, Any, None]] | None = None  # demo activity, run as a task while the server runs
     close: Callable[[], None] | None = None
 
 
@@ -80,7 +81,7 @@ class Sandbox:
         self.port: int | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
-        self._live_tasks: list[asyncio.Task] = []
+        self._live_tasks: list[asyncio.Task[None]] = []
         self.app = self._build_app()
 
     # -- the ASGI app -------------------------------------------------------------------------------------------------
@@ -91,7 +92,7 @@ class Sandbox:
             routes.extend(service.routes)
 
         @contextlib.asynccontextmanager
-        async def lifespan(app):
+        async def lifespan(app: Starlette) -> AsyncIterator[None]:
             if self.context.demo:
                 self._live_tasks = [asyncio.create_task(s.live()) for s in self.services if s.live]
             yield
@@ -103,7 +104,7 @@ class Sandbox:
     async def _index(self, request: Request) -> JSONResponse:
         return JSONResponse({"servicedeck-sandbox": [s.kind for s in self.services]})
 
-    # -- running --------------------------------------------------------------------------------------------------------
+    # -- running -------------------------------------------------------------------------------------------------------
 
     @property
     def base_url(self) -> str:
@@ -111,11 +112,11 @@ class Sandbox:
             raise RuntimeError("the sandbox is not running")
         return f"http://{self.host}:{self.port}"
 
-    def _config(self, sock_port: int) -> uvicorn.Config:
+    def _config(self) -> uvicorn.Config:
         return uvicorn.Config(
             self.app,
             host=self.host,
-            port=sock_port,
+            port=self.port or 0,  # informative only: uvicorn serves the socket bound in _bind
             ws="wsproto",
             log_level="warning",
             lifespan="on",
@@ -139,7 +140,7 @@ class Sandbox:
     def start(self, timeout: float = 30.0) -> Sandbox:
         """Start serving in a background thread; returns once the port accepts connections."""
         sock = self._bind()
-        self._server = uvicorn.Server(self._config(self.port))
+        self._server = uvicorn.Server(self._config())
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name="sandbox", daemon=True
         )
@@ -160,7 +161,7 @@ class Sandbox:
         sock = self._bind()
         if on_listening is not None:
             on_listening(self)
-        self._server = uvicorn.Server(self._config(self.port))
+        self._server = uvicorn.Server(self._config())
         self._server.run(sockets=[sock])
         self._cleanup()
 
@@ -182,10 +183,10 @@ class Sandbox:
     def __enter__(self) -> Sandbox:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    # -- what clients need ----------------------------------------------------------------------------------------------
+    # -- what clients need ---------------------------------------------------------------------------------------------
 
     def profile(self) -> Profile:
         """The built-in `sandbox` profile: a connection to every service, secrets in memory only."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import import_module
 from types import ModuleType
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from tui.services.contract import ServiceClient
 
@@ -39,8 +39,8 @@ class ServiceKind:
     def client_class(self) -> type[ServiceClient]:
         return cast("type[ServiceClient]", _load(self.client_path))
 
-    def pane_class(self) -> type[ServicePane]:
-        return cast("type[ServicePane]", _load(self.pane_path))
+    def pane_class(self) -> type[ServicePane[Any]]:
+        return cast("type[ServicePane[Any]]", _load(self.pane_path))
 
     def sandbox_module(self) -> ModuleType:
         return import_module(self.sandbox_path)

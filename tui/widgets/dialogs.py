@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 DIALOG_CSS = """
-.dialog { width: 80%; max-width: 110; height: auto; max-height: 90%; border: thick $accent; background: $surface; padding: 1 2; }
+.dialog {
+    width: 80%; max-width: 110; height: auto; max-height: 90%;
+    border: thick $accent; background: $surface; padding: 1 2;
+}
 .dialog .title { text-style: bold; margin-bottom: 1; }
 .dialog .buttons { height: auto; margin-top: 1; align-horizontal: right; }
 .dialog .buttons Button { margin-left: 1; }
@@ -26,7 +29,7 @@ class ConfirmDialog(ModalScreen[bool]):
     """Yes/no. Enter or y confirms; Escape or n cancels."""
 
     DEFAULT_CSS = "ConfirmDialog { align: center middle; }\n" + DIALOG_CSS
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,n", "answer(False)", "Cancel"),
         Binding("y", "answer(True)", "Yes"),
     ]
@@ -70,7 +73,10 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
     """A titled form; dismisses with {name: value} on ctrl+s / the submit button, or None on Escape."""
 
     DEFAULT_CSS = "FormDialog { align: center middle; }\n" + DIALOG_CSS
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Submit", priority=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "submit", "Submit", priority=True),
+    ]
 
     def __init__(self, title: str, fields: list[Field], *, submit: str = "OK", note: str = ""):
         super().__init__()
@@ -114,7 +120,7 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
                 out[f.name] = widget.text
             elif isinstance(widget, Select):
                 out[f.name] = None if widget.value is Select.BLANK else widget.value
-            else:
+            elif isinstance(widget, Input):
                 out[f.name] = widget.value
         return out
 

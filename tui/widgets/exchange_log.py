@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from typing import ClassVar
 
+from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
@@ -29,9 +31,10 @@ def shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def detail_renderables(exchange: Exchange) -> list:
-    lines = [Text(f"{exchange.method} {exchange.url}", style="bold")]
-    meta = f"status {exchange.status if exchange.status is not None else '-'} · {exchange.elapsed_ms:.0f} ms · {exchange.service}"
+def detail_renderables(exchange: Exchange) -> list[RenderableType]:
+    lines: list[RenderableType] = [Text(f"{exchange.method} {exchange.url}", style="bold")]
+    status = exchange.status if exchange.status is not None else "-"
+    meta = f"status {status} · {exchange.elapsed_ms:.0f} ms · {exchange.service}"
     for extra in (exchange.note, exchange.error):
         if extra:
             meta += f" · {extra}"
@@ -59,7 +62,7 @@ class ExchangeLogView(Vertical):
     ExchangeLogView > DataTable { height: 2fr; }
     ExchangeLogView > #exchange-detail { height: 3fr; border-top: solid $accent; overflow-y: auto; padding: 0 1; }
     """
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "copy_curl", "Copy as curl", id="exchanges.copy-curl"),
         Binding("b", "copy_body", "Copy response", id="exchanges.copy-body"),
     ]
@@ -71,7 +74,7 @@ class ExchangeLogView(Vertical):
         self._shown: list[Exchange] = []
 
     def compose(self) -> ComposeResult:
-        table = DataTable(id="exchange-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str | Text] = DataTable(id="exchange-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("time", "service", "method", "url", "status", "ms")
         yield table
         yield Static("Select an exchange to see its headers and bodies.", id="exchange-detail")
@@ -87,7 +90,7 @@ class ExchangeLogView(Vertical):
         self._dirty = True
 
     def _refresh_if_dirty(self) -> None:
-        if not self._dirty or not self.is_on_screen:
+        if not self._dirty or not self._showing:
             return
         self._dirty = False
         table = self.query_one(DataTable)
@@ -108,7 +111,8 @@ class ExchangeLogView(Vertical):
             table.move_cursor(row=table.get_row_index(str(selected.id)), animate=False)
 
     @property
-    def is_on_screen(self) -> bool:
+    def _showing(self) -> bool:
+        """Laid out in the visible tab (a hidden tab's table is not rebuilt)."""
         return self.display and self.region.height > 0
 
     def on_show(self) -> None:
@@ -127,8 +131,6 @@ class ExchangeLogView(Vertical):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         exchange = self.selected()
         if exchange is not None:
-            from rich.console import Group
-
             self.query_one("#exchange-detail", Static).update(Group(*detail_renderables(exchange)))
 
     def action_copy_curl(self) -> None:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from rich.syntax import Syntax
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -15,8 +16,9 @@ def to_json_text(value: Any) -> str:
         try:
             value = json.loads(value)
         except ValueError:
-            return value
-    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str)
+            return str(value)
+    text: str = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str)
+    return text
 
 
 def highlighted(value: Any, theme: str = "monokai") -> Syntax:
@@ -36,7 +38,7 @@ class JsonView(VerticalScroll):
         self._value = value
         self.text = ""
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield Static(id="json-body")
 
     def on_mount(self) -> None:

@@ -10,9 +10,9 @@ class KeyFooter(Footer):
     """Textual's Footer rebuilds every key widget on each bindings update, and focus moving inside a pane sends many
     of those (measured: a third of start-up). The keys on show rarely change, so compare before rebuilding."""
 
-    _shown: tuple | None = None
+    _shown: tuple[tuple[str, str, bool, str], ...] | None = None
 
-    def bindings_changed(self, screen: Screen) -> None:
+    def bindings_changed(self, screen: Screen[object]) -> None:
         shown = tuple(
             (binding.key, binding.description, enabled, tooltip)
             for _node, binding, enabled, tooltip in screen.active_bindings.values()

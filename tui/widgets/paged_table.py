@@ -10,13 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -41,7 +41,12 @@ class Row:
 
 
 class PagedTable(ScrollView, can_focus=True):
-    COMPONENT_CLASSES = {"paged-table--header", "paged-table--cursor", "paged-table--loading", "paged-table--sorted"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "paged-table--header",
+        "paged-table--cursor",
+        "paged-table--loading",
+        "paged-table--sorted",
+    }
     DEFAULT_CSS = """
     PagedTable { height: 1fr; overflow-x: hidden; }
     PagedTable > .paged-table--header { text-style: bold; background: $panel; }
@@ -50,7 +55,7 @@ class PagedTable(ScrollView, can_focus=True):
     PagedTable:focus > .paged-table--cursor { background: $accent; color: $text; }
     PagedTable > .paged-table--loading { color: $text-muted; text-style: italic; }
     """
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
         Binding("down,j", "cursor(1)", "Down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
@@ -272,7 +277,7 @@ class PagedTable(ScrollView, can_focus=True):
     def _header(self, width: int, look: dict[str, Style]) -> Strip:
         header = look["header"]
         segments = [Segment(" ", header)]
-        for column, w in zip(self.columns, self._widths()):
+        for column, w in zip(self.columns, self._widths(), strict=True):
             label, style = column.label, header
             if column.key == self.sorted_key:
                 label, style = f"{label} {'▲' if self.sorted_ascending else '▼'}", look["sorted"]
@@ -282,7 +287,8 @@ class PagedTable(ScrollView, can_focus=True):
 
     def _row_strip(self, row: Row, width: int, base: Style, on_cursor: bool) -> Strip:
         segments = [Segment(" ", base)]
-        for cell, w in zip(row.cells, self._widths()):
+        # a row may carry fewer cells than there are columns: the rest of the line stays blank
+        for cell, w in zip(row.cells, self._widths(), strict=False):
             text, spec = (cell, "") if isinstance(cell, str) else cell
             if cell_len(text) > w:
                 text = set_cell_size(text, max(0, w - 1)) + "…"
@@ -330,7 +336,7 @@ class PagedTable(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         if event.y == 0:
             x = event.x - 1
-            for column, w in zip(self.columns, self._widths()):
+            for column, w in zip(self.columns, self._widths(), strict=True):
                 if x < w + 1:
                     self.post_message(self.HeaderClicked(self, column))
                     return

@@ -40,7 +40,9 @@ class ConnectionChanged(Message):
 
 
 class ServicePane(Vertical, Generic[ClientT]):
-    """Subclass per service, naming its client type (`ServicePane[NuxeoClient]`). `kind` must match the registry. The app calls `reload()` on ctrl+r and `on_first_show`
+    """Subclass per service, naming its client type (`ServicePane[NuxeoClient]`). `kind` must match the registry.
+
+    The app calls `reload()` on ctrl+r and `on_first_show`
     the first time the pane becomes visible (load lazily: a pane nobody looks at costs nothing)."""
 
     kind: str = ""
