@@ -24,7 +24,7 @@ for _var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"):
 from tui.app import ServiceDeckApp  # noqa: E402
 from tui.drafts import DraftStore  # noqa: E402
 from tui.sandbox import Sandbox  # noqa: E402
-from tui.services import SERVICES, available  # noqa: E402
+from tui.services import SERVICES  # noqa: E402
 
 SIZE = (140, 42)
 
@@ -46,12 +46,7 @@ async def exchanges_scene(pilot) -> None:
 def scenes() -> list[tuple[str, str, object]]:
     found: list[tuple[str, str, object]] = []
     for kind in SERVICES:
-        if not available(kind):
-            continue
-        try:
-            module = importlib.import_module(f"screenshots.scenes.{kind}")
-        except ModuleNotFoundError:
-            continue
+        module = importlib.import_module(f"screenshots.scenes.{kind}")
         found += [(kind, name, drive) for name, drive in module.SCENES]
     found.append((next(iter(SERVICES)), "exchanges", exchanges_scene))
     return found

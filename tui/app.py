@@ -16,11 +16,11 @@ from textual.widgets import Button, Static, TabbedContent, TabPane
 from textual.worker import WorkerFailed
 
 from tui import __version__
+from tui.contract import ServiceClient
 from tui.drafts import DraftStore
 from tui.http import ExchangeLog, warm_up_tls
 from tui.profiles import Profile, ProfileError, ProfileStore
 from tui.services import SERVICES, ServiceKind
-from tui.services.contract import ServiceClient
 from tui.widgets.connection_bar import ConnectionBar
 from tui.widgets.exchange_log import ExchangeLogView
 from tui.widgets.key_footer import KeyFooter

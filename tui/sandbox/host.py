@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,14 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from tui.profiles import SANDBOX_PROFILE, Connection, Profile
-from tui.services import SERVICES
+
+# kind -> the module with `create(ctx: SandboxContext) -> ServiceSandbox`; the kinds match `tui.services.SERVICES`
+SANDBOXES = {
+    "nuxeo": "tui.sandbox.nuxeo.server",
+    "cerb": "tui.sandbox.cerb.server",
+    "max": "tui.sandbox.max.server",
+    "openiap": "tui.sandbox.openiap.server",
+}
 
 
 @dataclass
@@ -76,7 +84,7 @@ class Sandbox:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.context = SandboxContext(data_dir=data_dir, demo=demo, scale=dict(scale or {}))
         self.services: list[ServiceSandbox] = [
-            SERVICES[kind].sandbox_module().create(self.context) for kind in (kinds or list(SERVICES))
+            import_module(SANDBOXES[kind]).create(self.context) for kind in (kinds or list(SANDBOXES))
         ]
         self.port: int | None = None
         self._server: uvicorn.Server | None = None

@@ -1,23 +1,21 @@
-"""The service registry: each kind names its client, its pane and its sandbox by import path.
+"""The service registry: each kind names its client and its pane by import path.
 
-Adding a service is one folder under `tui/services/` (client side), one under `tui/sandbox/` (server imitation) and
-one entry in `SERVICES`. Import paths (not imports) keep start-up fast and keep client code free of Textual: nothing
-here imports a pane until the app asks for it. A module that fails to import raises: a missing dependency is reported
-by its name, never mistaken for a service that is not there.
+Adding a service is one folder under `tui/services/` (client side) with its entry in `SERVICES`, and one folder under
+`tui/sandbox/` (server imitation) with its entry in `tui.sandbox.host.SANDBOXES`. Import paths (not imports) keep
+start-up fast and keep client code free of Textual: nothing here imports a pane until the app asks for it. A module
+that fails to import raises: a missing dependency is reported by its name, never mistaken for a missing service.
 
-The contract every client offers the app is `ServiceClient` (`tui.services.contract`); every pane is a
-`tui.widgets.pane.ServicePane` built as `Pane(client, context)`; every sandbox module has
-`create(ctx: SandboxContext) -> ServiceSandbox`.
+The contract every client offers the app is `ServiceClient` (`tui.contract`); every pane is a
+`tui.widgets.pane.ServicePane` built as `Pane(client, context)`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import import_module
-from types import ModuleType
 from typing import TYPE_CHECKING, Any, cast
 
-from tui.services.contract import ServiceClient
+from tui.contract import ServiceClient
 
 if TYPE_CHECKING:
     from tui.widgets.pane import ServicePane
@@ -31,7 +29,6 @@ class ServiceKind:
     key: str  # the digit that switches to the pane
     client_path: str
     pane_path: str
-    sandbox_path: str
     default_url: str  # example URL shown in the profile editor
     username_label: str = "Username"
     secret_label: str = "Password"
@@ -41,9 +38,6 @@ class ServiceKind:
 
     def pane_class(self) -> type[ServicePane[Any]]:
         return cast("type[ServicePane[Any]]", _load(self.pane_path))
-
-    def sandbox_module(self) -> ModuleType:
-        return import_module(self.sandbox_path)
 
 
 def _load(path: str) -> object:
@@ -61,7 +55,6 @@ SERVICES: dict[str, ServiceKind] = {
             key="1",
             client_path="tui.services.nuxeo.client:NuxeoClient",
             pane_path="tui.services.nuxeo.pane:DocumentsPane",
-            sandbox_path="tui.sandbox.nuxeo.server",
             default_url="https://nuxeo.example.com/nuxeo",
         ),
         ServiceKind(
@@ -71,7 +64,6 @@ SERVICES: dict[str, ServiceKind] = {
             key="2",
             client_path="tui.services.cerb.client:CerbClient",
             pane_path="tui.services.cerb.pane:TicketsPane",
-            sandbox_path="tui.sandbox.cerb.server",
             default_url="https://cerb.example.com/rest/",
             username_label="Access key",
             secret_label="Secret",
@@ -83,7 +75,6 @@ SERVICES: dict[str, ServiceKind] = {
             key="3",
             client_path="tui.services.max.client:MaxClient",
             pane_path="tui.services.max.pane:ActivityPane",
-            sandbox_path="tui.sandbox.max.server",
             default_url="https://max.example.com/max",
         ),
         ServiceKind(
@@ -93,7 +84,6 @@ SERVICES: dict[str, ServiceKind] = {
             key="4",
             client_path="tui.services.openiap.client:OpenIAPClient",
             pane_path="tui.services.openiap.pane:QueuesPane",
-            sandbox_path="tui.sandbox.openiap.server",
             default_url="wss://app.openiap.io/ws/v2",
         ),
     )

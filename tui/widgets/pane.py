@@ -9,9 +9,9 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, TextArea
 
+from tui.contract import ServiceClient
 from tui.drafts import DraftStore
 from tui.http import AuthError, ExchangeLog, ServiceError, UnavailableError
-from tui.services.contract import ServiceClient
 
 ClientT = TypeVar("ClientT", bound=ServiceClient)
 
