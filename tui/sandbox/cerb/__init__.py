@@ -1,1 +1,2 @@
-"""The Cerb sandbox: its routes (server.py), SQLite store and demo seed."""
+"""The Cerb sandbox: routes and signature check (server.py), SQLite store, record shapes, query compiler, seed, demo
+activity."""

@@ -18,7 +18,8 @@ CREATE TABLE api_keys (access_key TEXT PRIMARY KEY, secret TEXT, worker_id INTEG
 CREATE TABLE oauth_tokens (token TEXT PRIMARY KEY, worker_id INTEGER, expires INTEGER);
 CREATE TABLE groups (id INTEGER PRIMARY KEY, name TEXT, is_default INTEGER DEFAULT 0, is_private INTEGER DEFAULT 0,
     updated INTEGER);
-CREATE TABLE buckets (id INTEGER PRIMARY KEY, group_id INTEGER, name TEXT, is_default INTEGER DEFAULT 0, updated INTEGER);
+CREATE TABLE buckets (id INTEGER PRIMARY KEY, group_id INTEGER, name TEXT, is_default INTEGER DEFAULT 0,
+    updated INTEGER);
 CREATE TABLE orgs (id INTEGER PRIMARY KEY, name TEXT, city TEXT, country TEXT, website TEXT, updated INTEGER);
 CREATE TABLE addresses (id INTEGER PRIMARY KEY, email TEXT UNIQUE, first_name TEXT, last_name TEXT, org_id INTEGER,
     worker_id INTEGER DEFAULT 0);
@@ -134,8 +135,8 @@ CONVERSATIONS = [
             (
                 "w",
                 "Hi {name},\n\nThanks for flagging this. I can see both payments for invoice #{n}; the second one was "
-                "a retry that should have been voided.\n\nI've issued a refund for the duplicate. It takes 3-5 business "
-                "days to show on your statement.\n\nBest,\n{worker}",
+                "a retry that should have been voided.\n\nI've issued a refund for the duplicate. It takes 3-5 "
+                "business days to show on your statement.\n\nBest,\n{worker}",
             ),
             ("c", "Great, thank you for the quick help!\n\n> I've issued a refund for the duplicate.\n\n{name}"),
         ],
@@ -147,8 +148,8 @@ CONVERSATIONS = [
         [
             (
                 "c",
-                "Hello,\n\nWe're on the monthly plan for {org}. What would annual billing cost for 25 seats, and can we "
-                "switch mid-cycle?\n\n{name}",
+                "Hello,\n\nWe're on the monthly plan for {org}. What would annual billing cost for 25 seats, and can "
+                "we switch mid-cycle?\n\n{name}",
             ),
             (
                 "w",
@@ -166,8 +167,8 @@ CONVERSATIONS = [
             (
                 "w",
                 "Hi {name},\n\nSorry about that. Our mail logs show the messages were rejected by your mail server "
-                "({org} uses a strict filter). Could you ask IT to allow mail from our domain?\n\nMeanwhile I've sent a "
-                "one-time login link by another route.\n\n{worker}",
+                "({org} uses a strict filter). Could you ask IT to allow mail from our domain?\n\nMeanwhile I've "
+                "sent a one-time login link by another route.\n\n{worker}",
             ),
             ("c", "IT added the rule and the reset worked. Thanks!\n\n{name}"),
         ],
@@ -196,8 +197,8 @@ CONVERSATIONS = [
         [
             (
                 "c",
-                "Hi there,\n\nWe're evaluating helpdesk tools for {org} (about 120 agents). Do you support SAML SSO and "
-                "data residency in the EU?\n\n{name}",
+                "Hi there,\n\nWe're evaluating helpdesk tools for {org} (about 120 agents). Do you support SAML SSO "
+                "and data residency in the EU?\n\n{name}",
             ),
             (
                 "w",
@@ -228,7 +229,8 @@ CONVERSATIONS = [
             (
                 "w",
                 "Thanks {name}, I can reproduce it. The export uses the on-screen page size by mistake. I've filed "
-                "it with development (ticket linked). Workaround: set the page size to 'All' before exporting.\n\n{worker}",
+                "it with development (ticket linked). Workaround: set the page size to 'All' before "
+                "exporting.\n\n{worker}",
             ),
             (
                 "c",
@@ -355,7 +357,7 @@ def seed(db: sqlite3.Connection, tickets: int = 300, now: int | None = None) -> 
         db.executemany(
             "INSERT INTO workers (id, first_name, last_name, email, title, is_superuser, at_mention_name, updated)"
             " VALUES (?,?,?,?,?,?,?,?)",
-            [(i, f, l, e, t, s, f, now - 86400 * 30) for i, f, l, e, t, s in WORKERS],
+            [(i, first, last, e, t, s, first, now - 86400 * 30) for i, first, last, e, t, s in WORKERS],
         )
         db.execute("INSERT INTO api_keys VALUES (?,?,?)", (ACCESS_KEY, SECRET, ME))
         db.execute("INSERT INTO oauth_tokens VALUES (?,?,?)", (OAUTH_TOKEN, ME, now + 86400 * 3650))
