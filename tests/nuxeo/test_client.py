@@ -27,7 +27,7 @@ from tui.http import (
     ServiceError,
     UnavailableError,
 )
-from tui.sandbox.nuxeo.store import make_png
+from tui.sandbox.nuxeo.seed import make_png
 from tui.services.nuxeo.client import Blob, Document, DocumentPage, NuxeoClient, Operation
 
 ARCHIVE = "/default-domain/workspaces/Archive"

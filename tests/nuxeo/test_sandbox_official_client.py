@@ -14,7 +14,7 @@ from nuxeo.exceptions import BadQuery, Conflict, HTTPError, Unauthorized
 from nuxeo.models import BufferBlob, Document
 
 from tests.conftest import start_sandbox
-from tui.sandbox.nuxeo.store import make_png
+from tui.sandbox.nuxeo.seed import make_png
 
 ARCHIVE = "/default-domain/workspaces/Archive"
 ARCHIVE_SIZE = 250  # small: these tests are about the protocol, the benchmark covers scale

@@ -16,17 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-FOLDERISH_TYPES = (
-    "Root",
-    "Domain",
-    "WorkspaceRoot",
-    "SectionRoot",
-    "TemplateRoot",
-    "Workspace",
-    "Folder",
-    "OrderedFolder",
-    "Section",
-)
+from tui.sandbox.nuxeo.doctypes import types_with_facet
 
 
 class NxqlError(ValueError):
@@ -380,8 +370,6 @@ class Parser:
             return "(folderish = 1)" if op == "=" else "(folderish = 0)"
         if facet == "HiddenInNavigation":  # nothing in the sandbox is hidden
             return "0" if op == "=" else "1"
-        from tui.sandbox.nuxeo.store import types_with_facet  # the repository knows each type's facets
-
         types = types_with_facet(facet)
         if not types:
             return "0" if op == "=" else "1"
