@@ -9,7 +9,10 @@ import httpx
 import pytest
 
 from tui.http import AuthError, BadRequestError, ExchangeLog, NotFoundError, ProtocolError
-from tui.services.cerb.client import CerbClient, CerbSignatureAuth, Ticket, TicketChanged, cerb_error, sign
+from tui.services.cerb.auth import CerbSignatureAuth, sign
+from tui.services.cerb.client import CerbClient
+from tui.services.cerb.errors import TicketChanged, cerb_error
+from tui.services.cerb.models import Ticket
 
 
 def test_signature_matches_the_documented_test_vector():

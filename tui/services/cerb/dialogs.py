@@ -95,7 +95,7 @@ class TicketEditor(ModalScreen[Any]):
             body.focus()
             body.move_cursor(body.document.end)
 
-    # -- the draft ------------------------------------------------------------------------------------------------------
+    # -- the draft -----------------------------------------------------------------------------------------------------
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -132,7 +132,7 @@ class TicketEditor(ModalScreen[Any]):
     def on_select_changed(self, event: Select.Changed) -> None:
         self._schedule_save()
 
-    # -- actions --------------------------------------------------------------------------------------------------------
+    # -- actions -------------------------------------------------------------------------------------------------------
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -1,71 +1,48 @@
 """The Tickets pane: a server-paged ticket table with quick filters and Cerb search, a ticket view with the
-conversation, triage keys in both, and a reply / comment / compose editor whose drafts survive anything."""
+conversation, triage keys in both, and a reply / comment / compose editor whose drafts survive anything.
+
+The pane holds what is searched and which ticket is open, and runs the network work; the table and the ticket view
+(`table_view.py`, `conversation_view.py`) show it, and `triage.py` applies changes without overwriting a colleague's.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import ContentSwitcher, Input, Static
+from textual.binding import Binding, BindingType
+from textual.widgets import ContentSwitcher, Input
 
-from tui.http import BadRequestError, ConflictError, ServiceError
+from tui.http import ServiceError
 from tui.services.cerb import render
-from tui.services.cerb.client import Bucket, CerbClient, Conversation, Group, Ticket, TicketChanged, Worker
+from tui.services.cerb.client import CerbClient
+from tui.services.cerb.conversation_view import ConversationView
 from tui.services.cerb.dialogs import ConflictDialog, PickDialog, TicketEditor
+from tui.services.cerb.errors import TicketChanged
+from tui.services.cerb.models import Conversation, Ticket, Worker
+from tui.services.cerb.table_view import (
+    FILTER_NAMES,
+    FILTER_QUERIES,
+    SORTABLE,
+    SearchBar,
+    TicketTableView,
+    count_text,
+)
+from tui.services.cerb.triage import Change, Lookups, TicketChanges
+from tui.services.cerb.writing import CommentSender, NewTicketSender, ReplySender, draft_notes, new_ticket_fields
 from tui.widgets.dialogs import Field, FormDialog
-from tui.widgets.paged_table import Column, PagedTable, Row
+from tui.widgets.paged_table import PagedTable
 from tui.widgets.pane import PaneContext, ServicePane
 
-PAGE_SIZE = 50
-TABLE_EXPAND = ("group_", "bucket_", "owner_")  # what the columns show; the ticket view fetches the rest
 
-# name, label, query ("mine" is filled in with the signed-in worker's id)
-FILTERS: list[tuple[str, str, str]] = [
-    ("open", "Open", "status:o"),
-    ("waiting", "Waiting", "status:w"),
-    ("closed", "Closed", "status:c"),
-    ("all", "All", ""),
-    ("mine", "Mine", "owner.id:{me}"),
-    ("unassigned", "Unassigned", "owner.id:0"),
-]
-
-COLUMNS = [
-    Column("mask", "Mask", 15),
-    Column("subject", "Subject"),
-    Column("status", "Status", 8),
-    Column("group", "Group / bucket", 24),
-    Column("owner", "Owner", 14),
-    Column("importance", "Imp", 4),
-    Column("updated", "Updated", 10),
-]
-SORTABLE = ["updated", "mask", "subject", "status", "group", "owner", "importance"]
-
-
-class TicketsPane(ServicePane):
+class TicketsPane(ServicePane[CerbClient]):
     kind = "cerb"
 
-    DEFAULT_CSS = """
-    TicketsPane #cerb-bar { height: 1; }
-    TicketsPane #cerb-search { width: 1fr; height: 1; border: none; padding: 0 1; background: $boost; }
-    TicketsPane #cerb-search:focus { background: $accent 30%; }
-    TicketsPane #cerb-count { width: 64; padding: 0 1; color: $text-muted; text-align: right; }
-    TicketsPane #cerb-filters { height: 1; padding: 0 1; }
-    TicketsPane #cerb-views { height: 1fr; }
-    TicketsPane #cerb-ticket { height: 1fr; }
-    TicketsPane #cerb-props { height: auto; padding: 0 1; border-bottom: solid $panel-lighten-2; }
-    TicketsPane #cerb-draft-note { height: auto; padding: 0 1; background: $warning 20%; display: none; }
-    TicketsPane #cerb-draft-note.shown { display: block; }
-    TicketsPane #cerb-conversation { height: 1fr; padding: 0 1; }
-    """
+    DEFAULT_CSS = "TicketsPane #cerb-views { height: 1fr; }"
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search", id="cerb.search"),
         Binding("left_square_bracket", "cycle_filter(-1)", "Prev filter", show=False, id="cerb.filter-prev"),
         Binding("right_square_bracket", "cycle_filter(1)", "Filter", id="cerb.filter-next"),
@@ -87,7 +64,7 @@ class TicketsPane(ServicePane):
         Binding("escape,backspace", "back", "Back", show=False, id="cerb.back"),
     ]
 
-    COMMANDS: list[tuple[str, str]] = [
+    COMMANDS: ClassVar[list[tuple[str, str]]] = [
         ("Tickets: open tickets", "filter('open')"),
         ("Tickets: waiting tickets", "filter('waiting')"),
         ("Tickets: closed tickets", "filter('closed')"),
@@ -112,53 +89,37 @@ class TicketsPane(ServicePane):
 
     def __init__(self, client: CerbClient, context: PaneContext, **kwargs: Any):
         super().__init__(client, context, **kwargs)
-        self.client: CerbClient = client
         self.filter_name = "open"
         self.search_text = ""
         self.sort_key = "updated"
         self.sort_ascending = False
+        self.query_error = ""  # why the current search shows nothing, when it failed
         self.me: Worker | None = None
-        self.groups: list[Group] = []
-        self.buckets: list[Bucket] = []
-        self.workers_list: list[Worker] = []
-        self.known: dict[int, Ticket] = {}  # the newest copy seen of each ticket: the baseline for conflict checks
         self.open_ticket: Ticket | None = None
         self.conversation: Conversation | None = None
-        self.query_error = ""
-        self._triage_lock = asyncio.Lock()
+        self.changes = TicketChanges(client)
+        self.lookups = Lookups(client)
         self._shown_state = ""
-        self._count_text = ""
 
-    # -- layout ---------------------------------------------------------------------------------------------------------
+    # -- layout --------------------------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="cerb-bar"):
-            yield Input(placeholder='/ search: status:o group.id:2 subject:"*refund*"', id="cerb-search")
-            yield Static("", id="cerb-count")
-        yield Static(self._filters_text(), id="cerb-filters")
-        with ContentSwitcher(initial="cerb-table", id="cerb-views"):
-            table = PagedTable(COLUMNS, page_size=PAGE_SIZE, id="cerb-table")
-            table.sorted_key, table.sorted_ascending = self.sort_key, self.sort_ascending
-            table.empty_text = "Loading…"
-            yield table
-            with Vertical(id="cerb-ticket"):
-                yield Static("", id="cerb-props")
-                yield Static("", id="cerb-draft-note")
-                with VerticalScroll(id="cerb-conversation"):
-                    yield Static("", id="cerb-conversation-body")
+        yield SearchBar(self.filter_name)
+        with ContentSwitcher(initial="cerb-list", id="cerb-views"):
+            yield TicketTableView(self.client, self.full_query, id="cerb-list")
+            yield ConversationView(id="cerb-ticket")
 
     @property
     def table(self) -> PagedTable:
         return self.query_one("#cerb-table", PagedTable)
 
     @property
+    def ticket_view(self) -> ConversationView:
+        return self.query_one("#cerb-ticket", ConversationView)
+
+    @property
     def in_ticket_view(self) -> bool:
         return self.query_one("#cerb-views", ContentSwitcher).current == "cerb-ticket"
-
-    def focus(self, scroll_visible: bool = True):
-        target = self.query_one("#cerb-conversation") if self.in_ticket_view else self.table
-        target.focus(scroll_visible=scroll_visible)
-        return self
 
     def report(self, error: BaseException, doing: str = "") -> None:
         self._shown_state = ""  # the base may have said "error": the next success must say "ok" again
@@ -173,15 +134,7 @@ class TicketsPane(ServicePane):
         else:
             self.run_query()
 
-    # -- the table: query, pages, filters, sort -------------------------------------------------------------------------
-
-    def _filters_text(self) -> Text:
-        text = Text()
-        for name, label, _ in FILTERS:
-            text.append(f" {label} ", style="reverse bold" if name == self.filter_name else "")
-            text.append(" ")
-        text.append("   [ ] filter · / search · s sort · enter open · ? keys", style="dim")
-        return text
+    # -- the table: query, filters, sort, count ------------------------------------------------------------------------
 
     async def ensure_me(self) -> Worker:
         if self.me is None:
@@ -189,75 +142,40 @@ class TicketsPane(ServicePane):
         return self.me
 
     async def full_query(self) -> str:
-        base = dict((n, q) for n, _, q in FILTERS)[self.filter_name]
+        base = FILTER_QUERIES[self.filter_name]
         if "{me}" in base:
             base = base.format(me=(await self.ensure_me()).id)
         return " ".join(p for p in (base, self.search_text.strip()) if p)
 
     def run_query(self) -> None:
-        """Start over: a new filter, search or sort. Pages of the old query still in flight are ignored."""
-        self.workers.cancel_group(self, "cerb-pages")
-        table = self.table
-        table.sorted_key, table.sorted_ascending = self.sort_key, self.sort_ascending
-        generation = table.reset(0)
-        table.empty_text = "Loading…"
-        self.query_one("#cerb-filters", Static).update(self._filters_text(), layout=False)
-        search = self.query_one("#cerb-search", Input)
-        if search.value != self.search_text:
-            search.value = self.search_text
+        """Start over: a new filter, search or sort."""
+        self.query_one(SearchBar).show_query(self.filter_name, self.search_text)
         self._set_count("…")
         self._state_once("connecting")
-        self.run_worker(partial(self._load_page, generation, 0), group="cerb-pages")
+        self.query_one(TicketTableView).run_query(self.sort_key, self.sort_ascending)
 
-    @on(PagedTable.PageNeeded)
-    def _page_needed(self, event: PagedTable.PageNeeded) -> None:
+    @on(TicketTableView.Loaded)
+    def _page_loaded(self, event: TicketTableView.Loaded) -> None:
         event.stop()
-        if event.generation == self.table.generation:
-            self.run_worker(partial(self._load_page, event.generation, event.page), group="cerb-pages")
+        self.query_error = ""
+        self._update_count()
+        self._state_once("ok")
 
-    async def _load_page(self, generation: int, page: int) -> None:
-        table = self.table
-        try:
-            query = await self.full_query()
-            result = await self.client.search_tickets(
-                query,
-                page=page + 1,
-                limit=PAGE_SIZE,
-                sort=self.sort_key,
-                ascending=self.sort_ascending,
-                expand=TABLE_EXPAND,
-            )
-        except ServiceError as exc:
-            table.page_failed(page)
-            if generation == table.generation:
-                if page == 0:
-                    self.query_error = exc.readable
-                    table.empty_text = exc.message
-                    table.refresh()
-                    self._set_count("error")
-                self.report(exc, "load tickets")
-            return
-        rows = [Row(t.id, render.ticket_cells(t), t) for t in result.tickets]
-        if table.set_page(page, rows, generation=generation, total=result.total):
-            self.query_error = ""
-            table.empty_text = "No tickets match." if not result.total else ""
-            self._update_count()
-            self._state_once("ok")
+    @on(TicketTableView.LoadFailed)
+    def _page_failed(self, event: TicketTableView.LoadFailed) -> None:
+        event.stop()
+        if event.first_page:
+            self.query_error = event.error.readable
+            self._set_count("error")
+        self.report(event.error, "load tickets")
 
     def _update_count(self) -> None:
-        label = dict((n, l) for n, l, _ in FILTERS)[self.filter_name]
-        arrow = "▲" if self.sort_ascending else "▼"
-        parts = [f"{self.table.total:,} tickets", label.lower()]
-        if self.search_text.strip():
-            parts.append(f"“{self.search_text.strip()}”")
-        parts.append(f"by {self.sort_key} {arrow}")
-        self._set_count(" · ".join(parts))
+        self._set_count(
+            count_text(self.table.total, self.filter_name, self.search_text, self.sort_key, self.sort_ascending)
+        )
 
     def _set_count(self, text: str) -> None:
-        # only on change: each update repaints the bar, and scrolling would otherwise update it once per page
-        if text != self._count_text:
-            self._count_text = text
-            self.query_one("#cerb-count", Static).update(text, layout=False)
+        self.query_one(SearchBar).show_count(text)
 
     def _state_once(self, state: str) -> None:
         if state != self._shown_state:
@@ -270,12 +188,12 @@ class TicketsPane(ServicePane):
         self.run_query()
 
     def action_cycle_filter(self, step: int) -> None:
-        names = [n for n, _, _ in FILTERS]
+        names = FILTER_NAMES
         self.action_filter(names[(names.index(self.filter_name) + step) % len(names)])
 
     def action_focus_search(self) -> None:
         self.show_table()
-        self.query_one("#cerb-search", Input).focus()
+        self.query_one(SearchBar).search_field.focus()
 
     @on(Input.Submitted, "#cerb-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
@@ -304,7 +222,7 @@ class TicketsPane(ServicePane):
         if event.column.key in SORTABLE:
             self.sort_by(event.column.key)
 
-    # -- the ticket view ------------------------------------------------------------------------------------------------
+    # -- the ticket view -----------------------------------------------------------------------------------------------
 
     @on(PagedTable.RowSelected)
     def _row_selected(self, event: PagedTable.RowSelected) -> None:
@@ -312,116 +230,95 @@ class TicketsPane(ServicePane):
         self.open_ticket_view(event.row.data)
 
     def open_ticket_view(self, ticket: Ticket) -> None:
-        ticket = self._newest(ticket)
+        ticket = self.changes.newest(ticket)
         self.open_ticket = ticket
         self.conversation = None
-        self.query_one("#cerb-props", Static).update(render.properties(ticket))
-        self.query_one("#cerb-conversation-body", Static).update(Text("Loading the conversation…", style="dim"))
+        view = self.ticket_view
+        view.show_ticket(ticket)
+        view.show_loading()
         self._show_draft_note(ticket)
         self.query_one("#cerb-views", ContentSwitcher).current = "cerb-ticket"
-        self.query_one("#cerb-conversation").focus()
+        view.focus_conversation()
         self.load_conversation(ticket.id)
 
     def _show_draft_note(self, ticket: Ticket) -> None:
-        notes = []
-        for what, key in (("reply", "r"), ("comment", "c")):
-            draft = self.context.drafts.load(self.draft_key(ticket.id, what))
-            if draft is not None:
-                notes.append(
-                    f"An unsent {what} from {render.relative_time(int(draft.saved_at))} is kept: "
-                    f"press {key} to continue it."
-                )
-        note = self.query_one("#cerb-draft-note", Static)
-        note.update("\n".join(notes))
-        note.set_class(bool(notes), "shown")
+        self.ticket_view.show_draft_notes(
+            draft_notes(self.context.drafts, lambda what: self.draft_key(ticket.id, what))
+        )
 
     @work(exclusive=True, group="cerb-conversation")
     async def load_conversation(self, ticket_id: int) -> None:
         try:
             conversation = await self.client.conversation(ticket_id)
         except ServiceError as exc:
-            self.query_one("#cerb-conversation-body", Static).update(Text(exc.readable, style="red"))
+            self.ticket_view.show_failure(exc.readable)
             self.report(exc, "load the conversation")
             return
         if self.open_ticket is None or self.open_ticket.id != ticket_id:
             return
         self.conversation = conversation
         self._remember(conversation.ticket)
-        self.open_ticket = self._newest(conversation.ticket)
-        self.query_one("#cerb-props", Static).update(render.properties(self.open_ticket))
-        self.query_one("#cerb-conversation-body", Static).update(render.conversation(conversation))
+        self.open_ticket = self.changes.newest(conversation.ticket)
+        self.ticket_view.show_ticket(self.open_ticket)
+        self.ticket_view.show_conversation(conversation)
         self._show_draft_note(self.open_ticket)
 
     def show_table(self) -> None:
         if self.in_ticket_view:
-            self.query_one("#cerb-views", ContentSwitcher).current = "cerb-table"
+            self.query_one("#cerb-views", ContentSwitcher).current = "cerb-list"
             self.open_ticket = None
             self.table.focus()
 
     def action_back(self) -> None:
-        if self.query_one("#cerb-search", Input).has_focus:
+        if self.query_one(SearchBar).search_field.has_focus:
             self.table.focus()
         else:
             self.show_table()
 
-    # -- triage ---------------------------------------------------------------------------------------------------------
+    # -- triage --------------------------------------------------------------------------------------------------------
 
     def target(self) -> Ticket | None:
         """The ticket a key acts on: the one open in the ticket view, else the one under the table's cursor."""
         if self.in_ticket_view and self.open_ticket is not None:
-            return self._newest(self.open_ticket)
+            return self.changes.newest(self.open_ticket)
         row = self.table.current()
         if row is None:
             self.notify("No ticket selected (or it is still loading).", severity="warning")
             return None
-        return self._newest(row.data)
-
-    def _newest(self, ticket: Ticket) -> Ticket:
-        known = self.known.get(ticket.id)
-        return known if known is not None and known.updated >= ticket.updated else ticket
+        ticket: Ticket = row.data
+        return self.changes.newest(ticket)
 
     def _remember(self, ticket: Ticket) -> None:
-        self.known[ticket.id] = ticket
+        self.changes.remember(ticket)
         self.table.replace_row(ticket.id, render.ticket_cells(ticket), ticket)
         if self.open_ticket is not None and self.open_ticket.id == ticket.id:
             self.open_ticket = ticket
-            self.query_one("#cerb-props", Static).update(render.properties(ticket))
+            self.ticket_view.show_ticket(ticket)
 
-    def triage(self, ticket: Ticket, describe: str, changes: Callable[[Ticket], dict[str, Any]]) -> None:
-        self.run_worker(partial(self._triage, ticket, describe, changes), group="cerb-triage")
-
-    async def _triage(
-        self, ticket: Ticket, describe: str, changes: Callable[[Ticket], dict[str, Any]], force: bool = False
-    ) -> None:
-        # one change at a time, each checked against the copy the previous one left
-        async with self._triage_lock:
-            baseline = self._newest(ticket)
-            wanted = changes(baseline)
-            try:
-                updated = await self.client.update_ticket(baseline.id, loaded=baseline, **wanted)
-            except TicketChanged as conflict:
-                current = conflict.current
-                self.known[baseline.id] = current
-                self.app.push_screen(
-                    ConflictDialog(
-                        f"[#{current.mask}] changed on the server since you loaded it",
-                        render.differences_table(conflict.differences, describe),
-                    ),
-                    lambda choice: self._resolve(choice, current, describe, changes),
-                )
-                return
-            except ServiceError as exc:
-                self.report(exc, describe)
-                return
+    @work(group="cerb-triage")
+    async def triage(self, ticket: Ticket, describe: str, change: Change) -> None:
+        try:
+            updated = await self.changes.apply(ticket, change)
+        except TicketChanged as conflict:
+            current = conflict.current
+            self.app.push_screen(
+                ConflictDialog(
+                    f"[#{current.mask}] changed on the server since you loaded it",
+                    render.differences_table(conflict.differences, describe),
+                ),
+                lambda choice: self._resolve(choice, current, describe, change),
+            )
+            return
+        except ServiceError as exc:
+            self.report(exc, describe)
+            return
         self._remember(updated)
         self.notify(f"[#{updated.mask}] {describe}.", timeout=3)
 
-    def _resolve(
-        self, choice: str | None, current: Ticket, describe: str, changes: Callable[[Ticket], dict[str, Any]]
-    ) -> None:
+    def _resolve(self, choice: str | None, current: Ticket, describe: str, change: Change) -> None:
         self._remember(current)  # either way, show what is on the server now
         if choice == "apply":
-            self.triage(current, describe, changes)
+            self.triage(current, describe, change)
         else:
             self.notify(f"Kept the server's version of [#{current.mask}].", timeout=3)
 
@@ -446,7 +343,7 @@ class TicketsPane(ServicePane):
             return
 
         def edited(values: dict[str, Any] | None) -> None:
-            subject = (values or {}).get("subject", "").strip()
+            subject = str((values or {}).get("subject", "")).strip()
             if subject and subject != ticket.subject:
                 self.triage(ticket, f"subject → {subject}", lambda t: {"subject": subject})
 
@@ -469,48 +366,35 @@ class TicketsPane(ServicePane):
             return
         self.triage(ticket, f"assigned to {me.name}", lambda t: {"owner_id": me.id})
 
-    async def _ensure_lookups(self) -> bool:
+    @work(group="cerb-lookups")
+    async def _with_lookups(self, then: Callable[[], None]) -> None:
+        """Run `then` once the groups, buckets and workers are loaded (the first time only, over the network)."""
         try:
-            if not self.groups:
-                self.groups, self.buckets, self.workers_list = await asyncio.gather(
-                    self.client.groups(), self.client.buckets(), self.client.workers()
-                )
+            await self.lookups.load()
         except ServiceError as exc:
             self.report(exc, "load groups and workers")
-            return False
-        return True
+            return
+        then()
 
     def action_pick_owner(self) -> None:
         if (ticket := self.target()) is not None:
-            self._pick_owner(ticket)
+            self._with_lookups(lambda: self._pick_owner(ticket))
 
-    @work(group="cerb-lookups")
-    async def _pick_owner(self, ticket: Ticket) -> None:
-        if not await self._ensure_lookups():
-            return
-        options = [("Nobody (unassigned)", 0)] + [
-            (f"{w.name}  ({w.title})" if w.title else w.name, w.id) for w in self.workers_list
-        ]
-        names = {w.id: w.name for w in self.workers_list}
-
+    def _pick_owner(self, ticket: Ticket) -> None:
         def picked(owner_id: int | None) -> None:
             if owner_id is not None:
-                self.triage(ticket, f"owner → {names.get(owner_id, 'nobody')}", lambda t: {"owner_id": owner_id})
+                owner = self.lookups.worker_name(owner_id)
+                self.triage(ticket, f"owner → {owner}", lambda t: {"owner_id": owner_id})
 
+        options = self.lookups.owner_options()
         self.app.push_screen(PickDialog(f"Owner of [#{ticket.mask}]", options, current=ticket.owner_id), picked)
 
     def action_move(self) -> None:
         if (ticket := self.target()) is not None:
-            self._move(ticket)
+            self._with_lookups(lambda: self._move(ticket))
 
-    @work(group="cerb-lookups")
-    async def _move(self, ticket: Ticket) -> None:
-        if not await self._ensure_lookups():
-            return
-        names = {g.id: g.name for g in self.groups}
-        order = {g.id: i for i, g in enumerate(self.groups)}
-        buckets = sorted(self.buckets, key=lambda b: (order.get(b.group_id, 99), not b.is_default, b.name))
-        options = [(f"{names.get(b.group_id, b.group_id)} / {b.name}", (b.group_id, b.id)) for b in buckets]
+    def _move(self, ticket: Ticket) -> None:
+        options = self.lookups.move_options()
 
         def picked(where: tuple[int, int] | None) -> None:
             if where is not None:
@@ -521,21 +405,10 @@ class TicketsPane(ServicePane):
             PickDialog(f"Move [#{ticket.mask}] to", options, current=(ticket.group_id, ticket.bucket_id)), picked
         )
 
-    # -- writing: reply, comment, compose --------------------------------------------------------------------------------
+    # -- writing: reply, comment, compose ------------------------------------------------------------------------------
 
     def draft_key(self, ticket_id: int, what: str) -> str:
         return self.context.draft_key(self.kind, "ticket", ticket_id, what)
-
-    def _context_for(self, ticket: Ticket) -> Any:
-        """What the editor shows above the text: the ticket and the last message, when loaded."""
-        parts = [Text.assemble((f"[#{ticket.mask}] ", "bold cyan"), (ticket.subject, "bold"))]
-        if self.conversation is not None and self.conversation.ticket.id == ticket.id:
-            last = next((e for e in reversed(self.conversation.entries) if hasattr(e, "content")), None)
-            if last is not None:
-                parts.append(Text(f"{last.sender} wrote:", style="dim"))
-                parts.append(render.body_text("\n".join(last.content.splitlines()[:5])))
-        text = Text("\n").join(parts)
-        return text
 
     def action_reply(self) -> None:
         if (ticket := self.target()) is not None:
@@ -545,112 +418,73 @@ class TicketsPane(ServicePane):
         if (ticket := self.target()) is not None:
             self._write(ticket, "comment")
 
+    def _is_open(self, ticket: Ticket) -> bool:
+        return self.open_ticket is not None and self.open_ticket.id == ticket.id
+
+    def _new_message_arrived(self, current: Ticket) -> None:
+        self._remember(current)
+        if self._is_open(current):
+            self.load_conversation(current.id)
+
     def _write(self, ticket: Ticket, what: str) -> None:
         key = self.draft_key(ticket.id, what)
         draft = self.context.drafts.load(key)
         body = str(draft.data.get("body", "")) if draft else ""
         if draft:
             self.notify(f"Continuing your unsent {what} from {render.relative_time(int(draft.saved_at))}.", timeout=3)
+        newest = self.changes.newest(ticket)
+        send = (
+            ReplySender(self.client, newest, self._new_message_arrived)
+            if what == "reply"
+            else CommentSender(self.client, ticket)
+        )
 
-        seen = {"messages": self._newest(ticket).num_messages}
-
-        async def send(values: dict[str, Any]) -> Any:
-            if what == "reply":
-                # a reply written without reading a message that arrived meanwhile is lost work of another kind:
-                # stop once, show the new message, and send on the second ctrl+s
-                current = await self.client.get_ticket(ticket.id)
-                if current.num_messages > seen["messages"]:
-                    seen["messages"] = current.num_messages
-                    self._remember(current)
-                    if self.open_ticket is not None and self.open_ticket.id == ticket.id:
-                        self.load_conversation(ticket.id)
-                    raise ConflictError(
-                        f"A new message arrived on [#{current.mask}] since you opened it.",
-                        hint="Read it in the conversation (it is reloaded), then press ctrl+s again to send anyway.",
-                    )
-                return await self.client.reply(current, values["body"])
-            await self.client.comment(ticket.id, values["body"])
-            return ticket
-
-        def done(result: Any) -> None:
+        def done(result: Ticket | None) -> None:
             if isinstance(result, Ticket):
                 if what == "reply":
                     self._remember(result)
                 self.notify(f"{what.capitalize()} sent on [#{result.mask}].", timeout=3)
-                if self.open_ticket is not None and self.open_ticket.id == ticket.id:
+                if self._is_open(ticket):
                     self.load_conversation(ticket.id)
             elif self.context.drafts.load(key) is not None:
                 self.notify(
                     f"Your {what} is kept as a draft; press {what[0]} on this ticket to continue it.", timeout=4
                 )
-            if self.open_ticket is not None and self.open_ticket.id == ticket.id:
+            if self._is_open(ticket):
                 self._show_draft_note(ticket)
 
         title = f"Reply to [#{ticket.mask}]" if what == "reply" else f"Internal comment on [#{ticket.mask}]"
-        self.app.push_screen(
-            TicketEditor(
-                title,
-                drafts=self.context.drafts,
-                draft_key=key,
-                send=send,
-                body=body,
-                context=self._context_for(ticket),
-                send_label="Send reply" if what == "reply" else "Add comment",
-            ),
-            done,
+        editor = TicketEditor(
+            title,
+            drafts=self.context.drafts,
+            draft_key=key,
+            send=send,
+            body=body,
+            context=render.editor_context(ticket, self.conversation),
+            send_label="Send reply" if what == "reply" else "Add comment",
         )
+        self.app.push_screen(editor, done)
 
     def action_compose(self) -> None:
-        self._open_composer()
+        self._with_lookups(self._open_composer)
 
-    @work(group="cerb-lookups")
-    async def _open_composer(self) -> None:
-        if not await self._ensure_lookups():
-            return
+    def _open_composer(self) -> None:
         key = self.context.draft_key(self.kind, "compose")
         draft = self.context.drafts.load(key)
         data = draft.data if draft else {}
-        fields = [
-            Field("to", "To", str(data.get("to", "")), placeholder="customer@example.com"),
-            Field("subject", "Subject", str(data.get("subject", ""))),
-            Field(
-                "group_id",
-                "Group",
-                data.get("group_id") or (self.groups[0].id if self.groups else ""),
-                kind="select",
-                choices=[(g.name, g.id) for g in self.groups],
-            ),
-        ]
-
-        async def send(values: dict[str, Any]) -> Ticket:
-            missing = [
-                label
-                for name, label in (("to", "To"), ("subject", "Subject"), ("group_id", "Group"))
-                if not str(values.get(name) or "").strip()
-            ]
-            if missing:
-                raise BadRequestError(f"{' and '.join(missing)} cannot be empty.")
-            return await self.client.compose(
-                group_id=int(values["group_id"]),
-                to=values["to"].strip(),
-                subject=values["subject"].strip(),
-                content=values["body"],
-            )
 
         def done(ticket: Ticket | None) -> None:
             if isinstance(ticket, Ticket):
                 self.notify(f"Created [#{ticket.mask}] {ticket.subject}.", timeout=4)
                 self.run_query()
 
-        self.app.push_screen(
-            TicketEditor(
-                "New ticket",
-                drafts=self.context.drafts,
-                draft_key=key,
-                send=send,
-                fields=fields,
-                body=str(data.get("body", "")),
-                send_label="Create and send",
-            ),
-            done,
+        editor = TicketEditor(
+            "New ticket",
+            drafts=self.context.drafts,
+            draft_key=key,
+            send=NewTicketSender(self.client),
+            fields=new_ticket_fields(data, self.lookups.groups),
+            body=str(data.get("body", "")),
+            send_label="Create and send",
         )
+        self.app.push_screen(editor, done)

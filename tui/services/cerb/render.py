@@ -12,7 +12,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from tui.services.cerb.client import Comment, Conversation, Message, Ticket
+from tui.services.cerb.models import Comment, Conversation, Message, Ticket
 
 STATUS_STYLE = {"open": "bold green", "waiting": "yellow", "closed": "dim", "deleted": "dim red strike"}
 
@@ -130,3 +130,14 @@ def differences_table(differences: list[tuple[str, str, str]], mine: str = "") -
     if not mine:
         return table
     return Group(table, Text(""), Text.assemble(("Your change: ", "bold"), mine))
+
+
+def editor_context(ticket: Ticket, conversation: Conversation | None) -> RenderableType:
+    """What the reply / comment editor shows above the text: the ticket, and the last message when it is loaded."""
+    parts = [Text.assemble((f"[#{ticket.mask}] ", "bold cyan"), (ticket.subject, "bold"))]
+    if conversation is not None and conversation.ticket.id == ticket.id:
+        last = next((e for e in reversed(conversation.entries) if isinstance(e, Message)), None)
+        if last is not None:
+            parts.append(Text(f"{last.sender} wrote:", style="dim"))
+            parts.append(body_text("\n".join(last.content.splitlines()[:5])))
+    return Text("\n").join(parts)

@@ -1,0 +1,99 @@
+"""Cerb's failures as the shared error family. Cerb answers most of them with HTTP 200 and `__status: error`."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from tui.http import AuthError, BadRequestError, ConflictError, NotFoundError, ProtocolError, ServiceError
+from tui.services.cerb.models import Difference, Ticket
+
+SERVICE = "Cerb"
+
+
+class TicketChanged(ConflictError):
+    """The ticket changed on the server since it was loaded; `differences` says how, `current` is the fresh copy."""
+
+    def __init__(self, current: Ticket, differences: list[Difference]):
+        what = ", ".join(name for name, _, _ in differences) or "its update time"
+        super().__init__(
+            f"Ticket {current.mask} was changed on the server since you opened it ({what}).",
+            hint="Review the changes, then apply yours again or keep theirs.",
+            service=SERVICE,
+        )
+        self.current = current
+        self.differences = differences
+
+
+def _readable_denial(message: str) -> ServiceError:
+    lowered = message.lower()
+    if "timestamp" in lowered:
+        return AuthError(
+            "Cerb refused the request because this computer's clock differs from the server's by more than 10 minutes.",
+            hint="Set the system clock right (enable network time), then reload.",
+            status=401,
+            service=SERVICE,
+        )
+    if "checksum" in lowered:
+        return AuthError(
+            "Cerb refused the access key and secret: the request signature did not match.",
+            hint="Check the secret of this connection in the profile.",
+            status=401,
+            service=SERVICE,
+        )
+    if "access key" in lowered:
+        return AuthError(
+            "Cerb does not know this access key.",
+            hint="Check the access key of this connection in the profile.",
+            status=401,
+            service=SERVICE,
+        )
+    if "token" in lowered:
+        return AuthError(
+            "Cerb refused the OAuth token; it may have expired.",
+            hint="Get a new token and update the profile.",
+            status=401,
+            service=SERVICE,
+        )
+    return AuthError(f"Cerb refused the credentials ({message or 'access denied'}).", status=401, service=SERVICE)
+
+
+def cerb_error(response: httpx.Response) -> ServiceError | None:
+    """Map Cerb's error replies (HTTP 200 with `__status: error`, and 401/403) to one readable exception."""
+    status = response.status_code
+    content = response.content
+    if status < 400 and b'"error"' not in content:  # cheap test before parsing a big success reply twice
+        return None
+    try:
+        body = json.loads(content)
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return None  # not Cerb JSON: the generic handling says what came instead
+    message = str(body.get("message") or "").strip()
+    if status in (401, 403):
+        return _readable_denial(message)
+    if body.get("__status") != "error":
+        return None
+    code = str(body.get("__error") or "ERROR")
+    detail = message.rstrip(".") or code
+    if code == "ERROR_NOT_FOUND":
+        return NotFoundError(f"Cerb could not find that: {detail}.", service=SERVICE, status=status)
+    if code in ("ERROR_PARAM_INVALID", "ERROR_PARAM_REQUIRED"):
+        return BadRequestError(f"Cerb did not accept the request: {detail}.", service=SERVICE, status=status)
+    if code == "ERROR_PERMISSIONS":
+        return AuthError(
+            f"This worker is not allowed to do that in Cerb: {detail}.",
+            hint="Ask a Cerb administrator for the permission.",
+            service=SERVICE,
+            status=status,
+        )
+    if message.startswith("Unknown command"):
+        return ProtocolError(
+            f"Cerb does not support this request ({detail}).",
+            hint="The server may be an older Cerb version, or the URL may not end in /rest/.",
+            service=SERVICE,
+            status=status,
+        )
+    return ServiceError(f"Cerb reported an error: {detail}.", service=SERVICE, status=status)

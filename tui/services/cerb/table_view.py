@@ -1,0 +1,182 @@
+"""The ticket table: one Cerb search, paged from the server as it scrolls into view, sorted by a column.
+
+The pane says what to search (`run_query`); this view loads the pages and reports back with messages: `Loaded` when a
+page of the current search arrived, `LoadFailed` when one could not be loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from tui.http import ServiceError
+from tui.services.cerb import render
+from tui.services.cerb.client import CerbClient
+from tui.widgets.paged_table import Column, PagedTable, Row
+
+# name, label, query ("mine" is filled in with the signed-in worker's id)
+FILTERS: list[tuple[str, str, str]] = [
+    ("open", "Open", "status:o"),
+    ("waiting", "Waiting", "status:w"),
+    ("closed", "Closed", "status:c"),
+    ("all", "All", ""),
+    ("mine", "Mine", "owner.id:{me}"),
+    ("unassigned", "Unassigned", "owner.id:0"),
+]
+FILTER_NAMES = [name for name, _, _ in FILTERS]
+FILTER_QUERIES = {name: query for name, _, query in FILTERS}
+FILTER_LABELS = {name: label for name, label, _ in FILTERS}
+
+PAGE_SIZE = 50
+TABLE_EXPAND = ("group_", "bucket_", "owner_")  # what the columns show; the ticket view fetches the rest
+
+COLUMNS = [
+    Column("mask", "Mask", 15),
+    Column("subject", "Subject"),
+    Column("status", "Status", 8),
+    Column("group", "Group / bucket", 24),
+    Column("owner", "Owner", 14),
+    Column("importance", "Imp", 4),
+    Column("updated", "Updated", 10),
+]
+SORTABLE = ["updated", "mask", "subject", "status", "group", "owner", "importance"]
+
+
+def filters_text(active: str) -> Text:
+    text = Text()
+    for name, label, _ in FILTERS:
+        text.append(f" {label} ", style="reverse bold" if name == active else "")
+        text.append(" ")
+    text.append("   [ ] filter · / search · s sort · enter open · ? keys", style="dim")
+    return text
+
+
+def count_text(total: int, filter_name: str, search_text: str, sort_key: str, ascending: bool) -> str:
+    """`1,234 tickets · open · “refund” · by updated ▼`"""
+    parts = [f"{total:,} tickets", FILTER_LABELS[filter_name].lower()]
+    if search_text.strip():
+        parts.append(f"“{search_text.strip()}”")
+    parts.append(f"by {sort_key} {'▲' if ascending else '▼'}")
+    return " · ".join(parts)
+
+
+class SearchBar(Vertical):
+    """Above the table and the ticket view: the search field, the count of matches, and the quick filters."""
+
+    DEFAULT_CSS = """
+    SearchBar { height: auto; }
+    SearchBar #cerb-bar { height: 1; }
+    SearchBar #cerb-search { width: 1fr; height: 1; border: none; padding: 0 1; background: $boost; }
+    SearchBar #cerb-search:focus { background: $accent 30%; }
+    SearchBar #cerb-count { width: 64; padding: 0 1; color: $text-muted; text-align: right; }
+    SearchBar #cerb-filters { height: 1; padding: 0 1; }
+    """
+
+    def __init__(self, filter_name: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._filter_name = filter_name
+        self._count = ""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="cerb-bar"):
+            yield Input(placeholder='/ search: status:o group.id:2 subject:"*refund*"', id="cerb-search")
+            yield Static("", id="cerb-count")
+        yield Static(filters_text(self._filter_name), id="cerb-filters")
+
+    @property
+    def search_field(self) -> Input:
+        return self.query_one("#cerb-search", Input)
+
+    def show_query(self, filter_name: str, search_text: str) -> None:
+        self.query_one("#cerb-filters", Static).update(filters_text(filter_name), layout=False)
+        if self.search_field.value != search_text:
+            self.search_field.value = search_text
+
+    def show_count(self, text: str) -> None:
+        # only on change: each update repaints the bar, and scrolling would otherwise update it once per page
+        if text != self._count:
+            self._count = text
+            self.query_one("#cerb-count", Static).update(text, layout=False)
+
+
+class TicketTableView(Vertical):
+    DEFAULT_CSS = "TicketTableView { height: 1fr; }"
+
+    class Loaded(Message):
+        """A page of the current search arrived; `total` counts every match."""
+
+        def __init__(self, total: int):
+            super().__init__()
+            self.total = total
+
+    class LoadFailed(Message):
+        """A page of the current search could not be loaded; `first_page` when nothing of it is shown."""
+
+        def __init__(self, error: ServiceError, first_page: bool):
+            super().__init__()
+            self.error = error
+            self.first_page = first_page
+
+    def __init__(self, client: CerbClient, search_text: Callable[[], Awaitable[str]], **kwargs: Any):
+        super().__init__(**kwargs)
+        self._client = client
+        self._search_text = search_text  # the full Cerb query, asked for each page (it may need the signed-in worker)
+        self._sort_key = "updated"
+        self._sort_ascending = False
+
+    def compose(self) -> ComposeResult:
+        table = PagedTable(COLUMNS, page_size=PAGE_SIZE, id="cerb-table")
+        table.sorted_key, table.sorted_ascending = self._sort_key, self._sort_ascending
+        table.empty_text = "Loading…"
+        yield table
+
+    @property
+    def table(self) -> PagedTable:
+        return self.query_one("#cerb-table", PagedTable)
+
+    def run_query(self, sort_key: str, ascending: bool) -> None:
+        """Start over: a new filter, search or sort. Pages of the old query still in flight are ignored."""
+        self.workers.cancel_group(self, "cerb-pages")
+        self._sort_key, self._sort_ascending = sort_key, ascending
+        table = self.table
+        table.sorted_key, table.sorted_ascending = sort_key, ascending
+        generation = table.reset(0)
+        table.empty_text = "Loading…"
+        self.run_worker(self._load_page(generation, 0), group="cerb-pages")
+
+    @on(PagedTable.PageNeeded)
+    def _page_needed(self, event: PagedTable.PageNeeded) -> None:
+        event.stop()
+        if event.generation == self.table.generation:
+            self.run_worker(self._load_page(event.generation, event.page), group="cerb-pages")
+
+    async def _load_page(self, generation: int, page: int) -> None:
+        table = self.table
+        try:
+            result = await self._client.search_tickets(
+                await self._search_text(),
+                page=page + 1,
+                limit=PAGE_SIZE,
+                sort=self._sort_key,
+                ascending=self._sort_ascending,
+                expand=TABLE_EXPAND,
+            )
+        except ServiceError as exc:
+            table.page_failed(page)
+            if generation == table.generation:
+                if page == 0:
+                    table.empty_text = exc.message
+                    table.refresh()
+                self.post_message(self.LoadFailed(exc, first_page=page == 0))
+            return
+        rows = [Row(t.id, render.ticket_cells(t), t) for t in result.tickets]
+        if table.set_page(page, rows, generation=generation, total=result.total):
+            table.empty_text = "No tickets match." if not result.total else ""
+            self.post_message(self.Loaded(result.total))

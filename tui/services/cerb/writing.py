@@ -1,0 +1,102 @@
+"""Writing on tickets: what the reply, comment and new-ticket editors send, and what the ticket view says about drafts.
+
+The editors (`dialogs.TicketEditor`) keep the text as a draft until a send succeeds; the senders here decide what a
+send does, and may refuse with a `ServiceError` whose text the editor shows (the draft stays).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from tui.drafts import DraftStore
+from tui.http import BadRequestError, ConflictError
+from tui.services.cerb import render
+from tui.services.cerb.client import CerbClient
+from tui.services.cerb.models import Group, Ticket
+from tui.widgets.dialogs import Field
+
+DRAFT_KINDS = (("reply", "r"), ("comment", "c"))  # what can be drafted on a ticket, and the key that continues it
+
+
+class ReplySender:
+    """Sends a reply. A reply written without reading a message that arrived meanwhile is lost work of another kind:
+    stop once, let the pane show the new message (`arrived`), and send on the second try."""
+
+    def __init__(self, client: CerbClient, ticket: Ticket, arrived: Callable[[Ticket], None]):
+        self._client = client
+        self._ticket = ticket
+        self._seen_messages = ticket.num_messages
+        self._arrived = arrived
+
+    async def __call__(self, values: dict[str, Any]) -> Ticket:
+        current = await self._client.get_ticket(self._ticket.id)
+        if current.num_messages > self._seen_messages:
+            self._seen_messages = current.num_messages
+            self._arrived(current)
+            raise ConflictError(
+                f"A new message arrived on [#{current.mask}] since you opened it.",
+                hint="Read it in the conversation (it is reloaded), then press ctrl+s again to send anyway.",
+            )
+        return await self._client.reply(current, values["body"])
+
+
+class CommentSender:
+    """Adds an internal comment; the result is the ticket commented on."""
+
+    def __init__(self, client: CerbClient, ticket: Ticket):
+        self._client = client
+        self._ticket = ticket
+
+    async def __call__(self, values: dict[str, Any]) -> Ticket:
+        await self._client.comment(self._ticket.id, values["body"])
+        return self._ticket
+
+
+class NewTicketSender:
+    """Creates a ticket from the composer's fields: to, subject, group, and the body as its first message."""
+
+    def __init__(self, client: CerbClient):
+        self._client = client
+
+    async def __call__(self, values: dict[str, Any]) -> Ticket:
+        missing = [
+            label
+            for name, label in (("to", "To"), ("subject", "Subject"), ("group_id", "Group"))
+            if not str(values.get(name) or "").strip()
+        ]
+        if missing:
+            raise BadRequestError(f"{' and '.join(missing)} cannot be empty.")
+        return await self._client.compose(
+            group_id=int(values["group_id"]),
+            to=values["to"].strip(),
+            subject=values["subject"].strip(),
+            content=values["body"],
+        )
+
+
+def new_ticket_fields(draft: dict[str, Any], groups: list[Group]) -> list[Field]:
+    """The composer's fields, filled from a draft; the group defaults to the first one."""
+    return [
+        Field("to", "To", str(draft.get("to", "")), placeholder="customer@example.com"),
+        Field("subject", "Subject", str(draft.get("subject", ""))),
+        Field(
+            "group_id",
+            "Group",
+            # a select's value is one of its choices' values (a group id), though Field declares text
+            cast(str, draft.get("group_id") or (groups[0].id if groups else "")),
+            kind="select",
+            choices=[(g.name, g.id) for g in groups],
+        ),
+    ]
+
+
+def draft_notes(drafts: DraftStore, key_of: Callable[[str], str]) -> list[str]:
+    """One line per unsent reply or comment kept for a ticket (`key_of(what)` is its draft key)."""
+    notes = []
+    for what, key in DRAFT_KINDS:
+        draft = drafts.load(key_of(what))
+        if draft is not None:
+            saved = render.relative_time(int(draft.saved_at))
+            notes.append(f"An unsent {what} from {saved} is kept: press {key} to continue it.")
+    return notes
