@@ -38,7 +38,7 @@ async def activity(pilot) -> None:
 
 async def activity_comments(pilot) -> None:
     """A post with context, likes and several comments, opened in the reader."""
-    from tui.services.max.screens import ActivityScreen
+    from tui.services.max.activity_view import ActivityScreen
 
     pane = await _loaded(pilot)
     best = max(
@@ -61,7 +61,7 @@ async def activity_comments(pilot) -> None:
 
 async def activity_post(pilot) -> None:
     """The post editor: markdown and hashtags, a context to post in, kept as a draft while typed."""
-    from tui.services.max.screens import ComposeScreen
+    from tui.services.max.dialogs import ComposeScreen
 
     pane = await _loaded(pilot)
     await pilot.press("p")

@@ -9,7 +9,9 @@ import sys
 import pytest
 
 from tui.http import AuthError, BadRequestError, NotFoundError
-from tui.services.max.client import MaxClient, StreamView, context_hash, hashtags, nest
+from tui.services.max.client import MaxClient
+from tui.services.max.models import StreamView, context_hash, hashtags
+from tui.services.max.resource import nest
 
 
 def test_resource_accessor_mirrors_urls_with_defaults_and_nesting():

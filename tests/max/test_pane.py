@@ -6,10 +6,13 @@ import pytest
 
 from tests.conftest import make_app, start_sandbox, wait_for
 from tui.drafts import DraftStore
+from tui.http import NotFoundError
 from tui.profiles import Connection, Profile
-from tui.services.max.client import MaxClient, StreamView
+from tui.services.max.activity_view import ActivityScreen
+from tui.services.max.client import MaxClient
+from tui.services.max.dialogs import ComposeScreen
+from tui.services.max.models import StreamView
 from tui.services.max.pane import ActivityPane
-from tui.services.max.screens import ActivityScreen, ComposeScreen
 from tui.widgets.dialogs import ConfirmDialog, FormDialog
 
 SIZE = (140, 42)
@@ -165,7 +168,7 @@ async def test_delete_own_after_confirming_and_not_others(max_box, tmp_path, cli
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
         await wait_for(pilot, lambda: post.id not in pane.stream.ids)
-        with pytest.raises(Exception):
+        with pytest.raises(NotFoundError):
             await client.activity(post.id)
 
 

@@ -13,7 +13,10 @@ def styles_of(text, word: str):
 
 
 def test_html_becomes_markdown_with_links_and_paragraphs():
-    html = '<p><b>Heads up:</b> build &amp; deploy</p><ul><li>one</li><li>two</li></ul><p>See <a href="http://w">the wiki</a><script>x()</script></p>'
+    html = (
+        "<p><b>Heads up:</b> build &amp; deploy</p><ul><li>one</li><li>two</li></ul>"
+        '<p>See <a href="http://w">the wiki</a><script>x()</script></p>'
+    )
     md = as_markdown(html)
     assert md.startswith("**Heads up:** build & deploy")
     assert "- one" in md and "- two" in md and "[the wiki](http://w)" in md and "x()" not in md

@@ -138,7 +138,8 @@ def test_head_counts_in_x_total_items(http, admin):
 
 
 def test_post_as_maxclient_nests_it_201_then_200_on_repeat(http, alice_h):
-    # maxclient: people['alice'].activities.post(object_content=...) -> defaults {"object": {"objectType": "note"}} + nesting
+    # maxclient: people['alice'].activities.post(object_content=...)
+    # -> defaults {"object": {"objectType": "note"}} + nesting
     body = {"object": {"objectType": "note", "content": "Wire test post #wiretest"}, "generator": "Twitter"}
     first = http.post("/people/alice/activities", json=body, headers=alice_h)
     assert first.status_code == 201

@@ -22,7 +22,8 @@ async def _measure(box) -> None:
     from tui.app import ServiceDeckApp
     from tui.drafts import DraftStore
     from tui.http import ExchangeLog
-    from tui.services.max.client import MaxClient, StreamView
+    from tui.services.max.client import MaxClient
+    from tui.services.max.models import StreamView
     from tui.services.max.pane import ActivityPane
 
     connection = box.profile().connection("max")

@@ -1,1 +1,4 @@
-"""MAX: the activity stream (posts, comments, likes, contexts), its OAuth password grant (its server imitation lives in `tui.sandbox.max`)."""
+"""MAX, client side: the activity stream (posts, comments, likes, contexts) and its OAuth password grant.
+
+The server imitation lives in `tui.sandbox.max`.
+"""

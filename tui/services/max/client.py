@@ -1,29 +1,17 @@
 """An async MAX client: OAuth password grant, the three X-Oauth headers, a REST-ish resource accessor, typed helpers.
 
-The resource accessor mirrors MAX's URL structure the way the `maxclient` REST-ish client does:
+    await client.people["alice"].timeline.get(limit=20)       # the generic accessor (see `resource.py`)
+    await client.timeline(limit=20)                           # a typed helper: a list of `Activity`
 
-    await client.people["alice"].timeline.get(limit=20)
-    await client.people["alice"].activities.post(object_content="Hello #world")   # nested as {"object": {...}}
-    await client.activities[some_id].comments.post(object_content="Nice")
-
-Collections are attributes, items are `[...]`; POST/PUT keywords become the JSON body on top of per-endpoint
-defaults, with `key_subkey` keywords nested; GET/HEAD/DELETE keywords become the query string (`qs=` also works).
-The typed helpers below it (`timeline`, `post`, `comment`, `like`, ...) are what the pane uses.
-
-No Textual here: this module works from a plain script.
+The typed helpers (`timeline`, `post`, `comment`, `like`, ...) are what the pane uses; the values they return are in
+`models.py`. No Textual here: this module works from a plain script.
 """
 
 from __future__ import annotations
 
 import asyncio
-import copy
-import hashlib
-import re
 from collections.abc import AsyncGenerator, Generator
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -37,212 +25,23 @@ from tui.http import (
     ServiceError,
     error_for_status,
 )
+from tui.services.max.models import (
+    SERVICE,
+    Activity,
+    Comment,
+    Context,
+    Conversation,
+    Message,
+    Person,
+    StreamView,
+)
+from tui.services.max.resource import ROOT_COLLECTIONS, Resource, merge, nest
 
-SERVICE = "MAX"
+if TYPE_CHECKING:
+    from tui.profiles import Connection
+
 CLIENT_ID = "MAX"
 SCOPE = "widgetcli"
-GENERATOR = "servicedeck"
-
-# --------------------------------------------------------------------------------------------------------------------
-# Typed results.
-# --------------------------------------------------------------------------------------------------------------------
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-@dataclass(frozen=True)
-class Person:
-    username: str
-    display_name: str = ""
-
-    @property
-    def name(self) -> str:
-        return self.display_name or self.username
-
-    @classmethod
-    def from_json(cls, doc: Any) -> Person:
-        doc = doc if isinstance(doc, dict) else {}
-        username = str(doc.get("username") or "")
-        return cls(username=username, display_name=str(doc.get("displayName") or username))
-
-
-@dataclass(frozen=True)
-class Context:
-    url: str
-    hash: str
-    display_name: str = ""
-
-    @property
-    def name(self) -> str:
-        return self.display_name or self.url
-
-    @classmethod
-    def from_json(cls, doc: Any) -> Context:
-        doc = doc if isinstance(doc, dict) else {}
-        url = str(doc.get("url") or "")
-        return cls(
-            url=url,
-            hash=str(doc.get("hash") or (context_hash(url) if url else "")),
-            display_name=str(doc.get("displayName") or url),
-        )
-
-
-@dataclass(frozen=True)
-class Comment:
-    id: str
-    actor: Person
-    content: str
-    published: datetime | None
-    activity_id: str = ""
-
-    @classmethod
-    def from_json(cls, doc: dict[str, Any]) -> Comment:
-        # a comment comes either bare (in `replies`, GET comments) or as a verb:"comment" activity (POST comments)
-        obj = doc.get("object") if isinstance(doc.get("object"), dict) else doc
-        replied = obj.get("inReplyTo") or doc.get("inReplyTo") or []
-        parent = replied[0].get("id", "") if replied and isinstance(replied[0], dict) else ""
-        return cls(
-            id=str(doc.get("id") or ""),
-            actor=Person.from_json(doc.get("actor")),
-            content=str(obj.get("content") or ""),
-            published=parse_time(doc.get("published")),
-            activity_id=parent,
-        )
-
-
-@dataclass
-class Activity:
-    id: str
-    actor: Person
-    content: str
-    published: datetime | None
-    verb: str = "post"
-    object_type: str = "note"
-    contexts: list[Context] = field(default_factory=list)
-    comments: list[Comment] = field(default_factory=list)
-    comments_count: int = 0
-    likes: list[Person] = field(default_factory=list)
-    likes_count: int = 0
-    liked: bool = False
-    deletable: bool = False
-    generator: str | None = None
-    created: bool = True  # for a post: False when MAX answered 200 (the same content was already posted)
-
-    @classmethod
-    def from_json(cls, doc: Any) -> Activity:
-        if not isinstance(doc, dict) or "id" not in doc:
-            raise ProtocolError("MAX sent an activity without an id.", service=SERVICE)
-        obj = doc.get("object") if isinstance(doc.get("object"), dict) else {}
-        replies = doc.get("replies")
-        if isinstance(replies, dict):  # some MAX versions wrap replies as {"items": [...], "totalItems": n}
-            replies = replies.get("items", [])
-        comments = [Comment.from_json(c) for c in replies or [] if isinstance(c, dict)]
-        likes = [Person.from_json(p) for p in doc.get("likes") or [] if isinstance(p, dict)]
-        return cls(
-            id=str(doc["id"]),
-            actor=Person.from_json(doc.get("actor")),
-            content=str(obj.get("content") or ""),
-            published=parse_time(doc.get("published")),
-            verb=str(doc.get("verb") or "post"),
-            object_type=str(obj.get("objectType") or "note"),
-            contexts=[Context.from_json(c) for c in doc.get("contexts") or [] if isinstance(c, dict)],
-            comments=comments,
-            comments_count=int(doc.get("commentsCount", len(comments)) or 0),
-            likes=likes,
-            likes_count=int(doc.get("likesCount", len(likes)) or 0),
-            liked=bool(doc.get("liked")),
-            deletable=bool(doc.get("deletable")),
-            generator=doc.get("generator"),
-        )
-
-    @property
-    def hashtags(self) -> list[str]:
-        return hashtags(self.content)
-
-
-HASHTAG_RE = re.compile(r"(?<![\w&])#(\w+)", re.UNICODE)
-
-
-def hashtags(text: str) -> list[str]:
-    seen: list[str] = []
-    for tag in HASHTAG_RE.findall(text):
-        if tag.lower() not in seen:
-            seen.append(tag.lower())
-    return seen
-
-
-def context_hash(url: str) -> str:
-    """MAX names a context by the sha1 of its URL."""
-    return hashlib.sha1(url.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class Message:
-    id: str
-    actor: Person
-    content: str
-    published: datetime | None
-    conversation_id: str = ""
-
-    @classmethod
-    def from_json(cls, doc: Any) -> Message:
-        doc = doc if isinstance(doc, dict) else {}
-        obj = doc.get("object") if isinstance(doc.get("object"), dict) else {}
-        contexts = doc.get("contexts") or [{}]
-        return cls(
-            id=str(doc.get("id") or ""),
-            actor=Person.from_json(doc.get("actor")),
-            content=str(obj.get("content") or ""),
-            published=parse_time(doc.get("published")),
-            conversation_id=str(contexts[0].get("id") or ""),
-        )
-
-
-@dataclass(frozen=True)
-class Conversation:
-    id: str
-    display_name: str
-    participants: tuple[Person, ...]
-    messages: int = 0
-    last_message: str = ""
-
-    @classmethod
-    def from_json(cls, doc: dict[str, Any]) -> Conversation:
-        last = doc.get("lastMessage") if isinstance(doc.get("lastMessage"), dict) else {}
-        return cls(
-            id=str(doc.get("id") or ""),
-            display_name=str(doc.get("displayName") or ""),
-            participants=tuple(Person.from_json(p) for p in doc.get("participants") or []),
-            messages=int(doc.get("messages") or 0),
-            last_message=str(last.get("content") or ""),
-        )
-
-
-@dataclass(frozen=True)
-class StreamView:
-    """Which stream to read: my timeline, one person's activities, a context's stream, or a hashtag on my timeline."""
-
-    kind: str = "timeline"  # "timeline" | "user" | "context" | "hashtag"
-    value: str = ""  # username, context hash, or hashtag (without #)
-    label: str = ""  # what to call it on screen (a display name, a context title)
-
-    @property
-    def title(self) -> str:
-        if self.kind == "user":
-            return f"Activities of {self.label or self.value}"
-        if self.kind == "context":
-            return f"Context: {self.label or self.value}"
-        if self.kind == "hashtag":
-            return f"#{self.value} on my timeline"
-        return "My timeline"
-
 
 # --------------------------------------------------------------------------------------------------------------------
 # Errors: MAX's shape is {"objectType": "error", "error": "<Name>", "error_description": "..."}.
@@ -305,120 +104,6 @@ class MaxAuth(httpx.Auth):
         raise RuntimeError("MaxClient is async only")
 
 
-# --------------------------------------------------------------------------------------------------------------------
-# The REST-ish resource accessor.
-# --------------------------------------------------------------------------------------------------------------------
-
-# Per-endpoint defaults, keyed by (route with {} for items, method). Keywords are merged on top, recursively.
-DEFAULTS: dict[tuple[str, str], dict[str, Any]] = {
-    ("people/{}/activities", "post"): {"object": {"objectType": "note"}, "generator": GENERATOR},
-    ("contexts/{}/activities", "post"): {"object": {"objectType": "note"}, "generator": GENERATOR},
-    ("activities/{}/comments", "post"): {"object": {"objectType": "comment"}},
-    ("contexts", "post"): {"objectType": "context"},
-    ("people/{}/subscriptions", "post"): {"object": {"objectType": "context"}},
-    ("conversations", "post"): {"object": {"objectType": "message"}},
-    ("conversations/{}/messages", "post"): {"object": {"objectType": "message"}},
-}
-HEX40 = re.compile(r"[0-9a-f]{40}")
-ROOT_COLLECTIONS = frozenset(
-    {"people", "activities", "contexts", "conversations", "messages", "info", "admin", "security", "hashtags"}
-)
-
-
-def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def nest(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """`object_content="x"` -> {"object": {"content": "x"}} (also `object.content`)."""
-    out: dict[str, Any] = {}
-    for key, value in kwargs.items():
-        parts = re.split(r"[._]", key)
-        node = out
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                raise ValueError(f"{key} nests into a value that is not an object")
-        node[parts[-1]] = value
-    return out
-
-
-class Resource:
-    """A lazy URL: attributes add a collection segment, `[item]` adds an item; methods send the request."""
-
-    def __init__(self, client: MaxClient, segments: tuple[str, ...] = (), route: tuple[str, ...] = ()):
-        self._client = client
-        self._segments = segments
-        self._route = route
-
-    def __getattr__(self, name: str) -> Resource:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return Resource(self._client, (*self._segments, name), (*self._route, name))
-
-    def __getitem__(self, item: str) -> Resource:
-        item = str(item)
-        if self._segments and self._segments[-1] == "contexts" and not HEX40.fullmatch(item):
-            item = context_hash(item)  # contexts are addressed by the hash of their URL
-        return Resource(self._client, (*self._segments, item), (*self._route, "{}"))
-
-    @property
-    def path(self) -> str:
-        return "/" + "/".join(_quote(s) for s in self._segments)
-
-    def defaults(self, method: str) -> dict[str, Any]:
-        return copy.deepcopy(DEFAULTS.get(("/".join(self._route), method.lower()), {}))
-
-    def __repr__(self) -> str:
-        return f"<MAX resource {self.path}>"
-
-    async def _send(self, method: str, *, qs: dict[str, Any] | None = None, data: Any = None, **kwargs: Any) -> Any:
-        params = dict(qs or {})
-        body = None
-        if method in ("POST", "PUT"):
-            body = data if data is not None else merge(self.defaults(method), nest(kwargs))
-        else:
-            params.update(kwargs)
-        response = await self._client.request(method, self.path, params=params or None, json=body)
-        return self._client.decode(response)
-
-    async def get(self, **kwargs: Any) -> Any:
-        return await self._send("GET", **kwargs)
-
-    async def post(self, **kwargs: Any) -> Any:
-        return await self._send("POST", **kwargs)
-
-    async def put(self, **kwargs: Any) -> Any:
-        return await self._send("PUT", **kwargs)
-
-    async def delete(self, **kwargs: Any) -> Any:
-        return await self._send("DELETE", **kwargs)
-
-    async def head(self, **kwargs: Any) -> int:
-        """HEAD on a collection: how many items it holds (MAX's X-totalItems header)."""
-        params = dict(kwargs.pop("qs", None) or {}, **kwargs)
-        response = await self._client.request("HEAD", self.path, params=params or None)
-        total = response.headers.get("X-totalItems")
-        if total is None or not total.isdigit():
-            raise ProtocolError("MAX did not say how many items there are (no X-totalItems header).", service=SERVICE)
-        return int(total)
-
-
-def _quote(segment: str) -> str:
-    return quote(segment, safe="@.-_~")
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# The client.
-# --------------------------------------------------------------------------------------------------------------------
-
-
 class MaxClient(HttpServiceClient):
     def __init__(
         self,
@@ -451,8 +136,10 @@ class MaxClient(HttpServiceClient):
         )
 
     @classmethod
-    def from_connection(cls, connection: Any, secret: str, *, exchange_log: ExchangeLog | None = None) -> MaxClient:
-        options = getattr(connection, "options", {}) or {}
+    def from_connection(
+        cls, connection: Connection, secret: str, *, exchange_log: ExchangeLog | None = None
+    ) -> MaxClient:
+        options = connection.options or {}
         return cls(
             connection.url,
             connection.username,
@@ -462,7 +149,7 @@ class MaxClient(HttpServiceClient):
             exchange_log=exchange_log,
         )
 
-    # -- the generic accessor -------------------------------------------------------------------------------------------
+    # -- the generic accessor ------------------------------------------------------------------------------------------
 
     def __getattr__(self, name: str) -> Resource:
         # only MAX's top-level collections: a typo or a probe like hasattr(client, "x") must not become a URL
@@ -485,7 +172,7 @@ class MaxClient(HttpServiceClient):
             return None
         return self.http.json(response)
 
-    # -- sign-in --------------------------------------------------------------------------------------------------------
+    # -- sign-in -------------------------------------------------------------------------------------------------------
 
     @property
     def can_renew(self) -> bool:
@@ -550,7 +237,7 @@ class MaxClient(HttpServiceClient):
         me = await self.person(self.username)
         return f"Signed in to MAX as {me.name} ({me.username})."
 
-    # -- typed helpers: streams -----------------------------------------------------------------------------------------
+    # -- typed helpers: streams ----------------------------------------------------------------------------------------
 
     @staticmethod
     def _paging(limit: int, before: str | None, after: str | None, **filters: Any) -> dict[str, Any]:
@@ -615,7 +302,7 @@ class MaxClient(HttpServiceClient):
         resource, filters = self._stream_resource(view)
         return await resource.head(**filters)
 
-    # -- typed helpers: single activities -------------------------------------------------------------------------------
+    # -- typed helpers: single activities ------------------------------------------------------------------------------
 
     async def activity(self, activity_id: str) -> Activity:
         return Activity.from_json(await self.activities[activity_id].get())
@@ -683,7 +370,7 @@ class MaxClient(HttpServiceClient):
     async def send_message(self, conversation_id: str, content: str) -> Message:
         return Message.from_json(await self.conversations[conversation_id].messages.post(object_content=content))
 
-    # -- typed helpers: contexts and people -----------------------------------------------------------------------------
+    # -- typed helpers: contexts and people ----------------------------------------------------------------------------
 
     async def contexts_list(self) -> list[Context]:
         return [Context.from_json(d) for d in await self.contexts.get() or []]
@@ -711,19 +398,3 @@ class MaxClient(HttpServiceClient):
 
     async def create_person(self, username: str, display_name: str = "") -> Person:
         return Person.from_json(await self.people.post(username=username, displayName=display_name or username))
-
-
-__all__ = [
-    "Activity",
-    "Comment",
-    "Context",
-    "Conversation",
-    "MaxClient",
-    "Message",
-    "Person",
-    "Resource",
-    "StreamView",
-    "context_hash",
-    "hashtags",
-    "parse_time",
-]

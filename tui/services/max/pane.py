@@ -7,30 +7,39 @@ it with its comments; post, comment, like/unlike, delete your own. Posts and com
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
-from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
+from textual.timer import Timer
 from textual.widgets import Static
 
-from tui.http import ServiceError, one_line
-from tui.services.max.client import Activity, Context, MaxClient, StreamView
-from tui.services.max.render import as_markdown
-from tui.services.max.screens import ActivityScreen, ComposeScreen
-from tui.services.max.stream import ActivityStream
-from tui.widgets.dialogs import ConfirmDialog, Field, FormDialog
+from tui.http import ServiceError
+from tui.services.max.activity_view import ActivityScreen
+from tui.services.max.client import MaxClient
+from tui.services.max.dialogs import (
+    ViewPrompt,
+    comment_composer,
+    context_prompt,
+    delete_confirmation,
+    hashtag_prompt,
+    person_prompt,
+    post_composer,
+)
+from tui.services.max.models import Activity, Comment, Context, StreamView
+from tui.services.max.render import HeaderState, header_line, tail_line
+from tui.services.max.stream_view import ActivityStream
 from tui.widgets.pane import PaneContext, ServicePane
 
 
-class ActivityPane(ServicePane):
+class ActivityPane(ServicePane[MaxClient]):
     kind = "max"
     DEFAULT_CSS = """
     ActivityPane #max-header { height: 1; width: 1fr; padding: 0 1; background: $primary-background; }
     """
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "post", "Post", id="max.post", tooltip="Write a new post (kept as a draft until sent)"),
         Binding("c", "comment", "Comment", id="max.comment", tooltip="Comment on the highlighted activity"),
         Binding("l", "like", "Like/unlike", id="max.like", tooltip="Like or unlike the highlighted activity"),
@@ -43,7 +52,7 @@ class ActivityPane(ServicePane):
             "h,number_sign", "view_hashtag", "Hashtag", id="max.view-hashtag", tooltip="Filter my timeline by a hashtag"
         ),
     ]
-    COMMANDS = [
+    COMMANDS: ClassVar[list[tuple[str, str]]] = [
         ("Activity: my timeline", "view_timeline"),
         ("Activity: one person's activities", "view_user"),
         ("Activity: a context's stream", "view_context"),
@@ -59,7 +68,6 @@ class ActivityPane(ServicePane):
 
     def __init__(self, client: MaxClient, context: PaneContext, **kwargs: Any):
         super().__init__(client, context, **kwargs)
-        self.client: MaxClient = client
         self.view = StreamView()
         self.pending: list[Activity] = []  # new activities found by polling, newest first, not shown yet
         self.head_id = ""  # the newest activity id seen in this view, shown or pending
@@ -69,8 +77,9 @@ class ActivityPane(ServicePane):
         self.loaded = False
         self.total: int | None = None
         self.subscriptions: list[Context] | None = None
-        self._poll_timer = None
+        self._poll_timer: Timer | None = None
         self._shown_header: Text | None = None
+        self._reported_state: tuple[str, str] | None = None  # the last connection state told to the app
 
     def compose(self) -> ComposeResult:
         # one fixed line for the title and the "N new" notice, so news never shifts the stream the reader is in
@@ -88,7 +97,7 @@ class ActivityPane(ServicePane):
             streams.first().focus(scroll_visible)
         return self
 
-    # -- lifecycle ------------------------------------------------------------------------------------------------------
+    # -- lifecycle -----------------------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
         self._update_header()
@@ -109,36 +118,23 @@ class ActivityPane(ServicePane):
         self._update_header()  # the new title at once; the page follows
         self.load_first()
 
-    # -- header -----------------------------------------------------------------------------------------------------------
+    # -- header --------------------------------------------------------------------------------------------------------
 
     def _update_header(self) -> None:
         if not self.is_mounted:
             return
-        header = Text()
-        if self.pending:
-            header.append(
-                f" ● {len(self.pending)} new — press n to show ", Style(bold=True, color="black", bgcolor="yellow")
+        header = header_line(
+            HeaderState(
+                title=self.view.title,
+                pending=len(self.pending),
+                total=self.total,
+                loaded=len(self.stream.entries) if self.loaded else None,
+                at_end=self.at_end,
+                loading_older=self.loading_older,
             )
-            header.append("  ")
-        header.append(self.view.title, Style(bold=True))
-        if self.total is not None:
-            header.append(f"  ·  {self.total:,} activities", Style(dim=True))
+        )
         if self.loaded:
-            shown = len(self.stream.entries)
-            header.append(f"  ·  {shown} loaded", Style(dim=True))
-            if self.at_end:
-                header.append(" (all)", Style(dim=True))
-        if self.loading_older:
-            header.append("  ·  loading older…", Style(dim=True))
-        if self.loaded:
-            self.stream.set_tail(
-                "— the beginning of this stream —"
-                if self.at_end
-                else "loading older…"
-                if self.loading_older
-                else "scroll on for older activities"
-            )
-        header.append("   t timeline · u person · x context · h hashtag", Style(dim=True))
+            self.stream.set_tail(tail_line(at_end=self.at_end, loading_older=self.loading_older))
         if header != self._shown_header:  # an update relayouts; skip it when nothing changed
             self._shown_header = header
             self.query_one("#max-header", Static).update(header, layout=False)  # one fixed line: no relayout
@@ -151,12 +147,12 @@ class ActivityPane(ServicePane):
     def new_count(self) -> int:
         return len(self.pending)
 
-    # -- loading ----------------------------------------------------------------------------------------------------------
+    # -- loading -------------------------------------------------------------------------------------------------------
 
     def set_state(self, state: str, detail: str = "") -> None:
         # tell the app only about changes: every message repaints the connection bar
-        if (state, detail) != getattr(self, "_state", None):
-            self._state = (state, detail)
+        if (state, detail) != self._reported_state:
+            self._reported_state = (state, detail)
             super().set_state(state, detail)
 
     @work(exclusive=True, group="max-load")
@@ -223,7 +219,7 @@ class ActivityPane(ServicePane):
         finally:
             self.loading_older = False
             self._update_header()
-        self.stream._check_edges()  # a short page may still leave the reader near the end
+        self.stream.check_edges()  # a short page may still leave the reader near the end
 
     @on(ActivityStream.NearTop)
     def _near_top(self, event: ActivityStream.NearTop) -> None:
@@ -290,47 +286,26 @@ class ActivityPane(ServicePane):
         self.stream.move_cursor(0)
         self.stream.scroll_to(y=0, animate=False, immediate=True, force=True)
 
-    # -- views ------------------------------------------------------------------------------------------------------------
+    # -- views ---------------------------------------------------------------------------------------------------------
 
     def action_view_timeline(self) -> None:
         self.set_view(StreamView())
 
     def action_view_user(self) -> None:
-        current = self.stream.current
-        suggestion = current.actor.username if current else ""
-
-        def chosen(values: dict | None) -> None:
-            if values and values.get("username", "").strip():
-                username = values["username"].strip().lstrip("@").lower()
-                label = current.actor.name if current and current.actor.username == username else username
-                self.set_view(StreamView("user", username, label))
-
-        self.app.push_screen(
-            FormDialog(
-                "One person's activities",
-                [Field("username", "Username", suggestion, placeholder="alice")],
-                submit="Show",
-            ),
-            chosen,
-        )
+        self._prompt_view(person_prompt(self.stream.current))
 
     def action_view_hashtag(self) -> None:
-        current = self.stream.current
-        suggestion = current.hashtags[0] if current and current.hashtags else ""
+        self._prompt_view(hashtag_prompt(self.stream.current))
 
-        def chosen(values: dict | None) -> None:
-            tag = (values or {}).get("hashtag", "").strip().lstrip("#").lower()
-            if tag:
-                self.set_view(StreamView("hashtag", tag))
+    def _prompt_view(self, prompt: ViewPrompt) -> None:
+        dialog, to_view = prompt
 
-        self.app.push_screen(
-            FormDialog(
-                "Filter my timeline by a hashtag",
-                [Field("hashtag", "Hashtag", suggestion, placeholder="release")],
-                submit="Filter",
-            ),
-            chosen,
-        )
+        def chosen(values: dict[str, Any] | None) -> None:
+            view = to_view(values)
+            if view is not None:
+                self.set_view(view)
+
+        self.app.push_screen(dialog, chosen)
 
     def action_view_context(self) -> None:
         self.choose_context()
@@ -350,35 +325,37 @@ class ActivityPane(ServicePane):
         current = self.stream.current
         # the highlighted activity's context first, even one I do not subscribe to
         extra = [c for c in (current.contexts if current else []) if c.hash not in {s.hash for s in contexts}]
-        choices = [(c.name, c.hash) for c in extra + contexts]
-        if not choices:
+        if not extra + contexts:
             self.notify("You are not subscribed to any context, and this activity is in none.")
             return
-        suggestion = current.contexts[0].hash if current and current.contexts else choices[0][1]
-        names = {c.hash: c.name for c in extra + contexts}
+        suggestion = (current.contexts if current and current.contexts else extra + contexts)[0].hash
+        self._prompt_view(context_prompt(extra + contexts, suggestion))
 
-        def chosen(values: dict | None) -> None:
-            value = (values or {}).get("context")
-            if value:
-                self.set_view(StreamView("context", value, names.get(value, value)))
-
-        self.app.push_screen(
-            FormDialog(
-                "A context's stream",
-                [Field("context", "Context", suggestion, kind="select", choices=choices)],
-                submit="Show",
-            ),
-            chosen,
-        )
-
-    # -- reading ------------------------------------------------------------------------------------------------------------
+    # -- reading -------------------------------------------------------------------------------------------------------
 
     @on(ActivityStream.Opened)
     def _opened(self, event: ActivityStream.Opened) -> None:
         event.stop()
-        self.app.push_screen(ActivityScreen(self, event.activity))
+        self.app.push_screen(ActivityScreen(event.activity, client=self.client, pane=self))
 
-    # -- writing ------------------------------------------------------------------------------------------------------------
+    @on(ActivityScreen.Loaded)
+    def _reader_loaded(self, event: ActivityScreen.Loaded) -> None:
+        self.stream.update_activity(event.activity)
+
+    @on(ActivityScreen.CommentRequested)
+    def _reader_comment(self, event: ActivityScreen.CommentRequested) -> None:
+        self.compose_comment(event.activity, on_sent=event.reader.reload)
+
+    @on(ActivityScreen.LikeRequested)
+    def _reader_like(self, event: ActivityScreen.LikeRequested) -> None:
+        self.toggle_like(event.activity, on_done=event.reader.show_updated)
+
+    @on(ActivityScreen.DeleteRequested)
+    def _reader_delete(self, event: ActivityScreen.DeleteRequested) -> None:
+        reader = event.reader
+        self.confirm_delete(event.activity, on_deleted=lambda: reader.dismiss())
+
+    # -- writing -------------------------------------------------------------------------------------------------------
 
     @property
     def post_draft_key(self) -> str:
@@ -399,28 +376,23 @@ class ActivityPane(ServicePane):
         suggestion = (
             self.view.value if self.view.kind == "context" and any(c.hash == self.view.value for c in contexts) else ""
         )
-        self.app.push_screen(
-            ComposeScreen(
-                "New post",
-                drafts=self.context.drafts,
-                draft_key=self.post_draft_key,
-                send=self._send_post,
-                contexts=contexts,
-                context=suggestion,
-            )
-        )
+        composer = post_composer(self.client, self.context.drafts, self.post_draft_key, contexts, suggestion)
+        self.app.push_screen(composer, self._posted)
 
-    async def _send_post(self, text: str, context_hash: str) -> None:
-        activity = await self.client.post(text, context=context_hash)
+    def _posted(self, activity: Activity | None) -> None:
+        if activity is None:
+            return  # closed unsent: the draft stays
         self.notify("Posted." if activity.created else "Already posted a moment ago; not repeated.")
-        if self.view.kind in ("timeline", "user") or (self.view.kind == "context" and context_hash == self.view.value):
-            if not self.stream.has_newer_above:
-                self.stream.prepend([*self.pending, activity])
-                self.pending = []
-                self.head_id = max(self.head_id, activity.id)
-                self.stream.move_cursor(0)
-                self.stream.scroll_to(y=0, animate=False, immediate=True, force=True)
-                self._update_header()
+        in_view = self.view.kind in ("timeline", "user") or (
+            self.view.kind == "context" and any(c.hash == self.view.value for c in activity.contexts)
+        )
+        if in_view and not self.stream.has_newer_above:
+            self.stream.prepend([*self.pending, activity])
+            self.pending = []
+            self.head_id = max(self.head_id, activity.id)
+            self.stream.move_cursor(0)
+            self.stream.scroll_to(y=0, animate=False, immediate=True, force=True)
+            self._update_header()
 
     def action_comment(self) -> None:
         current = self.stream.current
@@ -429,24 +401,16 @@ class ActivityPane(ServicePane):
             return
         self.compose_comment(current)
 
-    def compose_comment(self, activity: Activity, on_sent: Callable[[], Any] | None = None) -> None:
-        async def send(text: str, _context: str) -> None:
-            await self.client.comment(activity.id, text)
-            self.notify("Comment sent.")
-            self.refresh_activity(activity.id)
-            if on_sent:
-                on_sent()
+    def compose_comment(self, activity: Activity, on_sent: Callable[[], object] | None = None) -> None:
+        def sent(comment: Comment | None) -> None:
+            if comment is not None:
+                self.notify("Comment sent.")
+                self.refresh_activity(activity.id)
+                if on_sent:
+                    on_sent()
 
-        preview = one_line(as_markdown(activity.content), 80)
-        self.app.push_screen(
-            ComposeScreen(
-                f"Comment on {activity.actor.name}'s post",
-                drafts=self.context.drafts,
-                draft_key=self.comment_draft_key(activity.id),
-                send=send,
-                note=preview,
-            )
-        )
+        composer = comment_composer(self.client, self.context.drafts, self.comment_draft_key(activity.id), activity)
+        self.app.push_screen(composer, sent)
 
     @work(group="max-refresh")
     async def refresh_activity(self, activity_id: str) -> None:
@@ -461,7 +425,7 @@ class ActivityPane(ServicePane):
             self.toggle_like(current)
 
     @work(group="max-like")
-    async def toggle_like(self, activity: Activity, on_done: Callable[[Activity], Any] | None = None) -> None:
+    async def toggle_like(self, activity: Activity, on_done: Callable[[Activity], object] | None = None) -> None:
         try:
             if activity.liked:
                 await self.client.unlike(activity.id)
@@ -480,29 +444,25 @@ class ActivityPane(ServicePane):
         if current is not None:
             self.confirm_delete(current)
 
-    def confirm_delete(self, activity: Activity, on_deleted: Callable[[], Any] | None = None) -> None:
+    def confirm_delete(self, activity: Activity, on_deleted: Callable[[], object] | None = None) -> None:
         if activity.actor.username != self.client.username:
             self.notify("You can only delete your own activities.", severity="warning")
             return
-        preview = one_line(as_markdown(activity.content), 60)
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self.delete_activity(activity, on_deleted)
 
-        self.app.push_screen(
-            ConfirmDialog(f"Delete your post “{preview}”? This cannot be undone.", confirm="Delete", danger=True),
-            answered,
-        )
+        self.app.push_screen(delete_confirmation(activity), answered)
 
     @work(group="max-delete")
-    async def delete_activity(self, activity: Activity, on_deleted: Callable[[], Any] | None = None) -> None:
+    async def delete_activity(self, activity: Activity, on_deleted: Callable[[], object] | None = None) -> None:
         try:
             await self.client.delete_activity(activity.id)
         except ServiceError as exc:
             self.report(exc, "delete that post")
             return
-        self.stream.remove(activity.id)
+        self.stream.drop_activity(activity.id)
         self.pending = [a for a in self.pending if a.id != activity.id]
         self._update_header()
         self.notify("Deleted.")

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
+from typing import ClassVar
 
+from rich.console import Group, RenderableType
+from rich.markdown import Markdown
 from rich.style import Style
 from rich.text import Text
+
+from tui.services.max.models import Activity, Comment
 
 HASHTAG_STYLE = Style(color="magenta", bold=True)
 LINK_STYLE = Style(color="cyan", underline=True)
@@ -29,7 +35,22 @@ HTML_HINT = re.compile(r"<(p|br|b|i|a|strong|em|ul|ol|li|div|span|h[1-6]|code|pr
 class _HtmlToMarkdown(HTMLParser):
     """Keeps the text and the little structure that matters (paragraphs, lists, emphasis, links); drops the rest."""
 
-    BLOCKS = {"p", "div", "blockquote", "pre", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr"}
+    BLOCKS: ClassVar[set[str]] = {
+        "p",
+        "div",
+        "blockquote",
+        "pre",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "tr",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -193,3 +214,83 @@ def relative_time(when: datetime | None, now: datetime | None = None) -> str:
     if when.year == now.year:
         return when.strftime("%d %b")
     return when.strftime("%d %b %Y")
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The reader and the pane's header line
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def reader_title(a: Activity) -> Text:
+    """Who, when and where, for the reader's title line."""
+    title = Text()
+    title.append(f"{a.actor.name} (@{a.actor.username})")
+    title.append(f" · {relative_time(a.published)}")
+    if a.published:
+        title.append(f" · {a.published.astimezone().strftime('%Y-%m-%d %H:%M')}")
+    if a.contexts:
+        title.append(" · in " + ", ".join(c.name for c in a.contexts))
+    return title
+
+
+def reader_body(a: Activity) -> RenderableType:
+    """The whole content, through Rich's full markdown renderer, with its hashtags under it."""
+    if not a.hashtags:
+        return Markdown(as_markdown(a.content))
+    tags = Text("Hashtags: " + " ".join(f"#{t}" for t in a.hashtags), style=Style(dim=True))
+    highlight_hashtags(tags)
+    return Group(Markdown(as_markdown(a.content), hyperlinks=True), tags)
+
+
+def likes_line(a: Activity) -> Text:
+    likes = Text()
+    likes.append(f"♥ {a.likes_count} ", Style(color="red", bold=True) if a.liked else None)
+    names = ", ".join(p.name for p in a.likes[:8]) + (" and others" if len(a.likes) > 8 else "")
+    likes.append(f"like{'s' if a.likes_count != 1 else ''}" + (f": {names}" if names else ""))
+    if a.liked:
+        likes.append("  (you like this; l to unlike)")
+    return likes
+
+
+def comment_renderable(comment: Comment) -> Group:
+    head = Text()
+    head.append(comment.actor.name, Style(bold=True))
+    head.append(f"  @{comment.actor.username} · {relative_time(comment.published)}", Style(dim=True))
+    return Group(head, content_text(comment.content), Text(""))
+
+
+@dataclass(frozen=True)
+class HeaderState:
+    """What the pane's one header line says."""
+
+    title: str
+    pending: int = 0  # new activities announced, not shown yet
+    total: int | None = None  # activities in the view, once counted
+    loaded: int | None = None  # activities in the window, once the first page is in
+    at_end: bool = False
+    loading_older: bool = False
+
+
+def header_line(state: HeaderState) -> Text:
+    header = Text()
+    if state.pending:
+        header.append(f" ● {state.pending} new — press n to show ", Style(bold=True, color="black", bgcolor="yellow"))
+        header.append("  ")
+    header.append(state.title, Style(bold=True))
+    if state.total is not None:
+        header.append(f"  ·  {state.total:,} activities", Style(dim=True))
+    if state.loaded is not None:
+        header.append(f"  ·  {state.loaded} loaded", Style(dim=True))
+        if state.at_end:
+            header.append(" (all)", Style(dim=True))
+    if state.loading_older:
+        header.append("  ·  loading older…", Style(dim=True))
+    header.append("   t timeline · u person · x context · h hashtag", Style(dim=True))
+    return header
+
+
+def tail_line(*, at_end: bool, loading_older: bool) -> str:
+    """What the stream says under its oldest activity."""
+    if at_end:
+        return "— the beginning of this stream —"
+    return "loading older…" if loading_older else "scroll on for older activities"

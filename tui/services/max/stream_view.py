@@ -13,18 +13,19 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
-from textual.geometry import Size
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.services.max.client import Activity
+from tui.services.max.models import Activity
 from tui.services.max.render import content_text, relative_time
 
 GUTTER = 2
@@ -39,8 +40,8 @@ class ActivityStream(ScrollView, can_focus=True):
     ActivityStream > .activity-stream--gutter { color: $accent; }
     ActivityStream:focus > .activity-stream--cursor { background: $accent 20%; }
     """
-    COMPONENT_CLASSES = {"activity-stream--cursor", "activity-stream--gutter"}
-    BINDINGS = [
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"activity-stream--cursor", "activity-stream--gutter"}
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down,j", "cursor_down", "Next", show=False, id="max.next"),
         Binding("up,k", "cursor_up", "Previous", show=False, id="max.previous"),
         Binding("pagedown", "page_down", "Page down", show=False, id="max.page-down"),
@@ -61,7 +62,7 @@ class ActivityStream(ScrollView, can_focus=True):
     class NearTop(Message):
         """The reader is at the top of a window that dropped newer activities: time to load them back."""
 
-    def __init__(self, *, max_entries: int = 1000, **kwargs):
+    def __init__(self, *, max_entries: int = 1000, **kwargs: Any):
         super().__init__(**kwargs)
         self.max_entries = max_entries
         self.entries: list[Activity] = []
@@ -75,9 +76,9 @@ class ActivityStream(ScrollView, can_focus=True):
         self._width = 0
         self.empty_text = "Nothing here yet."
         self.tail_text = ""
-        self._paint_styles: tuple | None = None
+        self._paint_styles: tuple[Style, Style, Style] | None = None
         self._paint_now: datetime | None = None
-        self._edge_cache: dict[tuple, Strip] = {}  # headers and footers, keyed by everything they show
+        self._edge_cache: dict[tuple[object, ...], Strip] = {}  # headers and footers, keyed by everything they show
 
     # -- the window ----------------------------------------------------------------------------------------------------
 
@@ -166,7 +167,8 @@ class ActivityStream(ScrollView, can_focus=True):
                 self._relayout()
             self.refresh()
 
-    def remove(self, activity_id: str) -> None:
+    def drop_activity(self, activity_id: str) -> None:
+        """Take one activity out of the window (it was deleted). Not `remove`: that is Textual's, for the widget."""
         i = self.index_of(activity_id)
         if i >= 0:
             del self.entries[i]
@@ -176,7 +178,7 @@ class ActivityStream(ScrollView, can_focus=True):
             self._relayout()
             self.refresh()
 
-    # -- layout -----------------------------------------------------------------------------------------------------------
+    # -- layout --------------------------------------------------------------------------------------------------------
 
     def _content_lines(self, activity: Activity) -> list[Strip]:
         lines = self._content.get(activity.id)
@@ -187,7 +189,7 @@ class ActivityStream(ScrollView, can_focus=True):
                 content_text(activity.content), console.options.update_width(width), pad=False
             )
             if len(rendered) > MAX_CONTENT_LINES:
-                rendered = rendered[: MAX_CONTENT_LINES - 1] + [[Segment("… (enter to read it all)", Style(dim=True))]]
+                rendered = [*rendered[: MAX_CONTENT_LINES - 1], [Segment("… (enter to read it all)", Style(dim=True))]]
             lines = [Strip(line) for line in rendered] or [Strip([Segment("(empty)", Style(dim=True))])]
             self._content[activity.id] = lines
         return lines
@@ -214,7 +216,7 @@ class ActivityStream(ScrollView, can_focus=True):
         if self.current is not None:
             self.scroll_to_cursor()
 
-    # -- drawing ----------------------------------------------------------------------------------------------------------
+    # -- drawing -------------------------------------------------------------------------------------------------------
 
     def _header(self, a: Activity, width: int, now: datetime) -> Strip:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -241,7 +243,7 @@ class ActivityStream(ScrollView, can_focus=True):
         text.truncate(width, overflow="ellipsis")
         return Strip(list(text.render(self.app.console)))
 
-    def render_lines(self, crop):
+    def render_lines(self, crop: Region) -> list[Strip]:
         # styles are looked up once per paint, not once per line: the lookup costs more than drawing the line
         self._paint_styles = (
             self.rich_style,
@@ -272,13 +274,17 @@ class ActivityStream(ScrollView, can_focus=True):
         body_width = max(1, width - GUTTER)
         if local == 0:
             now = self._paint_now or datetime.now(UTC)
-            key = ("h", a.id, body_width, relative_time(a.published, now))
-            strip = self._edge_cache.get(key) or self._edge_cache.setdefault(key, self._header(a, body_width, now))
+            header_key: tuple[object, ...] = ("h", a.id, body_width, relative_time(a.published, now))
+            strip = self._edge_cache.get(header_key) or self._edge_cache.setdefault(
+                header_key, self._header(a, body_width, now)
+            )
         elif local <= len(content):
             strip = content[local - 1]
         elif local == len(content) + 1:
-            key = ("f", a.id, body_width, a.comments_count, a.likes_count, a.liked)
-            strip = self._edge_cache.get(key) or self._edge_cache.setdefault(key, self._footer(a, body_width))
+            footer_key: tuple[object, ...] = ("f", a.id, body_width, a.comments_count, a.likes_count, a.liked)
+            strip = self._edge_cache.get(footer_key) or self._edge_cache.setdefault(
+                footer_key, self._footer(a, body_width)
+            )
         else:
             strip = Strip([])
         selected = i == self.cursor and local <= len(content) + 1
@@ -288,7 +294,7 @@ class ActivityStream(ScrollView, can_focus=True):
             strip = strip.apply_style(cursor_style)
         return strip.apply_style(base)
 
-    # -- moving -------------------------------------------------------------------------------------------------------------
+    # -- moving --------------------------------------------------------------------------------------------------------
 
     def _block(self, i: int) -> tuple[int, int]:
         start = self._offsets[i]
@@ -314,14 +320,14 @@ class ActivityStream(ScrollView, can_focus=True):
         self.cursor = max(0, min(index, len(self.entries) - 1))
         self.scroll_to_cursor()
         self.refresh()
-        self._check_edges()
+        self.check_edges()
 
     def action_cursor_down(self) -> None:
         self.move_cursor(self.cursor + 1)
 
     def action_cursor_up(self) -> None:
         if self.cursor == 0:
-            self._check_edges(at_top=True)
+            self.check_edges(at_top=True)
         self.move_cursor(self.cursor - 1)
 
     def action_page_down(self) -> None:
@@ -341,7 +347,7 @@ class ActivityStream(ScrollView, can_focus=True):
 
     def action_first(self) -> None:
         self.move_cursor(0)
-        self._check_edges(at_top=True)
+        self.check_edges(at_top=True)
 
     def action_last(self) -> None:
         self.move_cursor(len(self.entries) - 1)
@@ -363,9 +369,9 @@ class ActivityStream(ScrollView, can_focus=True):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        self._check_edges()
+        self.check_edges()
 
-    def _check_edges(self, at_top: bool = False) -> None:
+    def check_edges(self, at_top: bool = False) -> None:
         if not self.entries:
             return
         height = self.scrollable_content_region.height or self.size.height
