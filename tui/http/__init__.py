@@ -26,8 +26,9 @@ from tui.http.errors import (
     ServiceError,
     UnavailableError,
     error_for_status,
+    one_line,
 )
-from tui.http.exchanges import PREVIEW_LIMIT, Exchange, ExchangeLog, log_message, one_line, preview
+from tui.http.exchanges import PREVIEW_LIMIT, Exchange, ExchangeLog, log_message, preview
 from tui.http.redact import (
     REDACTED,
     SECRET_FIELDS,

@@ -11,7 +11,7 @@ from typing import Any, Self
 
 import httpx
 
-from tui.http.errors import ProtocolError, ServiceError, UnavailableError, error_for_status
+from tui.http.errors import BadRequestError, ProtocolError, ServiceError, UnavailableError, error_for_status
 from tui.http.exchanges import Exchange, ExchangeLog, preview
 from tui.http.redact import literal_secrets, redact_headers, redact_text, redact_url
 from tui.http.tls import shared_tls_context
@@ -19,11 +19,24 @@ from tui.http.tls import shared_tls_context
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+DEFAULT_DEADLINE = 30.0  # seconds for one whole exchange: connect, headers and the entire body
+DEFAULT_MAX_BODY = 20 * 1024 * 1024  # bytes of (decoded) body read before a reply is refused
+
+_BODY_ENCODING_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+StateListener = Callable[[str, str], None]
+
+
+class BodyTooLarge(Exception):
+    """Raised while reading a body that passes `max_body`; becomes a `ProtocolError`."""
 
 
 class HttpConnection:
     """One service connection: a long-lived pooled `httpx.AsyncClient` plus what every service needs around it.
 
+    Every failure leaves as a `ServiceError`: httpx's errors, a reply over `max_body` bytes, an exchange that takes
+    longer than `deadline` seconds in all (a server that drips its answer a byte at a time fails in bounded time).
+    Listeners given to `on_state` hear "ok" after any answer and "error" when the server cannot be reached.
     Subclass hooks: `error_from_response` turns a service's error shape into a `ServiceError`.
     """
 
@@ -35,6 +48,8 @@ class HttpConnection:
         auth: httpx.Auth | None = None,
         headers: dict[str, str] | None = None,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        deadline: float = DEFAULT_DEADLINE,
+        max_body: int = DEFAULT_MAX_BODY,
         retries: int = 2,
         backoff: float = 0.25,
         exchange_log: ExchangeLog | None = None,
@@ -45,10 +60,14 @@ class HttpConnection:
     ):
         self.base_url = base_url
         self.service = service
+        self.deadline = deadline
+        self.max_body = max_body
         self.retries = retries
         self.backoff = backoff
         self.exchange_log = exchange_log
         self.secrets = literal_secrets(secrets, public)
+        self.state = ""  # "" until the first exchange, then "ok" or "error"
+        self._state_listeners: list[StateListener] = []
         self._error_from_response = error_from_response
         self.client = httpx.AsyncClient(
             base_url=base_url,
@@ -59,6 +78,7 @@ class HttpConnection:
             verify=shared_tls_context(),
             limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
             follow_redirects=True,
+            max_redirects=10,
         )
 
     async def aclose(self) -> None:
@@ -69,6 +89,20 @@ class HttpConnection:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+    # -- state --------------------------------------------------------------------------------------------------------
+
+    def on_state(self, listener: StateListener) -> Callable[[], None]:
+        """Call `listener(state, detail)` when reachability changes; returns a function that unsubscribes."""
+        self._state_listeners.append(listener)
+        return lambda: self._state_listeners.remove(listener) if listener in self._state_listeners else None
+
+    def _set_state(self, state: str, detail: str = "") -> None:
+        if state == self.state:
+            return
+        self.state = state
+        for listener in list(self._state_listeners):
+            listener(state, detail)
 
     # -- requests -----------------------------------------------------------------------------------------------------
 
@@ -92,9 +126,9 @@ class HttpConnection:
             last = attempt == attempts - 1
             try:
                 response = await self._send_logged(method, url, **kwargs)
-            except httpx.TransportError as exc:
-                if last or not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
-                    raise self._transport_error(exc) from None
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                if last:
+                    raise self._failure(exc) from None
             else:
                 if response.status_code in RETRY_STATUSES and not last:
                     await asyncio.sleep(self._delay(attempt))
@@ -108,35 +142,65 @@ class HttpConnection:
         return self.json(await self.request("GET", url, **kwargs))
 
     @asynccontextmanager
-    async def stream(self, method: str, url: str, **kwargs: Any) -> AsyncIterator[httpx.Response]:
-        """Stream a response body (downloads); errors are raised before the first chunk."""
+    async def stream(
+        self, method: str, url: str, *, refuse_html: bool = False, **kwargs: Any
+    ) -> AsyncIterator[httpx.Response]:
+        """Stream a response body (downloads); errors are raised before the first chunk.
+
+        The headers must come within the deadline; after that, the body may take as long as it needs while bytes keep
+        arriving (the read timeout ends a stalled one). `refuse_html`: a file was expected, so an HTML page (a login
+        portal, a proxy's error page) is an error, not the file."""
         exchange = self._start_exchange(method, url, kwargs)
         started = time.perf_counter()
         try:
-            async with self.client.stream(method, url, **kwargs) as response:
-                exchange.elapsed_ms = (time.perf_counter() - started) * 1000
-                self._finish_exchange(exchange, response, streamed=True)
-                if response.status_code >= 400:
-                    await response.aread()
-                    exchange.response_body = self._body_preview(response)
-                    self.raise_for_error(response)
-                yield response
-        except httpx.TransportError as exc:
-            exchange.error = type(exc).__name__
-            raise self._transport_error(exc) from None
+            async with asyncio.timeout(self.deadline):
+                response = await self.client.send(self.client.build_request(method, url, **kwargs), stream=True)
+        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, TimeoutError) as exc:
+            error = self._failure(exc)
+            exchange.error = error.message
+            raise error from None
+        try:
+            exchange.elapsed_ms = (time.perf_counter() - started) * 1000
+            self._finish_exchange(exchange, response, streamed=True)
+            if response.status_code >= 400 or (refuse_html and looks_like_html(response)):
+                async with asyncio.timeout(self.deadline):
+                    read = await self._read_capped(response)
+                exchange.response_body = self._body_preview(read)
+                self.raise_for_error(read)
+                if refuse_html:
+                    raise ProtocolError(
+                        f"{self.service} answered with an HTML page instead of the file.",
+                        status=response.status_code,
+                        service=self.service,
+                    )
+            yield response
+        except (httpx.HTTPError, httpx.StreamError, TimeoutError, BodyTooLarge) as exc:
+            error = self._failure(exc)
+            exchange.error = error.message
+            raise error from None
+        finally:
+            await response.aclose()
 
     # -- error mapping ------------------------------------------------------------------------------------------------
 
     def raise_for_error(self, response: httpx.Response, expected: Iterable[int] | None = None) -> None:
         if expected is not None and response.status_code in expected:
             return
+        error: ServiceError | None = None
         if self._error_from_response is not None:
-            error = self._error_from_response(response)
-            if error is not None:
-                error.service = error.service or self.service
-                raise error
-        if response.status_code >= 400:
-            raise self.generic_error(response)
+            try:
+                error = self._error_from_response(response)
+            except ServiceError as raised:
+                error = raised
+            except Exception:  # an error body of a shape the service's parser did not foresee: say it generically
+                error = self.generic_error(response) if response.status_code >= 400 else None
+        if error is None and response.status_code >= 400:
+            error = self.generic_error(response)
+        if error is not None:
+            error.service = error.service or self.service
+            error.message = redact_text(error.message, self.secrets)  # a server may echo a secret back
+            error.hint = redact_text(error.hint, self.secrets)
+            raise error
 
     def generic_error(self, response: httpx.Response) -> ServiceError:
         status = response.status_code
@@ -159,24 +223,48 @@ class HttpConnection:
             )
         try:
             return response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested deeper than Python can parse
             raise ProtocolError(
                 f"{self.service} sent a reply that is not valid JSON (HTTP {response.status_code}).",
                 status=response.status_code,
                 service=self.service,
             ) from None
 
-    def _transport_error(self, exc: httpx.TransportError) -> ServiceError:
+    def _failure(self, exc: BaseException) -> ServiceError:
+        """The one readable error for whatever went wrong on the way (httpx's family, the deadline, a huge body)."""
         where = redact_url(self.base_url, self.secrets)
-        if isinstance(exc, httpx.TimeoutException):
-            return UnavailableError(f"{self.service} at {where} did not answer in time.", service=self.service)
-        if isinstance(exc, httpx.ConnectError):
-            return UnavailableError(f"Cannot connect to {self.service} at {where}.", service=self.service)
-        if isinstance(exc, httpx.RemoteProtocolError):
-            return ProtocolError(
-                f"{self.service} at {where} closed the connection or broke the HTTP protocol.", service=self.service
+        service = self.service
+        error: ServiceError
+        if isinstance(exc, TimeoutError):
+            error = UnavailableError(
+                f"{service} at {where} is answering too slowly (no complete answer in {self.deadline:g} s).",
+                service=service,
             )
-        return UnavailableError(f"The connection to {self.service} at {where} failed.", service=self.service)
+        elif isinstance(exc, BodyTooLarge):
+            error = ProtocolError(
+                f"{service} sent a reply larger than {self.max_body // (1024 * 1024)} MB; it was not read.",
+                hint="Narrow the request (a smaller page or a more specific search).",
+                service=service,
+            )
+        elif isinstance(exc, httpx.TimeoutException):
+            error = UnavailableError(f"{service} at {where} did not answer in time.", service=service)
+        elif isinstance(exc, httpx.ConnectError):
+            error = UnavailableError(f"Cannot connect to {service} at {where}.", service=service)
+        elif isinstance(exc, httpx.TooManyRedirects):
+            error = ProtocolError(f"{service} at {where} redirects in a loop.", service=service)
+        elif isinstance(exc, httpx.DecodingError):
+            error = ProtocolError(f"{service} sent a compressed reply that cannot be decompressed.", service=service)
+        elif isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+            error = ProtocolError(
+                f"{service} at {where} closed the connection or broke the HTTP protocol.", service=service
+            )
+        elif isinstance(exc, httpx.InvalidURL):
+            error = BadRequestError(f"The address for {service} is not a valid URL: {where}.", service=service)
+        else:
+            error = UnavailableError(f"The connection to {service} at {where} failed.", service=service)
+        if isinstance(error, UnavailableError) or isinstance(exc, (httpx.NetworkError, httpx.RemoteProtocolError)):
+            self._set_state("error", error.message)
+        return error
 
     def _delay(self, attempt: int) -> float:
         return self.backoff * (2.0**attempt) * (0.5 + random.random())
@@ -184,17 +272,56 @@ class HttpConnection:
     # -- logging ------------------------------------------------------------------------------------------------------
 
     async def _send_logged(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One exchange within the deadline, its body read up to `max_body`, recorded in the exchange log.
+
+        Connect errors are raised as they are (the caller retries them); every other failure as a `ServiceError`."""
         exchange = self._start_exchange(method, url, kwargs)
         started = time.perf_counter()
+        send_options = {k: kwargs.pop(k) for k in ("auth", "follow_redirects") if k in kwargs}
         try:
-            response = await self.client.request(method, url, **kwargs)
-        except httpx.TransportError as exc:
+            async with asyncio.timeout(self.deadline):
+                request = self.client.build_request(method, url, **kwargs)
+                streamed = await self.client.send(request, stream=True, **send_options)
+                try:
+                    response = await self._read_capped(streamed)
+                finally:
+                    await streamed.aclose()
+        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, TimeoutError, BodyTooLarge) as exc:
             exchange.elapsed_ms = (time.perf_counter() - started) * 1000
-            exchange.error = self._transport_error(exc).message
-            raise
+            error = self._failure(exc)
+            exchange.error = error.message
+            if self.exchange_log is not None:
+                self.exchange_log.changed(exchange)
+            if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+                raise
+            raise error from None
         exchange.elapsed_ms = (time.perf_counter() - started) * 1000
+        self._set_state("error" if response.status_code in RETRY_STATUSES else "ok")
         self._finish_exchange(exchange, response)
         return response
+
+    async def _read_capped(self, response: httpx.Response) -> httpx.Response:
+        """The response with its whole body read, refused once it passes `max_body` (announced or actual, after
+        decompression, so a compressed bomb is refused too)."""
+        announced = response.headers.get("content-length", "")
+        if announced.isdigit() and int(announced) > self.max_body:
+            raise BodyTooLarge(announced)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > self.max_body:
+                raise BodyTooLarge(size)
+            chunks.append(chunk)
+        # The same response, holding the decoded body (so without the headers that described the encoded one).
+        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _BODY_ENCODING_HEADERS]
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=b"".join(chunks),
+            request=response.request,
+            extensions=response.extensions,
+        )
 
     def _start_exchange(self, method: str, url: str, kwargs: dict[str, Any]) -> Exchange:
         exchange = Exchange(
@@ -210,9 +337,9 @@ class HttpConnection:
         request = response.request
         exchange.url = redact_url(str(request.url), self.secrets)
         exchange.status = response.status_code
-        exchange.request_headers = redact_headers(request.headers.multi_items())
+        exchange.request_headers = redact_headers(request.headers.multi_items(), self.secrets)
         exchange.request_body = self._request_preview(request)
-        exchange.response_headers = redact_headers(response.headers.multi_items())
+        exchange.response_headers = redact_headers(response.headers.multi_items(), self.secrets)
         if not streamed:
             exchange.response_body = self._body_preview(response)
         else:
@@ -236,6 +363,10 @@ class HttpServiceClient:
 
     http: HttpConnection
 
+    def on_state(self, listener: StateListener) -> Callable[[], None]:
+        """Hear "ok" / "error" as the server answers or cannot be reached; returns a function that unsubscribes."""
+        return self.http.on_state(listener)
+
     async def aclose(self) -> None:
         await self.http.aclose()
 
@@ -249,5 +380,8 @@ class HttpServiceClient:
 def looks_like_html(response: httpx.Response) -> bool:
     if "html" in response.headers.get("content-type", ""):
         return True
-    head = response.content[:200].lstrip().lower()
+    try:
+        head = response.content[:200].lstrip().lower()
+    except httpx.ResponseNotRead:  # a streamed body: the content type alone decides
+        return False
     return head.startswith(b"<!doctype html") or head.startswith(b"<html")

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
+_SPACES = re.compile(r"\s+")
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """Whitespace collapsed and cut to `limit` characters: for messages and previews in lists."""
+    text = _SPACES.sub(" ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 class ServiceError(Exception):
     """A failure talking to a service. `str(error)` is one readable sentence; `hint` says what to do next."""
 
     default_hint = ""
+    MAX_LENGTH = 300  # a server's error text can be a whole page (a 50 MB HTTP 500 body): keep a readable sentence
 
     def __init__(self, message: str, *, hint: str | None = None, status: int | None = None, service: str = ""):
+        message = one_line(message, self.MAX_LENGTH)
         super().__init__(message)
         self.message = message
         self.hint = self.default_hint if hint is None else hint

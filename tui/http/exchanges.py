@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import re
 import shlex
 import time
 from collections import deque
@@ -125,12 +124,3 @@ def log_message(
             note=summary,
         )
     )
-
-
-_SPACES = re.compile(r"\s+")
-
-
-def one_line(text: str, limit: int = 200) -> str:
-    """Collapse whitespace and cut, for previews in lists."""
-    text = _SPACES.sub(" ", text).strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"

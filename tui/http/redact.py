@@ -31,8 +31,17 @@ def is_secret_field(name: str) -> bool:
     return name in SECRET_FIELDS or name in SECRET_HEADERS
 
 
-def redact_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [(k, REDACTED if k.lower() in SECRET_HEADERS else v) for k, v in headers]
+def redact_headers(headers: Iterable[tuple[str, str]], secrets: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """Secret headers masked whole; any known secret value masked wherever else it appears (a server's echo)."""
+    secrets = tuple(secrets)
+    return [(k, REDACTED if k.lower() in SECRET_HEADERS else _mask_literals(v, secrets)) for k, v in headers]
+
+
+def _mask_literals(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        if secret and len(secret) >= 3:
+            text = text.replace(secret, REDACTED)
+    return text
 
 
 def _redact_json(value: Any) -> Any:
@@ -66,10 +75,7 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
             text = urlencode([(k, REDACTED if is_secret_field(k) else v) for k, v in pairs])
     text = _SECRET_FIELD_IN_TEXT.sub(lambda m: m.group(1) + REDACTED, text)
     text = _JWT.sub(REDACTED, text)
-    for secret in secrets:
-        if secret and len(secret) >= 3:
-            text = text.replace(secret, REDACTED)
-    return text
+    return _mask_literals(text, secrets)
 
 
 def literal_secrets(secrets: Iterable[str], public: Iterable[str] = ()) -> tuple[str, ...]:
@@ -90,8 +96,4 @@ def redact_url(url: str, secrets: Iterable[str] = ()) -> str:
         query = urlencode(
             [(k, REDACTED if is_secret_field(k) else v) for k, v in parse_qsl(query, keep_blank_values=True)]
         )
-    out = urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-    for secret in secrets:
-        if secret and len(secret) >= 3:
-            out = out.replace(secret, REDACTED)
-    return out
+    return _mask_literals(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)), secrets)
