@@ -65,7 +65,7 @@ def main() -> None:
     from tests.perf.common import median_ms, report, rss_mb
     from tui.profiles import Profile
     from tui.sandbox.cerb.seed import ACCESS_KEY, SECRET
-    from tui.services.cerb.pane import PAGE_SIZE
+    from tui.services.cerb.table_view import PAGE_SIZE
 
     port = _free_port()
     started = time.perf_counter()

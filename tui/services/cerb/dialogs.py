@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.console import RenderableType
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.timer import Timer
@@ -36,7 +36,7 @@ class TicketEditor(ModalScreen[Any]):
     """
         + DIALOG_CSS
     )
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close, keep draft"),
         Binding("ctrl+s", "send", "Send", priority=True),
     ]
@@ -103,7 +103,7 @@ class TicketEditor(ModalScreen[Any]):
             widget = self.query_one(f"#field-{f.name}")
             if isinstance(widget, Select):
                 out[f.name] = None if widget.value is Select.BLANK else widget.value
-            else:
+            elif isinstance(widget, Input):
                 out[f.name] = widget.value
         out["body"] = self.query_one("#editor-body", TextArea).text
         return out
@@ -181,7 +181,7 @@ class ConflictDialog(ModalScreen[str]):
     """The ticket changed on the server since it was loaded: show how, then apply mine anyway or keep theirs."""
 
     DEFAULT_CSS = "ConflictDialog { align: center middle; }\n" + DIALOG_CSS
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "choose('apply')", "Apply mine anyway"),
         Binding("escape,k", "choose('keep')", "Keep theirs"),
     ]
@@ -221,7 +221,7 @@ class PickDialog(ModalScreen[Any]):
     """
         + DIALOG_CSS
     )
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, options: list[tuple[str, Any]], *, current: Any = None):
         super().__init__()

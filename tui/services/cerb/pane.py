@@ -12,16 +12,16 @@ from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import ContentSwitcher, Input
 
 from tui.http import ServiceError
-from tui.services.cerb import render
+from tui.services.cerb import keys, render
 from tui.services.cerb.client import CerbClient
 from tui.services.cerb.conversation_view import ConversationView
-from tui.services.cerb.dialogs import ConflictDialog, PickDialog, TicketEditor
+from tui.services.cerb.dialogs import ConflictDialog, PickDialog
 from tui.services.cerb.errors import TicketChanged
-from tui.services.cerb.models import Conversation, Ticket, Worker
+from tui.services.cerb.models import Conversation, Ticket
 from tui.services.cerb.table_view import (
     FILTER_NAMES,
     FILTER_QUERIES,
@@ -31,7 +31,7 @@ from tui.services.cerb.table_view import (
     count_text,
 )
 from tui.services.cerb.triage import Change, Lookups, TicketChanges
-from tui.services.cerb.writing import CommentSender, NewTicketSender, ReplySender, draft_notes, new_ticket_fields
+from tui.services.cerb.writing import draft_notes, new_ticket_editor, ticket_editor
 from tui.widgets.dialogs import Field, FormDialog
 from tui.widgets.paged_table import PagedTable
 from tui.widgets.pane import PaneContext, ServicePane
@@ -42,50 +42,8 @@ class TicketsPane(ServicePane[CerbClient]):
 
     DEFAULT_CSS = "TicketsPane #cerb-views { height: 1fr; }"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_search", "Search", id="cerb.search"),
-        Binding("left_square_bracket", "cycle_filter(-1)", "Prev filter", show=False, id="cerb.filter-prev"),
-        Binding("right_square_bracket", "cycle_filter(1)", "Filter", id="cerb.filter-next"),
-        Binding("s", "cycle_sort", "Sort", show=False, id="cerb.sort"),
-        Binding("S", "reverse_sort", "Reverse sort", show=False, id="cerb.sort-reverse"),
-        Binding("o", "set_status('open')", "Open", show=False, id="cerb.status-open"),
-        Binding("w", "set_status('waiting')", "Waiting", show=False, id="cerb.status-waiting"),
-        Binding("x", "set_status('closed')", "Close", id="cerb.status-closed"),
-        Binding("a", "assign_me", "Assign me", id="cerb.assign-me"),
-        Binding("A", "pick_owner", "Owner…", show=False, id="cerb.pick-owner"),
-        Binding("u", "unassign", "Unassign", show=False, id="cerb.unassign"),
-        Binding("m", "move", "Move", id="cerb.move"),
-        Binding("plus,equals_sign", "importance(10)", "Importance +", show=False, id="cerb.importance-up"),
-        Binding("minus", "importance(-10)", "Importance -", show=False, id="cerb.importance-down"),
-        Binding("e", "edit_subject", "Subject", show=False, id="cerb.edit-subject"),
-        Binding("r", "reply", "Reply", id="cerb.reply"),
-        Binding("c", "comment", "Comment", id="cerb.comment"),
-        Binding("N", "compose", "New ticket", id="cerb.compose"),
-        Binding("escape,backspace", "back", "Back", show=False, id="cerb.back"),
-    ]
-
-    COMMANDS: ClassVar[list[tuple[str, str]]] = [
-        ("Tickets: open tickets", "filter('open')"),
-        ("Tickets: waiting tickets", "filter('waiting')"),
-        ("Tickets: closed tickets", "filter('closed')"),
-        ("Tickets: all tickets", "filter('all')"),
-        ("Tickets: my tickets", "filter('mine')"),
-        ("Tickets: unassigned tickets", "filter('unassigned')"),
-        ("Tickets: search (Cerb query)", "focus_search"),
-        ("Tickets: new ticket", "compose"),
-        ("Tickets: reply to the ticket", "reply"),
-        ("Tickets: comment on the ticket", "comment"),
-        ("Tickets: assign to me", "assign_me"),
-        ("Tickets: choose owner", "pick_owner"),
-        ("Tickets: move to group / bucket", "move"),
-        ("Tickets: close the ticket", "set_status('closed')"),
-        ("Tickets: mark waiting", "set_status('waiting')"),
-        ("Tickets: reopen", "set_status('open')"),
-        ("Tickets: sort by next column", "cycle_sort"),
-        ("Tickets: edit the subject", "edit_subject"),
-        ("Tickets: raise importance", "importance(10)"),
-        ("Tickets: lower importance", "importance(-10)"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = keys.BINDINGS
+    COMMANDS: ClassVar[list[tuple[str, str]]] = keys.COMMANDS
 
     def __init__(self, client: CerbClient, context: PaneContext, **kwargs: Any):
         super().__init__(client, context, **kwargs)
@@ -94,7 +52,6 @@ class TicketsPane(ServicePane[CerbClient]):
         self.sort_key = "updated"
         self.sort_ascending = False
         self.query_error = ""  # why the current search shows nothing, when it failed
-        self.me: Worker | None = None
         self.open_ticket: Ticket | None = None
         self.conversation: Conversation | None = None
         self.changes = TicketChanges(client)
@@ -136,15 +93,10 @@ class TicketsPane(ServicePane[CerbClient]):
 
     # -- the table: query, filters, sort, count ------------------------------------------------------------------------
 
-    async def ensure_me(self) -> Worker:
-        if self.me is None:
-            self.me = await self.client.current_worker()
-        return self.me
-
     async def full_query(self) -> str:
         base = FILTER_QUERIES[self.filter_name]
         if "{me}" in base:
-            base = base.format(me=(await self.ensure_me()).id)
+            base = base.format(me=(await self.lookups.signed_in()).id)
         return " ".join(p for p in (base, self.search_text.strip()) if p)
 
     def run_query(self) -> None:
@@ -360,7 +312,7 @@ class TicketsPane(ServicePane[CerbClient]):
     @work(group="cerb-lookups")
     async def _assign_me(self, ticket: Ticket) -> None:
         try:
-            me = await self.ensure_me()
+            me = await self.lookups.signed_in()
         except ServiceError as exc:
             self.report(exc, "find out who you are")
             return
@@ -428,16 +380,8 @@ class TicketsPane(ServicePane[CerbClient]):
 
     def _write(self, ticket: Ticket, what: str) -> None:
         key = self.draft_key(ticket.id, what)
-        draft = self.context.drafts.load(key)
-        body = str(draft.data.get("body", "")) if draft else ""
-        if draft:
+        if draft := self.context.drafts.load(key):
             self.notify(f"Continuing your unsent {what} from {render.relative_time(int(draft.saved_at))}.", timeout=3)
-        newest = self.changes.newest(ticket)
-        send = (
-            ReplySender(self.client, newest, self._new_message_arrived)
-            if what == "reply"
-            else CommentSender(self.client, ticket)
-        )
 
         def done(result: Ticket | None) -> None:
             if isinstance(result, Ticket):
@@ -453,15 +397,14 @@ class TicketsPane(ServicePane[CerbClient]):
             if self._is_open(ticket):
                 self._show_draft_note(ticket)
 
-        title = f"Reply to [#{ticket.mask}]" if what == "reply" else f"Internal comment on [#{ticket.mask}]"
-        editor = TicketEditor(
-            title,
+        editor = ticket_editor(
+            what,
+            self.changes.newest(ticket),
+            client=self.client,
             drafts=self.context.drafts,
             draft_key=key,
-            send=send,
-            body=body,
-            context=render.editor_context(ticket, self.conversation),
-            send_label="Send reply" if what == "reply" else "Add comment",
+            conversation=self.conversation,
+            arrived=self._new_message_arrived,
         )
         self.app.push_screen(editor, done)
 
@@ -469,22 +412,10 @@ class TicketsPane(ServicePane[CerbClient]):
         self._with_lookups(self._open_composer)
 
     def _open_composer(self) -> None:
-        key = self.context.draft_key(self.kind, "compose")
-        draft = self.context.drafts.load(key)
-        data = draft.data if draft else {}
-
         def done(ticket: Ticket | None) -> None:
             if isinstance(ticket, Ticket):
                 self.notify(f"Created [#{ticket.mask}] {ticket.subject}.", timeout=4)
                 self.run_query()
 
-        editor = TicketEditor(
-            "New ticket",
-            drafts=self.context.drafts,
-            draft_key=key,
-            send=NewTicketSender(self.client),
-            fields=new_ticket_fields(data, self.lookups.groups),
-            body=str(data.get("body", "")),
-            send_label="Create and send",
-        )
-        self.app.push_screen(editor, done)
+        key = self.context.draft_key(self.kind, "compose")
+        self.app.push_screen(new_ticket_editor(self.client, self.context.drafts, key, self.lookups.groups), done)

@@ -66,7 +66,7 @@ def properties(ticket: Ticket) -> RenderableType:
         grid.add_column()
     status = Text(ticket.status, style=STATUS_STYLE.get(ticket.status, ""))
     importance = Text(*importance_cell(ticket.importance))
-    rows = [
+    rows: list[tuple[str, RenderableType, str, RenderableType]] = [
         ("Status", status, "Owner", owner_label(ticket)),
         ("Group", ticket.group_name or str(ticket.group_id), "Bucket", ticket.bucket_name or str(ticket.bucket_id)),
         ("Importance", importance, "Organisation", ticket.org_name or "-"),
@@ -132,7 +132,7 @@ def differences_table(differences: list[tuple[str, str, str]], mine: str = "") -
     return Group(table, Text(""), Text.assemble(("Your change: ", "bold"), mine))
 
 
-def editor_context(ticket: Ticket, conversation: Conversation | None) -> RenderableType:
+def editor_context(ticket: Ticket, conversation: Conversation | None) -> Text:
     """What the reply / comment editor shows above the text: the ticket, and the last message when it is loaded."""
     parts = [Text.assemble((f"[#{ticket.mask}] ", "bold cyan"), (ticket.subject, "bold"))]
     if conversation is not None and conversation.ticket.id == ticket.id:

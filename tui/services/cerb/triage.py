@@ -2,7 +2,8 @@
 
 `TicketChanges` applies one change at a time, each computed from and checked against the newest copy of the ticket
 seen so far; when the server's copy differs from it, the client raises `TicketChanged` and nothing is written.
-`Lookups` caches the groups, buckets and workers the pickers offer. No Textual here: the pane shows the outcome.
+`Lookups` caches the groups, buckets and workers the pickers offer, and who is signed in.
+No Textual here: the pane shows the outcome.
 """
 
 from __future__ import annotations
@@ -65,6 +66,13 @@ class Lookups:
         self.groups: list[Group] = []
         self.buckets: list[Bucket] = []
         self.workers: list[Worker] = []
+        self._me: Worker | None = None
+
+    async def signed_in(self) -> Worker:
+        """The worker this connection signs in as (the "mine" filter, "assign to me")."""
+        if self._me is None:
+            self._me = await self._client.current_worker()
+        return self._me
 
     async def load(self) -> None:
         if not self.groups:

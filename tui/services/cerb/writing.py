@@ -13,7 +13,8 @@ from tui.drafts import DraftStore
 from tui.http import BadRequestError, ConflictError
 from tui.services.cerb import render
 from tui.services.cerb.client import CerbClient
-from tui.services.cerb.models import Group, Ticket
+from tui.services.cerb.dialogs import TicketEditor
+from tui.services.cerb.models import Conversation, Group, Ticket
 from tui.widgets.dialogs import Field
 
 DRAFT_KINDS = (("reply", "r"), ("comment", "c"))  # what can be drafted on a ticket, and the key that continues it
@@ -100,3 +101,41 @@ def draft_notes(drafts: DraftStore, key_of: Callable[[str], str]) -> list[str]:
             saved = render.relative_time(int(draft.saved_at))
             notes.append(f"An unsent {what} from {saved} is kept: press {key} to continue it.")
     return notes
+
+
+def ticket_editor(
+    what: str,
+    ticket: Ticket,
+    *,
+    client: CerbClient,
+    drafts: DraftStore,
+    draft_key: str,
+    conversation: Conversation | None,
+    arrived: Callable[[Ticket], None],
+) -> TicketEditor:
+    """The editor of a reply (`what` = "reply") or an internal comment on `ticket`, continuing its draft if any."""
+    draft = drafts.load(draft_key)
+    reply = what == "reply"
+    return TicketEditor(
+        f"Reply to [#{ticket.mask}]" if reply else f"Internal comment on [#{ticket.mask}]",
+        drafts=drafts,
+        draft_key=draft_key,
+        send=ReplySender(client, ticket, arrived) if reply else CommentSender(client, ticket),
+        body=str(draft.data.get("body", "")) if draft else "",
+        context=render.editor_context(ticket, conversation),
+        send_label="Send reply" if reply else "Add comment",
+    )
+
+
+def new_ticket_editor(client: CerbClient, drafts: DraftStore, draft_key: str, groups: list[Group]) -> TicketEditor:
+    draft = drafts.load(draft_key)
+    data = draft.data if draft else {}
+    return TicketEditor(
+        "New ticket",
+        drafts=drafts,
+        draft_key=draft_key,
+        send=NewTicketSender(client),
+        fields=new_ticket_fields(data, groups),
+        body=str(data.get("body", "")),
+        send_label="Create and send",
+    )
