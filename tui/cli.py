@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 from tui import __version__
-from tui.http import warm_up_tls
-from tui.profiles import Connection, Profile, ProfileError, ProfileStore
+from tui.http import redact_url, warm_up_tls
+from tui.profiles import Connection, Profile, ProfileError, ProfileStore, SecretUnavailable
 from tui.services import SERVICES
 
 DEFAULT_SANDBOX_PORT = 8470
@@ -195,7 +195,7 @@ def run_profiles(args: argparse.Namespace) -> int:
         for name, profile in profiles.items():
             print(f"{name}{'  (default)' if name == default else ''}")
             for kind, conn in profile.connections.items():
-                print(f"  {kind:<8} {conn.url}  user {conn.username or '-'}  {describe_secret(conn)}")
+                print(f"  {kind:<8} {redact_url(conn.url)}  user {conn.username or '-'}  {describe_secret(conn)}")
         return 0
     if args.action == "add":
         try:
@@ -250,6 +250,9 @@ async def test_profile(profile: Profile) -> int:
         except ServiceError as exc:
             failed += 1
             print(f"{kind:<8} failed    {exc.readable}")
+        except SecretUnavailable as exc:
+            failed += 1
+            print(f"{kind:<8} failed    {exc}")
         finally:
             if client is not None:
                 await client.aclose()

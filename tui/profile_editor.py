@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from tui.http import ServiceError
-from tui.profiles import Connection, Profile, ProfileError, ProfileStore, keyring_available
+from tui.profiles import Connection, Profile, ProfileError, ProfileStore, SecretUnavailable, keyring_available
 from tui.services import SERVICES, ServiceKind
 from tui.widgets.dialogs import DIALOG_CSS
 
@@ -112,21 +112,21 @@ class ServiceSection(Vertical):
 
     @work(exclusive=True, group="test-connection")
     async def run_test(self, conn: Connection) -> None:
-        secret = (
-            conn.secret if conn.secret_source != "keyring" or conn.secret else conn.resolve_secret(self.profile_name)
-        )
-        if conn.secret_source == "env":
-            secret = conn.resolve_secret(self.profile_name)
+        # a secret typed in the form is tested as typed; one kept elsewhere is fetched from there
+        fetch = conn.secret_source == "env" or (conn.secret_source == "keyring" and not conn.secret)
         client = None
         try:
+            secret = conn.resolve_secret(self.profile_name) if fetch else conn.secret
             client = self.service.client_class().from_connection(
                 conn, secret, exchange_log=getattr(self.app, "exchange_log", None)
             )
             self.show_result("✔ " + await client.check(), True)
         except ServiceError as exc:
             self.show_result("✖ " + exc.readable, False)
+        except SecretUnavailable as exc:
+            self.show_result(f"✖ {exc}", False)
         except Exception as exc:  # an unexpected failure is still one readable line
-            self.show_result(f"✖ {type(exc).__name__}: {exc}", False)
+            self.show_result(f"✖ The test could not finish ({exc}).", False)
         finally:
             if client is not None:
                 try:

@@ -25,6 +25,10 @@ class ProfileError(Exception):
     """A profile file that cannot be read or written, or a profile that does not exist; the message names the file."""
 
 
+class SecretUnavailable(ProfileError):
+    """The connection's secret is not where the profile says it is (an unset variable, an empty keyring entry)."""
+
+
 def config_dir() -> Path:
     return platformdirs.user_config_path(APP_NAME)
 
@@ -54,10 +58,23 @@ class Connection:
     options: dict[str, Any] = field(default_factory=dict)
 
     def resolve_secret(self, profile_name: str = "") -> str:
+        """The secret, from where the profile keeps it; `SecretUnavailable` says which place is empty, so an unset
+        variable is never mistaken for a wrong password."""
         if self.secret_source == "env":
-            return os.environ.get(self.secret_env, "")
+            if self.secret_env not in os.environ:
+                raise SecretUnavailable(
+                    f"{self.secret_env} is not set: export it where servicedeck starts, or keep the {self.kind} "
+                    "secret elsewhere (ctrl+e)."
+                )
+            return os.environ[self.secret_env]
         if self.secret_source == "keyring":
-            return _keyring_get(profile_name, self.kind, self.username)
+            secret = _keyring_get(profile_name, self.kind, self.username)
+            if not secret:
+                raise SecretUnavailable(
+                    f"The OS keyring holds no {self.kind} secret for {self.username or 'this user'} of profile "
+                    f"{profile_name!r}: store it again with ctrl+e."
+                )
+            return secret
         return self.secret
 
     def to_toml(self) -> dict[str, Any]:

@@ -115,3 +115,17 @@ def test_sandbox_command_prints_urls_and_stops_cleanly_on_ctrl_c(home, tmp_path)
         _, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
+
+
+def test_profiles_test_names_an_unset_variable_and_list_masks_a_password_in_the_url(home):
+    env = {k: v for k, v in home.items() if k != "NX_UNSET_PW"}
+    added = run(
+        "profiles", "add", "work", "--kind", "nuxeo", "--url", "https://alice:hunter22@n.example/nuxeo",
+        "--username", "alice", "--password-env", "NX_UNSET_PW", env=env,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    listing = run("profiles", "list", env=env)
+    assert "hunter22" not in listing.stdout and "https://alice:•••@n.example/nuxeo" in listing.stdout
+    tested = run("profiles", "test", "work", env=env)
+    assert tested.returncode == 1
+    assert "NX_UNSET_PW is not set" in tested.stdout and "refused" not in tested.stdout

@@ -112,3 +112,16 @@ def test_drafts_survive_and_are_private(tmp_path):
     assert [d.key for d in again.all("nuxeo/")] == ["nuxeo/work/abc"]
     again.discard("nuxeo/work/abc")
     assert drafts.load("nuxeo/work/abc") is None
+
+
+def test_an_unset_password_variable_is_named_not_taken_for_a_wrong_password(monkeypatch):
+    from tui.profiles import Connection, SecretUnavailable
+
+    monkeypatch.delenv("NUXEO_PASSWORD_FOR_TEST", raising=False)
+    conn = Connection(
+        kind="nuxeo", url="http://h/nuxeo", username="a", secret_source="env", secret_env="NUXEO_PASSWORD_FOR_TEST"
+    )
+    with pytest.raises(SecretUnavailable, match="NUXEO_PASSWORD_FOR_TEST is not set"):
+        conn.resolve_secret("work")
+    monkeypatch.setenv("NUXEO_PASSWORD_FOR_TEST", "")
+    assert conn.resolve_secret("work") == ""  # set but empty is the user's choice

@@ -89,8 +89,10 @@ def literal_secrets(secrets: Iterable[str], public: Iterable[str] = ()) -> tuple
 def redact_url(url: str, secrets: Iterable[str] = ()) -> str:
     parts = urlsplit(url)
     netloc = parts.netloc
-    if "@" in netloc:  # user:password@host
-        netloc = REDACTED + "@" + netloc.rsplit("@", 1)[1]
+    if "@" in netloc:  # user:password@host keeps the user; a lone userinfo may be a token, so it goes whole
+        userinfo, host = netloc.rsplit("@", 1)
+        user, colon, _ = userinfo.partition(":")
+        netloc = f"{user}:{REDACTED}@{host}" if colon else f"{REDACTED}@{host}"
     query = parts.query
     if query:
         query = urlencode(
