@@ -11,6 +11,7 @@ import json
 from typing import Any, TextIO
 
 from tui.http import AuthError, ServiceError
+from tui.profiles import Connection
 from tui.services.openiap.client import OpenIAPClient, QueueMessage
 
 EXIT_OK = 0
@@ -31,7 +32,7 @@ def message_line(message: QueueMessage) -> str:
 
 
 async def run_tail(
-    connection, secret: str, queue: str, out: TextIO, err: TextIO, *, client: OpenIAPClient | None = None
+    connection: Connection, secret: str, queue: str, out: TextIO, err: TextIO, *, client: OpenIAPClient | None = None
 ) -> int:
     """Tail `queue` (an empty name makes a temporary queue) on `out`; returns the exit code."""
     client = client or OpenIAPClient.from_connection(connection, secret)
@@ -44,7 +45,9 @@ async def run_tail(
             err.write("Reconnected.\n")
             err.flush()
 
-    unsubscribe = lambda: None  # noqa: E731
+    def unsubscribe() -> None:
+        pass
+
     try:
         await client.connect()
         subscription = await client.register_queue(queue)
