@@ -1,4 +1,4 @@
-"""What every service client offers the app, whatever its protocol: build from a profile connection, check, close.
+"""What every service client offers the app, whatever its protocol: build, check, close, and say how it is doing.
 
 Clients are plain classes (no Textual); they satisfy `ServiceClient` by shape. The app, the profile editor, the CLI
 and the registry speak to a client only through this contract; a pane knows its own client's full type.
@@ -6,6 +6,7 @@ and the registry speak to a client only through this contract; a pane knows its 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, Self
 
 if TYPE_CHECKING:
@@ -25,4 +26,11 @@ class ServiceClient(Protocol):
 
     async def aclose(self) -> None:
         """Release sockets and background tasks; safe to call twice."""
+        ...
+
+    def on_state(self, listener: Callable[[str, str], None]) -> Callable[[], None]:
+        """Call `listener(state, detail)` when the connection's state changes; returns a function that unsubscribes.
+
+        HTTP clients say "ok" when the server answers and "error" when it cannot be reached; a client that keeps a
+        connection open (OpenIAP) says "connecting", "connected", "reconnecting" and "disconnected"."""
         ...

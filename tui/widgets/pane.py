@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
+from textual import events, on, work
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, TextArea
@@ -47,12 +49,59 @@ class ServicePane(Vertical, Generic[ClientT]):
 
     kind: str = ""
     DEFAULT_CLASSES = "service-pane"
+    # When the server cannot be reached, sign in again after these many seconds (then every last one) until it
+    # answers; then the pane reloads. A pane whose client reconnects by itself (OpenIAP) turns this off.
+    RECOVERY_DELAYS: ClassVar[tuple[float, ...]] = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+    recovers_by_probing: ClassVar[bool] = True
 
     def __init__(self, client: ClientT, context: PaneContext, **kwargs: Any):
         super().__init__(**kwargs)
         self.client = client
         self.context = context
         self._shown = False
+        self._unreachable = False
+        self._recovery_attempt = 0
+        self._stop_listening: Callable[[], None] | None = None
+
+    # -- recovery -----------------------------------------------------------------------------------------------------
+
+    @on(events.Mount)
+    def _listen_to_client(self) -> None:
+        if self.recovers_by_probing:
+            self._stop_listening = self.client.on_state(self._client_state)
+
+    @on(events.Unmount)
+    def _stop_listening_to_client(self) -> None:
+        if self._stop_listening is not None:
+            self._stop_listening()
+            self._stop_listening = None
+
+    def _client_state(self, state: str, detail: str) -> None:
+        if state == "error" and not self._unreachable:
+            self._unreachable = True
+            self._recovery_attempt = 0
+            self.set_state("error", detail)
+            self._schedule_probe()
+        elif state == "ok" and self._unreachable:
+            self._unreachable = False
+            self.set_state("ok")
+            self.reload()  # what the pane shows may be stale, or missing after the failure
+
+    def _schedule_probe(self) -> None:
+        delays = self.RECOVERY_DELAYS
+        self.set_timer(delays[min(self._recovery_attempt, len(delays) - 1)], self._probe)
+        self._recovery_attempt += 1
+
+    @work(exclusive=True, group="recovery")
+    async def _probe(self) -> None:
+        if not self._unreachable or not self.is_attached:
+            return
+        try:
+            await self.client.check()  # success makes the client say "ok", which reloads the pane
+        except ServiceError:
+            pass
+        if self._unreachable:
+            self._schedule_probe()
 
     def first_show(self) -> None:
         if not self._shown:
