@@ -1,7 +1,8 @@
 """Drafts: unsaved edits, replies and posts kept on disk until they are saved, sent or discarded.
 
-Every pane that lets a person type something worth keeping writes it here as they go, so a failed save, a failed
-send or a crash loses nothing. One JSON file per draft, written atomically, readable by the owner only.
+Every pane that lets a person type something worth keeping writes it here on every change, so a failed save, a
+failed send or a killed process loses nothing. One JSON file per draft, written atomically (without a disk flush, so
+writing on every key press stays cheap), readable by the owner only.
 """
 
 from __future__ import annotations
@@ -32,9 +33,8 @@ class DraftStore:
         return self.root / f"{digest}.json"
 
     def save(self, key: str, data: dict[str, Any]) -> None:
-        write_private(
-            self._path(key), json.dumps({"key": key, "saved_at": time.time(), "data": data}, ensure_ascii=False)
-        )
+        record = json.dumps({"key": key, "saved_at": time.time(), "data": data}, ensure_ascii=False)
+        write_private(self._path(key), record, durable=False)
 
     def load(self, key: str) -> Draft | None:
         path = self._path(key)
