@@ -149,3 +149,24 @@ def socket_nobody_listens_on():
         yield port
 
     return reserved()
+
+
+def test_a_reply_of_the_wrong_shape_is_a_protocol_error_naming_the_request_and_the_place():
+    import msgspec
+
+    from tui.http import expect
+
+    class Doc(msgspec.Struct):
+        uid: str
+
+    class Page(msgspec.Struct):
+        entries: list[Doc]
+
+    assert (
+        expect({"entries": [{"uid": "a", "more": 1}]}, Page, service="Nuxeo", what="GET children").entries[0].uid == "a"
+    )
+    for wrong, place in (({"entries": [{"uid": 5}]}, "$.entries[0].uid"), (None, "got `null`"), ([], "got `array`")):
+        with pytest.raises(ProtocolError) as caught:
+            expect(wrong, Page, service="Nuxeo", what="GET children")
+        assert "Nuxeo answered GET children with data of an unexpected shape" in str(caught.value)
+        assert place in str(caught.value)

@@ -6,6 +6,7 @@ Nothing here imports Textual: clients built on this package work from a plain sc
 - `redact`: secrets masked in headers, bodies, URLs and messages.
 - `exchanges`: the exchange log (every request and response, redacted, copyable as curl).
 - `tls`: one TLS context per process, built off the path to the first screen.
+- `shapes`: `expect`, the check of a reply's shape (msgspec) that turns a surprise into a `ProtocolError`.
 - `connection`: `HttpConnection` (retries, error mapping, logging) and `HttpServiceClient`, the clients' base.
 """
 
@@ -39,6 +40,7 @@ from tui.http.redact import (
     redact_text,
     redact_url,
 )
+from tui.http.shapes import expect
 from tui.http.tls import shared_tls_context, warm_up_tls
 
 __all__ = [
@@ -61,6 +63,7 @@ __all__ = [
     "ServiceError",
     "UnavailableError",
     "error_for_status",
+    "expect",
     "is_secret_field",
     "literal_secrets",
     "log_message",
