@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 
 import httpx
+import msgspec
 import pytest
 
 from tests.hostile import MODES, HostileServer
-from tui.http import ExchangeLog, HttpConnection, ProtocolError, ServiceError, UnavailableError
+from tui.http import ExchangeLog, HttpConnection, ProtocolError, ServiceError, UnavailableError, expect
 
 DEADLINE = 2.0
 SECRET = "NxSecret-123"
@@ -151,17 +152,15 @@ def socket_nobody_listens_on():
     return reserved()
 
 
+class Doc(msgspec.Struct):
+    uid: str
+
+
+class Page(msgspec.Struct):
+    entries: list[Doc]
+
+
 def test_a_reply_of_the_wrong_shape_is_a_protocol_error_naming_the_request_and_the_place():
-    import msgspec
-
-    from tui.http import expect
-
-    class Doc(msgspec.Struct):
-        uid: str
-
-    class Page(msgspec.Struct):
-        entries: list[Doc]
-
     assert (
         expect({"entries": [{"uid": "a", "more": 1}]}, Page, service="Nuxeo", what="GET children").entries[0].uid == "a"
     )
