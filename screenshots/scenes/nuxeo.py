@@ -58,7 +58,7 @@ async def documents_search(pilot) -> None:
     dialog = pilot.app.screen
     dialog.query_one("#search-input").value = word
     await pilot.press("enter")
-    await wait_for(pilot, lambda: not dialog.loading and dialog.last_page is not None, timeout=20)
+    await wait_for(pilot, lambda: not dialog.searching and dialog.last_page is not None, timeout=20)
     await pilot.press("down")
     await pilot.pause(0.2)
 

@@ -28,7 +28,8 @@ from tui.http import (
     UnavailableError,
 )
 from tui.sandbox.nuxeo.seed import make_png
-from tui.services.nuxeo.client import Blob, Document, DocumentPage, NuxeoClient, Operation
+from tui.services.nuxeo.client import NuxeoClient
+from tui.services.nuxeo.models import Blob, Document, DocumentPage, Operation
 
 ARCHIVE = "/default-domain/workspaces/Archive"
 ARCHIVE_SIZE = 250

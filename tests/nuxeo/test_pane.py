@@ -74,12 +74,12 @@ def pane_of(app) -> DocumentsPane:
 
 async def started(pilot) -> DocumentsPane:
     pane = pane_of(pilot.app)
-    await wait_for(pilot, lambda: pane.root_loaded and pane.tree.root.children)
+    await wait_for(pilot, lambda: pane.root_loaded and pane.document_tree.root.children)
     return pane
 
 
 def cursor_path(pane: DocumentsPane) -> str | None:
-    node = pane.tree.cursor_node
+    node = pane.document_tree.cursor_node
     return node.data.doc.path if node is not None and node.data is not None and node.data.doc is not None else None
 
 
@@ -111,7 +111,7 @@ async def test_browse_with_the_keyboard_shows_details(box, tmp_path, client):
         pane = await started(pilot)
         bar = app.query_one(ConnectionBar)
         await wait_for(pilot, lambda: bar.states["nuxeo"] == ("ok", "Administrator"))
-        tree = pane.tree
+        tree = pane.document_tree
         domain = tree.root.children[0]
         assert domain.data.doc.path == "/default-domain"
         # the single domain opens by itself, showing its three roots
@@ -144,32 +144,32 @@ async def test_pages_through_the_big_folder(box, tmp_path, client):
     async with app.run_test(size=SIZE) as pilot:
         pane = await started(pilot)
         await reveal(pilot, pane, path)
-        node = pane.tree.cursor_node
+        node = pane.document_tree.cursor_node
         await pilot.press("space")
         state = node.data.folder
         await wait_for(pilot, lambda: state.loaded == 100)
-        more = pane.tree.more_node(node)
+        more = pane.document_tree.more_node(node)
         assert more is not None and f"100 of {total:,}" in str(more.label)
         # walking onto "load more" loads the next page and puts the cursor on its first document
         for _ in range(2):
             loaded = state.loaded
-            pane.tree.select_line_of(pane.tree.more_node(node))
-            await wait_for(pilot, lambda: state.loaded > loaded and not state.loading)
+            pane.document_tree.select_line_of(pane.document_tree.more_node(node))
+            await wait_for(pilot, lambda: state.loaded > loaded and not state.fetching)
             assert cursor_path(pane) == node.children[loaded].data.doc.path  # not riding the "more" line down
         # moving down near the end of what is loaded fetches the next page before the user gets there
-        pane.tree.select_line_of(node.children[state.loaded - 16])
+        pane.document_tree.select_line_of(node.children[state.loaded - 16])
         loaded = state.loaded
         for _ in range(8):
             await pilot.press("down")
-        await wait_for(pilot, lambda: state.loaded > loaded and not state.loading)
+        await wait_for(pilot, lambda: state.loaded > loaded and not state.fetching)
         assert cursor_path(pane) == node.children[loaded - 8].data.doc.path
         # the rest, page after page, as the pane loads them when the cursor nears the end
         while not state.complete:
             assert await pane.load_page(node)
         assert state.loaded == total
-        assert len(node.children) == total and pane.tree.more_node(node) is None
+        assert len(node.children) == total and pane.document_tree.more_node(node) is None
         assert node.children[-1].data.doc.uid == last_page.entries[-1].uid
-        pane.tree.select_line_of(node.children[-2])
+        pane.document_tree.select_line_of(node.children[-2])
         await pilot.press("down")
         await wait_for(
             pilot, lambda: pane.details.doc is not None and pane.details.doc.uid == last_page.entries[-1].uid
@@ -193,7 +193,7 @@ async def test_edit_and_save(box, tmp_path, client, workspace):
         await wait_for(pilot, lambda: not isinstance(app.screen, EditDocumentDialog))
         assert (await client.get(doc.uid)).title == "After edit"
         assert drafts.load(key) is None
-        await wait_for(pilot, lambda: "After edit" in str(pane.tree.cursor_node.label))
+        await wait_for(pilot, lambda: "After edit" in str(pane.document_tree.cursor_node.label))
 
 
 async def test_conflict_reload_then_overwrite(box, tmp_path, client, workspace):
@@ -291,7 +291,7 @@ async def test_search_and_open_in_the_tree(box, tmp_path, client, workspace):
         assert dialog.docs[0].uid == target.uid
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: cursor_path(pane) == target.path)  # ancestors expanded, cursor on it
-        assert pane.tree.cursor_node.parent.data.doc.uid == inner.uid
+        assert pane.document_tree.cursor_node.parent.data.doc.uid == inner.uid
 
         # NXQL works too, and a malformed query is one readable sentence in the dialog
         await pilot.press("slash")
@@ -305,7 +305,7 @@ async def test_search_and_open_in_the_tree(box, tmp_path, client, workspace):
         await pilot.press("enter")
         status = dialog.query_one("#search-status", Static)
         await wait_for(
-            pilot, lambda: not dialog.loading and "result" not in plain(status) and "Searching" not in plain(status)
+            pilot, lambda: not dialog.searching and "result" not in plain(status) and "Searching" not in plain(status)
         )
         assert "Traceback" not in plain(status) and plain(status).strip()
         await pilot.press("escape")
@@ -320,7 +320,7 @@ async def test_delete_create_and_move(box, tmp_path, client, workspace):
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
-        await wait_for(pilot, lambda: pane.tree.node_for_uid(doc.uid) is None)
+        await wait_for(pilot, lambda: pane.document_tree.node_for_uid(doc.uid) is None)
         with pytest.raises(NotFoundError):
             await client.get(doc.uid)
 
@@ -424,16 +424,16 @@ async def test_deleting_in_a_partly_loaded_folder_skips_nothing(box, tmp_path, c
     async with app.run_test(size=SIZE) as pilot:
         pane = await started(pilot)
         await reveal(pilot, pane, workspace.path)
-        folder = pane.tree.cursor_node
+        folder = pane.document_tree.cursor_node
         await pilot.press("space")
         state = folder.data.folder
         await wait_for(pilot, lambda: state.loaded == 100)
         victim = folder.children[10]
-        pane.tree.select_line_of(victim)
+        pane.document_tree.select_line_of(victim)
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
-        await wait_for(pilot, lambda: pane.tree.node_for_uid(victim.data.doc.uid) is None)
+        await wait_for(pilot, lambda: pane.document_tree.node_for_uid(victim.data.doc.uid) is None)
         while not state.complete:
             assert await pane.load_page(folder)
         listed = [child.data.doc.uid for child in folder.children if child.data.doc is not None]
@@ -451,7 +451,7 @@ async def test_the_lean_tree_rebuild_matches_textuals():
     from textual.app import App
     from textual.widgets import Tree
 
-    from tui.services.nuxeo.widgets import DocumentTree
+    from tui.services.nuxeo.tree_view import DocumentTree
 
     class Both(App):
         def compose(self):
@@ -483,3 +483,57 @@ async def test_the_lean_tree_rebuild_matches_textuals():
 
             assert shape(lean) == shape(stock) and len(shape(stock)) > 20
             assert lean.virtual_size == stock.virtual_size
+
+
+def form_text(form: FormDialog) -> str:
+    return "\n".join(plain(static) for static in form.query(Static))
+
+
+async def test_a_failed_move_asks_again_with_what_was_typed(box, tmp_path, client, workspace):
+    """The server refuses: the form comes back as the user left it, with one readable sentence (markup-safe)."""
+    doc = await client.create(workspace.uid, type="Note", name="mover", properties={"dc:title": "Mover"})
+    app = make_app(box.profile(), tmp_path, pane="nuxeo")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await reveal(pilot, pane, doc.path)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        first = app.screen
+        target = "/no/such [/] folder"
+        first.query_one("#field-target", Input).value = target
+        first.query_one("#field-name", Input).value = "new-name"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog) and app.screen is not first)
+        form = app.screen
+        assert form.query_one("#field-target", Input).value == target
+        assert form.query_one("#field-name", Input).value == "new-name"
+        await pilot.pause()
+        text = form_text(form)
+        assert "Could not move Mover: Nuxeo could not find it" in text and target in text
+        assert "NotFoundError" not in text and "Traceback" not in text
+        await pilot.press("escape")
+        assert (await client.get(doc.uid)).path == doc.path
+
+
+async def test_an_unexpected_failure_is_one_sentence_on_the_form(box, tmp_path, workspace, monkeypatch):
+    app = make_app(box.profile(), tmp_path, pane="nuxeo")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await reveal(pilot, pane, workspace.path)
+
+        async def broken(*args, **kwargs):
+            raise RuntimeError("the disk is on fire")
+
+        monkeypatch.setattr(pane.client, "create", broken)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        first = app.screen
+        first.query_one("#field-title", Input).value = "Kept title"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog) and app.screen is not first)
+        form = app.screen
+        assert form.query_one("#field-title", Input).value == "Kept title"
+        await pilot.pause()
+        text = form_text(form)
+        assert "Could not create the document." in text
+        assert "RuntimeError" not in text and "Traceback" not in text

@@ -85,7 +85,7 @@ class _Frames:
         from textual.screen import Screen
 
         from tui.services.nuxeo.pane import DocumentsPane
-        from tui.services.nuxeo.widgets import DocumentTree
+        from tui.services.nuxeo.tree_view import DocumentTree
 
         self.page_added: float | None = None
         self.first_show: float | None = None
@@ -178,12 +178,12 @@ async def _expand_and_page(profile, home: Path, path: str, frames: _Frames) -> t
         await _until(
             pilot,
             lambda: (
-                pane.tree.cursor_node is not None
-                and pane.tree.cursor_node.data.doc is not None
-                and pane.tree.cursor_node.data.doc.path == path
+                pane.document_tree.cursor_node is not None
+                and pane.document_tree.cursor_node.data.doc is not None
+                and pane.document_tree.cursor_node.data.doc.path == path
             ),
         )
-        node = pane.tree.cursor_node
+        node = pane.document_tree.cursor_node
         await pilot.pause(0.5)  # let the details of the folder land, so they do not draw during the timing
         for _ in range(REPEAT):
             if node.is_expanded:  # forget what was loaded, so each opening fetches again
@@ -201,8 +201,8 @@ async def _expand_and_page(profile, home: Path, path: str, frames: _Frames) -> t
         state = node.data.folder
         while not state.complete:
             loaded = state.loaded
-            pane.tree.select_line_of(pane.tree.more_node(node))
-            await _until(pilot, lambda: state.loaded > loaded and not state.loading)
+            pane.document_tree.select_line_of(pane.document_tree.more_node(node))
+            await _until(pilot, lambda: state.loaded > loaded and not state.fetching)
         await pilot.press("end")
         await pilot.pause()
         gc.collect()

@@ -1,67 +1,34 @@
-"""The pieces of the Documents pane: the lazily paged document tree and the details panel."""
+"""The document tree: a `Tree` whose folders fill in a page at a time, with a "load more" line while more remain.
+
+What a folder knows of its children (`FolderState`) lives on its node; fetching pages is `folder_loader.py`'s job.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.geometry import Size
-from textual.widgets import Static, Tree
+from textual.widgets import Tree
 from textual.widgets._tree import _TreeLine
 from textual.widgets.tree import TreeNode
 
-from tui.widgets.json_view import JsonView
+from tui.services.nuxeo.models import Document
+from tui.services.nuxeo.render import document_label
 
 PAGE_SIZE = 100
 # Highlighting a node this close to the end of what is loaded fetches the next page before the user gets there.
 PREFETCH_DISTANCE = 10
-
-# One cell wide each, from blocks every terminal font has (emoji are two cells in some terminals and one in others,
-# which breaks the tree's columns).
-TYPE_ICONS = {
-    "Root": "⌂",
-    "Domain": "◆",
-    "WorkspaceRoot": "◇",
-    "SectionRoot": "◇",
-    "TemplateRoot": "◇",
-    "Workspace": "▣",
-    "Section": "§",
-    "Folder": "▤",
-    "OrderedFolder": "▤",
-    "Collection": "◫",
-    "File": "≡",
-    "Note": "¶",
-    "Picture": "▨",
-    "Video": "►",
-    "Audio": "♪",
-}
-
-
-def type_icon(doc_type: str, folderish: bool = False) -> str:
-    return TYPE_ICONS.get(doc_type, "▤" if folderish else "≡")
-
-
-def human_size(length: int | None) -> str:
-    if length is None:
-        return ""
-    size = float(length)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return ""
-
 
 # What a tree line keeps of a listed document. The details panel fetches the whole document when the cursor rests on
 # it, so ten thousand listed documents cost a few hundred bytes each rather than their whole JSON (twice: raw + parsed).
 LISTED_PROPERTIES = ("dc:title", "dc:description", "dc:modified", "dc:creator", "dc:lastContributor", "file:content")
 
 
-def listed(doc: Any) -> Any:
+def listed(doc: Document) -> Document:
     """A light copy of a document for the tree (no raw JSON, only the properties the label and summary use)."""
     props = doc.properties
     children = doc.context_parameters.get("children")
@@ -75,20 +42,21 @@ def listed(doc: Any) -> Any:
 
 @dataclass
 class FolderState:
-    """What the tree knows about a folder's children: how many are loaded, how many exist, whether a page is on its way."""
+    """What the tree knows about a folder's children: how many are loaded, how many exist, whether a page is on its
+    way."""
 
     loaded: int = 0  # entries received from the server (its offset for the next page)
     total: int | None = None
     next_page: int = 0
     complete: bool = False
-    pending: Any = None  # asyncio.Future while a page is being fetched
+    pending: asyncio.Future[bool] | None = None  # while a page is being fetched: True once it is in
     shifted: bool = False  # children were removed here since the last page, so server offsets moved back
     uids: set[str] = field(
         default_factory=set
     )  # what is in the tree, so a re-read or a new document is never shown twice
 
     @property
-    def loading(self) -> bool:
+    def fetching(self) -> bool:
         return self.pending is not None
 
     def forget(self, uid: str) -> None:
@@ -99,32 +67,26 @@ class FolderState:
 class NodeData:
     """Data behind one tree line: a document, or the "load more" line at the end of a partly loaded folder."""
 
-    doc: Any = None  # tui.services.nuxeo.client.Document
+    doc: Document | None = None
     folder: FolderState | None = None  # set for folderish documents
-    more_for: TreeNode | None = None  # set on a "load more" line: the folder node it loads into
+    more_for: TreeNode[NodeData] | None = None  # set on a "load more" line: the folder node it loads into
 
     @property
     def is_more(self) -> bool:
         return self.more_for is not None
 
 
-def document_label(doc: Any) -> Text:
-    folderish = bool(getattr(doc, "is_folderish", False))
-    title = doc.title or doc.name or doc.path
-    if doc.path == "/":
-        title = "/"
-    label = Text.assemble(type_icon(doc.type, folderish), " ", (title, "bold" if folderish else ""))
-    count = getattr(doc, "child_count", None)
-    if folderish and count is not None:
-        label.append(f" ({count:,})", style="dim")
-    if doc.state and doc.state not in ("project", "undefined"):
-        label.append(f" [{doc.state}]", style="italic dim")
-    return label
+def node_data(node: TreeNode[NodeData]) -> NodeData:
+    """The data of a tree line: every line of a DocumentTree has some (the root's is given when the tree is made)."""
+    data = node.data
+    if data is None:
+        raise LookupError(f"The tree line {node.id} has no document data.")
+    return data
 
 
 def more_label(state: FolderState) -> Text:
     total = f"{state.total:,}" if state.total is not None else "?"
-    verb = "loading…" if state.loading else "load more"
+    verb = "loading…" if state.fetching else "load more"
     return Text(f"… {verb} ({state.loaded:,} of {total})", style="italic cyan")
 
 
@@ -140,7 +102,7 @@ class DocumentTree(Tree[NodeData]):
         self._label_widths: dict[int, tuple[Text, int]] = {}
         # Called with a folder node the moment the user opens it, before the NodeExpanded message makes its way up:
         # the page request leaves a few message hops (and maybe a frame) sooner.
-        self.before_expand: Any = None
+        self.before_expand: Callable[[TreeNode[NodeData]], object] | None = None
 
     def _toggle_node(self, node: TreeNode[NodeData]) -> None:
         if self.before_expand is not None and node.allow_expand and not node.is_expanded:
@@ -205,16 +167,17 @@ class DocumentTree(Tree[NodeData]):
             if self.cursor_line >= len(lines):
                 self.cursor_line = -1
 
-    def add_document(self, parent: TreeNode[NodeData], doc: Any) -> TreeNode[NodeData]:
-        folderish = bool(doc.is_folderish)
-        data = NodeData(doc=listed(doc), folder=FolderState() if folderish else None)
-        expandable = folderish and doc.child_count != 0
-        if folderish and doc.child_count == 0:
-            data.folder.total = 0
-            data.folder.complete = True
-        return parent.add(document_label(doc), data, allow_expand=expandable)
+    def add_document(self, parent: TreeNode[NodeData], doc: Document) -> TreeNode[NodeData]:
+        folder = FolderState() if doc.is_folderish else None
+        expandable = folder is not None and doc.child_count != 0
+        if folder is not None and doc.child_count == 0:
+            folder.total = 0
+            folder.complete = True
+        return parent.add(document_label(doc), NodeData(doc=listed(doc), folder=folder), allow_expand=expandable)
 
-    def append_page(self, folder: TreeNode[NodeData], docs: list[Any], state: FolderState) -> TreeNode[NodeData] | None:
+    def append_page(
+        self, folder: TreeNode[NodeData], docs: list[Document], state: FolderState
+    ) -> TreeNode[NodeData] | None:
         """Add a page of children under `folder`, keep one "load more" line at the end while more remain.
 
         Returns the first new node. If the cursor was on the old "load more" line it moves to that first new node, so
@@ -238,7 +201,7 @@ class DocumentTree(Tree[NodeData]):
             self.select_line_of(first or self.more_node(folder) or folder)
         return first
 
-    def insert_document(self, folder: TreeNode[NodeData], doc: Any, state: FolderState) -> TreeNode[NodeData]:
+    def insert_document(self, folder: TreeNode[NodeData], doc: Document, state: FolderState) -> TreeNode[NodeData]:
         """A document created here: shown at the end of what is loaded (before "load more")."""
         if doc.uid in state.uids:
             existing = self.find_child(folder, uid=doc.uid)
@@ -254,6 +217,34 @@ class DocumentTree(Tree[NodeData]):
             self._invalidate()
         return node
 
+    def add_new_document(self, folder: TreeNode[NodeData], doc: Document) -> TreeNode[NodeData] | None:
+        """A document created in (or moved into) `folder`: the folder opens and shows it."""
+        state = node_data(folder).folder
+        if state is None:
+            return None
+        folder.allow_expand = True
+        folder.expand()  # an unloaded folder loads its first page now; the new document is not shown twice (uids)
+        if state.total is not None:
+            state.total += 1
+        return self.insert_document(folder, doc, state)
+
+    def remove_document(self, node: TreeNode[NodeData]) -> None:
+        """Take a deleted or moved document out of the tree; the cursor goes to a neighbour."""
+        parent = node.parent
+        after = node.next_sibling or node.previous_sibling or parent
+        state = parent.data.folder if parent is not None and parent.data is not None else None
+        doc = node_data(node).doc
+        if state is not None and doc is not None:
+            state.shifted = True  # the server's offsets for the next page moved back by one
+            state.forget(doc.uid)
+            if state.total:
+                state.total -= 1
+        node.remove()
+        if parent is not None:
+            self.refresh_more(parent)
+        if after is not None and after.data is not None and after.data.more_for is None:
+            self.select_line_of(after)
+
     def select_line_of(self, node: TreeNode[NodeData]) -> None:
         """Move the cursor to a node that may have been added a moment ago (its line is only known after a rebuild)."""
         self._tree_lines  # noqa: B018 - property access rebuilds the line index when it is stale
@@ -268,8 +259,9 @@ class DocumentTree(Tree[NodeData]):
 
     def refresh_more(self, folder: TreeNode[NodeData]) -> None:
         more = self.more_node(folder)
-        if more is not None and folder.data.folder is not None:
-            more.set_label(more_label(folder.data.folder))
+        state = node_data(folder).folder
+        if more is not None and state is not None:
+            more.set_label(more_label(state))
 
     def find_child(self, folder: TreeNode[NodeData], *, uid: str = "", name: str = "") -> TreeNode[NodeData] | None:
         for child in folder.children:
@@ -286,77 +278,6 @@ class DocumentTree(Tree[NodeData]):
                 return node
         return None
 
-    def replace_document(self, node: TreeNode[NodeData], doc: Any) -> None:
-        node.data.doc = listed(doc)
+    def replace_document(self, node: TreeNode[NodeData], doc: Document) -> None:
+        node_data(node).doc = listed(doc)
         node.set_label(document_label(doc))
-
-
-class DocumentDetails(Vertical):
-    """Title, type, path, state, dates and author of one document, then its properties (or raw JSON) highlighted."""
-
-    DEFAULT_CSS = """
-    DocumentDetails { width: 1fr; height: 1fr; padding: 0 1; }
-    DocumentDetails #doc-summary { height: auto; margin-bottom: 1; }
-    DocumentDetails #doc-json-title { color: $text-muted; text-style: bold; }
-    """
-
-    def __init__(self, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.doc: Any = None
-        self.raw = False
-
-    def compose(self) -> ComposeResult:
-        yield Static("Select a document on the left.", id="doc-summary")
-        yield Static("", id="doc-json-title")
-        yield JsonView(id="doc-json")
-
-    def show(self, doc: Any) -> None:
-        self.doc = doc
-        self._redraw()
-
-    def toggle_raw(self) -> bool:
-        self.raw = not self.raw
-        self._redraw()
-        return self.raw
-
-    def _redraw(self) -> None:
-        doc = self.doc
-        if doc is None:
-            return
-        self.query_one("#doc-summary", Static).update(summary_table(doc))
-        if self.raw:
-            title, value = "Raw JSON (j: properties)", doc.raw or "Loading the whole document…"
-        else:
-            title, value = "Properties (j: raw JSON)", doc.properties
-        self.query_one("#doc-json-title", Static).update(title)
-        self.query_one("#doc-json", JsonView).show(value)
-
-
-def summary_table(doc: Any) -> Table:
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold dim", no_wrap=True)
-    grid.add_column(overflow="fold")
-    grid.add_row("Title", Text(doc.title or doc.name or "", style="bold"))
-    grid.add_row("Type", f"{type_icon(doc.type, doc.is_folderish)} {doc.type}")
-    grid.add_row("Path", doc.path)
-    grid.add_row("State", doc.state or "")
-    grid.add_row("Modified", format_time(doc.modified or doc.last_modified))
-    grid.add_row("Author", doc.author or "")
-    if doc.is_folderish and doc.child_count is not None:
-        grid.add_row("Children", f"{doc.child_count:,}")
-    blob = doc.blob
-    if blob is not None:
-        grid.add_row("File", f"{blob.name}  {blob.mime_type}  {human_size(blob.length)}  (s: download)")
-    if doc.description:
-        grid.add_row("Description", doc.description)
-    return grid
-
-
-def format_time(value: str | None) -> str:
-    if not value:
-        return ""
-    # "2024-05-01T10:11:12.000Z" -> "2024-05-01 10:11:12 UTC": readable without losing precision a person cares about
-    text = value.replace("T", " ")
-    if text.endswith("Z"):
-        text = text[:-1].split(".")[0] + " UTC"
-    return text

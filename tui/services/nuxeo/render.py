@@ -1,0 +1,123 @@
+"""How the Documents pane draws documents and operations: type icons, tree labels, the details summary, an
+operation's description (Rich renderables and the text helpers they use)."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+
+from tui.services.nuxeo.models import Document, Operation
+
+# One cell wide each, from blocks every terminal font has (emoji are two cells in some terminals and one in others,
+# which breaks the tree's columns).
+TYPE_ICONS = {
+    "Root": "⌂",
+    "Domain": "◆",
+    "WorkspaceRoot": "◇",
+    "SectionRoot": "◇",
+    "TemplateRoot": "◇",
+    "Workspace": "▣",
+    "Section": "§",
+    "Folder": "▤",
+    "OrderedFolder": "▤",
+    "Collection": "◫",
+    "File": "≡",
+    "Note": "¶",
+    "Picture": "▨",
+    "Video": "►",
+    "Audio": "♪",
+}
+
+
+def type_icon(doc_type: str, folderish: bool = False) -> str:
+    return TYPE_ICONS.get(doc_type, "▤" if folderish else "≡")
+
+
+def human_size(length: int | None) -> str:
+    if length is None:
+        return ""
+    size = float(length)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return ""
+
+
+def document_label(doc: Document) -> Text:
+    folderish = doc.is_folderish
+    title = doc.title or doc.name or doc.path
+    if doc.path == "/":
+        title = "/"
+    label = Text.assemble(type_icon(doc.type, folderish), " ", (title, "bold" if folderish else ""))
+    count = doc.child_count
+    if folderish and count is not None:
+        label.append(f" ({count:,})", style="dim")
+    if doc.state and doc.state not in ("project", "undefined"):
+        label.append(f" [{doc.state}]", style="italic dim")
+    return label
+
+
+def summary_table(doc: Document) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold dim", no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row("Title", Text(doc.title or doc.name or "", style="bold"))
+    grid.add_row("Type", f"{type_icon(doc.type, doc.is_folderish)} {doc.type}")
+    grid.add_row("Path", doc.path)
+    grid.add_row("State", doc.state or "")
+    grid.add_row("Modified", format_time(doc.modified or doc.last_modified))
+    grid.add_row("Author", doc.author or "")
+    if doc.is_folderish and doc.child_count is not None:
+        grid.add_row("Children", f"{doc.child_count:,}")
+    blob = doc.blob
+    if blob is not None:
+        grid.add_row("File", f"{blob.name}  {blob.mime_type}  {human_size(blob.length)}  (s: download)")
+    if doc.description:
+        grid.add_row("Description", doc.description)
+    return grid
+
+
+def format_time(value: str | None) -> str:
+    if not value:
+        return ""
+    # "2024-05-01T10:11:12.000Z" -> "2024-05-01 10:11:12 UTC": readable without losing precision a person cares about
+    text = value.replace("T", " ")
+    if text.endswith("Z"):
+        text = text[:-1].split(".")[0] + " UTC"
+    return text
+
+
+def operation_details(op: Operation) -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column()
+    grid.add_row(Text(op.id, style="bold"))
+    meta = "  ".join(x for x in (op.category, op.label) if x)
+    if meta:
+        grid.add_row(Text(meta, style="dim"))
+    if op.aliases:
+        grid.add_row(Text("aliases: " + ", ".join(op.aliases), style="dim"))
+    if op.signature:
+        pairs = [f"{a} → {b}" for a, b in zip(op.signature[::2], op.signature[1::2], strict=False)]
+        grid.add_row(Text("input → output: " + ", ".join(pairs), style="dim"))
+    if op.description:
+        grid.add_row("")
+        grid.add_row(op.description)
+    grid.add_row("")
+    if not op.params:
+        grid.add_row(Text("No parameters.", style="italic"))
+    else:
+        params = Table(box=None, show_header=True, header_style="bold", expand=True, padding=(0, 1))
+        params.add_column("Parameter", no_wrap=True)
+        params.add_column("Type", style="cyan", no_wrap=True)
+        params.add_column("Description", ratio=1)
+        for p in sorted(op.params, key=lambda p: (p.order, p.name)):
+            name = Text(p.name + (" *" if p.required else ""), style="bold" if p.required else "")
+            desc = p.description or ""
+            if p.values:
+                desc = (desc + " " if desc else "") + "one of: " + ", ".join(map(str, p.values))
+            params.add_row(name, p.type or "", desc)
+        grid.add_row(params)
+    grid.add_row("")
+    grid.add_row(Text("Enter: fill in the parameters and run", style="italic dim"))
+    return grid
