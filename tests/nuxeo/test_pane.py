@@ -50,7 +50,8 @@ async def workspace(client):
 
 
 async def big_folder(client) -> tuple[str, int]:
-    """The seeded folder holding thousands of documents: the folderish child of the workspaces with the most children."""
+    """The seeded folder holding thousands of documents: the folderish child of the workspaces with the most
+    children."""
     best = ("", -1)
     for ref in ("/default-domain/workspaces", "/default-domain"):
         page = await client.children(ref, page_size=100)
@@ -154,7 +155,7 @@ async def test_pages_through_the_big_folder(box, tmp_path, client):
         for _ in range(2):
             loaded = state.loaded
             pane.document_tree.select_line_of(pane.document_tree.more_node(node))
-            await wait_for(pilot, lambda: state.loaded > loaded and not state.fetching)
+            await wait_for(pilot, lambda loaded=loaded: state.loaded > loaded and not state.fetching)
             assert cursor_path(pane) == node.children[loaded].data.doc.path  # not riding the "more" line down
         # moving down near the end of what is loaded fetches the next page before the user gets there
         pane.document_tree.select_line_of(node.children[state.loaded - 16])
@@ -404,7 +405,8 @@ async def test_unreachable_server_is_one_readable_sentence(tmp_path):
     app = make_app(Profile(name="offline", connections={"nuxeo": connection}), tmp_path, pane="nuxeo")
     async with app.run_test(size=SIZE) as pilot:
         bar = app.query_one(ConnectionBar)
-        await wait_for(pilot, lambda: bar.states["nuxeo"][0] == "error", timeout=20)
+        # the client tells the bar first, as the request fails; the pane's notification follows
+        await wait_for(pilot, lambda: bar.states["nuxeo"][0] == "error" and len(app._notifications) > 0, timeout=20)
         messages = [str(n.message) for n in app._notifications]
         assert any(m.startswith("Could not load the document tree:") for m in messages), messages
         assert not any("Traceback" in m or "not-shown-anywhere" in m for m in messages)
@@ -466,7 +468,7 @@ async def test_the_lean_tree_rebuild_matches_textuals():
                 tree.show_root = show_root
                 rng = random.Random(7)
 
-                def fill(node, depth):
+                def fill(node, depth, rng=rng):
                     for _ in range(rng.randint(0, 5)):
                         child = node.add(
                             "x" * rng.randint(1, 40), expand=rng.random() < 0.6, allow_expand=rng.random() < 0.8

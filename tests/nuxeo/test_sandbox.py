@@ -91,7 +91,8 @@ def test_automation_index_is_answered_directly(http):
 def test_automation_old_content_type_and_string_properties(http):
     response = http.post(
         "site/automation/Document.Create",
-        content=b'{"params": {"type": "Note", "name": "old-style", "properties": "dc:title=Old style\\nnote:note=line one\\\\nline two"},'
+        content=b'{"params": {"type": "Note", "name": "old-style",'
+        b' "properties": "dc:title=Old style\\nnote:note=line one\\\\nline two"},'
         b' "input": "/default-domain/workspaces", "context": {}}',
         headers={"Content-Type": "application/json+nxrequest"},
     )
@@ -233,7 +234,9 @@ def test_attach_on_document_with_a_multipart_blob(http):
     boundary = "sandbox-boundary"
     body = (
         f"--{boundary}\r\nContent-Type: application/json\r\n\r\n"
-        + '{"params": {"document": "%s"}, "context": {}}' % doc["uid"]
+        + '{"params": {"document": "'
+        + doc["uid"]
+        + '"}, "context": {}}'
         + f"\r\n--{boundary}\r\nContent-Type: text/csv\r\nContent-Disposition: attachment; filename=data.csv\r\n"
         + "Content-Transfer-Encoding: binary\r\n\r\na,b\n1,2\n"
         + f"\r\n--{boundary}--\r\n"

@@ -107,8 +107,8 @@ def test_permissions_enricher(nuxeo):
 
 def test_client_query(nuxeo):
     result = nuxeo.client.query(
-        "SELECT * FROM Document WHERE ecm:parentId = '%s' AND dc:title LIKE 'Invoice%%' ORDER BY dc:title DESC"
-        % nuxeo.documents.get(path=ARCHIVE).uid,
+        f"SELECT * FROM Document WHERE ecm:parentId = '{nuxeo.documents.get(path=ARCHIVE).uid}'"
+        " AND dc:title LIKE 'Invoice%' ORDER BY dc:title DESC",
         params={"pageSize": 5},
     )
     titles = [e["title"] for e in result["entries"]]

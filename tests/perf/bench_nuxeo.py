@@ -202,7 +202,7 @@ async def _expand_and_page(profile, home: Path, path: str, frames: _Frames) -> t
         while not state.complete:
             loaded = state.loaded
             pane.document_tree.select_line_of(pane.document_tree.more_node(node))
-            await _until(pilot, lambda: state.loaded > loaded and not state.fetching)
+            await _until(pilot, lambda loaded=loaded: state.loaded > loaded and not state.fetching)
         await pilot.press("end")
         await pilot.pause()
         gc.collect()

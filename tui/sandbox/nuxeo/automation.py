@@ -21,7 +21,8 @@ from starlette.responses import JSONResponse, Response
 from tui.sandbox.common import json_object
 from tui.sandbox.nuxeo.entities import document_response, page_response
 from tui.sandbox.nuxeo.errors import NuxeoHTTPError
-from tui.sandbox.nuxeo.store import Doc, Repository
+from tui.sandbox.nuxeo.schema import Doc
+from tui.sandbox.nuxeo.store import Repository
 
 
 def parse_properties(value: Any) -> dict[str, Any]:

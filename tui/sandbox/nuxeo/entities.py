@@ -23,7 +23,8 @@ from starlette.responses import JSONResponse
 from tui.sandbox.common import base_url as url_of
 from tui.sandbox.nuxeo.doctypes import SCHEMA_FIELDS, SCHEMA_PREFIXES, TYPES, UNKNOWN_TYPE
 from tui.sandbox.nuxeo.paging import MAX_PAGE_SIZE
-from tui.sandbox.nuxeo.store import Doc, Repository, change_token_text
+from tui.sandbox.nuxeo.schema import Doc
+from tui.sandbox.nuxeo.store import Repository, change_token_text
 from tui.sandbox.nuxeo.users import ADMIN_PERMISSIONS
 
 REPOSITORY = "default"

@@ -19,7 +19,7 @@ from tui.sandbox.nuxeo.automation import (
 from tui.sandbox.nuxeo.errors import NuxeoHTTPError
 from tui.sandbox.nuxeo.nxql import NxqlError, compile_nxql
 from tui.sandbox.nuxeo.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paging, sort_items
-from tui.sandbox.nuxeo.store import Doc
+from tui.sandbox.nuxeo.schema import Doc
 from tui.sandbox.nuxeo.users import login_entity
 
 

@@ -32,8 +32,9 @@ from tui.sandbox.nuxeo.errors import NuxeoHTTPError, error_response
 from tui.sandbox.nuxeo.nxql import NxqlError, compile_nxql
 from tui.sandbox.nuxeo.operations import OPERATIONS, OPERATIONS_BY_NAME
 from tui.sandbox.nuxeo.paging import DEFAULT_PAGE_SIZE, paging, sort_items
+from tui.sandbox.nuxeo.schema import Doc
 from tui.sandbox.nuxeo.seed import ARCHIVE_PATH, seed
-from tui.sandbox.nuxeo.store import Doc, Repository
+from tui.sandbox.nuxeo.store import Repository
 from tui.sandbox.nuxeo.users import USERS, user_entity
 
 log = logging.getLogger(__name__)
