@@ -63,7 +63,7 @@ class Field:
 
     name: str
     label: str
-    value: str = ""
+    value: Any = ""  # text for text fields; the chosen value (any type) for select fields
     kind: str = "text"
     choices: list[tuple[str, Any]] = field(default_factory=list)
     placeholder: str = ""
