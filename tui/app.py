@@ -330,7 +330,7 @@ class ServiceDeckApp(App[None]):
             cause = error.error
             self.log.error("background task failed", repr(cause))
             self.notify(
-                f"Something went wrong ({type(cause).__name__}: {cause}). What you typed is kept; "
+                "Something unexpected went wrong in the background. What you typed is kept; "
                 "try again, or reload with ctrl+r.",
                 severity="error",
                 timeout=10,

@@ -267,10 +267,13 @@ def _keyring_set(profile: str, kind: str, username: str, secret: str) -> None:
         import keyring
 
         keyring.set_password(KEYRING_SERVICE, _keyring_name(profile, kind, username), secret)
-    except Exception as exc:
+    except ImportError:
         raise ProfileError(
-            f"Cannot store the secret in the OS keyring ({type(exc).__name__}); choose another place."
+            "Cannot store the secret in the OS keyring: the keyring support is not installed "
+            "(pip install 'servicedeck[keyring]'); choose another place."
         ) from None
+    except Exception as exc:  # any backend failure (no D-Bus, a locked keyring) ends in the same advice
+        raise ProfileError(f"Cannot store the secret in the OS keyring ({exc}); choose another place.") from None
 
 
 def keyring_available() -> bool:

@@ -139,5 +139,8 @@ class ServicePane(Vertical, Generic[ClientT]):
             if isinstance(error, (UnavailableError, AuthError)):
                 self.set_state("error", error.message)
         else:
-            text = f"Could not {doing or 'finish that'}: {type(error).__name__}: {error}"
+            text = (
+                f"Could not {doing or 'finish that'}: something unexpected went wrong. Try again, or reload (ctrl+r)."
+            )
+            self.log.error("unexpected failure", repr(error))
         self.notify(text, severity="error", timeout=8)
