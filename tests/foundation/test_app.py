@@ -127,3 +127,18 @@ async def test_an_unexpected_failure_in_a_background_task_is_one_notification(tm
         broken(app)
         await wait_for(pilot, lambda: any("KeyError" in n.message for n in app._notifications))
         assert app.is_running
+
+
+async def test_an_unset_password_variable_is_named_in_the_pane(tmp_path, monkeypatch):
+    from tui.profiles import Connection
+
+    monkeypatch.delenv("SD_TEST_NUXEO_PW", raising=False)
+    conn = Connection(
+        kind="nuxeo", url="http://127.0.0.1:9/nuxeo", username="a", secret_source="env", secret_env="SD_TEST_NUXEO_PW"
+    )
+    app = make_app(Profile("work", connections={"nuxeo": conn}), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        placeholder = app.query_one("#tab-nuxeo").query_one(Placeholder)
+        assert "SD_TEST_NUXEO_PW is not set" in placeholder.message
+        assert placeholder.offer_add
