@@ -3,7 +3,8 @@ automation operations.
 
 The pane holds the tree and the details side by side and keeps them in step; what it is made of lives beside it:
 paging folders in (`folder_loader.py`), the tree and details views, editing (`edit_flow.py`), file transfers
-(`transfers.py`), and `form_flow.py`, the one way every form here meets a failure.
+(`transfers.py`), new/move/operation forms (`document_flows.py`), and `form_flow.py`, the one way every form here
+meets a failure.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from tui.services.nuxeo.client import NuxeoClient
 from tui.services.nuxeo.details_view import DocumentDetails
 from tui.services.nuxeo.dialogs import SearchDialog
 from tui.services.nuxeo.document_flows import ask_move, ask_new_document, run_operation
-from tui.services.nuxeo.edit_flow import edit_document, editable_keys
+from tui.services.nuxeo.edit_flow import edit_document
 from tui.services.nuxeo.folder_loader import FolderLoader
 from tui.services.nuxeo.models import Document, DocumentPage, Operation
 from tui.services.nuxeo.render import document_label
@@ -429,6 +430,3 @@ class DocumentsPane(ServicePane[NuxeoClient]):
                 self.report(exc, "list the automation operations")
                 return
         await run_operation(self, self._operations, node_data(node).doc if node is not None else None)
-
-
-__all__ = ["DocumentsPane", "editable_keys"]
