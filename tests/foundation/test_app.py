@@ -142,3 +142,23 @@ async def test_an_unset_password_variable_is_named_in_the_pane(tmp_path, monkeyp
         placeholder = app.query_one("#tab-nuxeo").query_one(Placeholder)
         assert "SD_TEST_NUXEO_PW is not set" in placeholder.message
         assert placeholder.offer_add
+
+
+async def test_dialogs_show_brackets_in_titles_notes_and_errors_as_text(tmp_path):
+    from textual.widgets import Static
+
+    from tui.widgets.dialogs import ConfirmDialog, Field, FormDialog
+
+    app = make_app(Profile("bare"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        form = FormDialog("Move [/docs]", [Field("path", "Path")], note="From /a [b] /[/c]")
+        app.push_screen(form)
+        await pilot.pause()
+        form.show_error("No folder at /no/such [/] folder.")
+        await pilot.pause()
+        shown = " ".join(str(w.render()) for w in form.query(Static))
+        assert "Move [/docs]" in shown and "From /a [b] /[/c]" in shown and "/no/such [/] folder" in shown
+        form.dismiss(None)
+        app.push_screen(ConfirmDialog("Delete “[/x]”?"))
+        await pilot.pause()
+        assert "Delete “[/x]”?" in " ".join(str(w.render()) for w in app.screen.query(Static))

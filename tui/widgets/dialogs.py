@@ -1,10 +1,14 @@
-"""Modal dialogs shared by panes: confirm, and a small form of labelled inputs."""
+"""Modal dialogs shared by panes: confirm, and a small form of labelled inputs.
+
+Questions, titles, notes and errors are shown as plain text, never as markup: they carry document paths, titles and
+server messages, and a `[` in one of them must not break the dialog."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -42,7 +46,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.question, classes="title")
+            yield Static(self.question, classes="title", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="no")
                 yield Button(self.confirm_label, id="yes", variant="error" if self.danger else "primary")
@@ -87,9 +91,9 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
-            yield Static(self.title_text, classes="title")
+            yield Static(self.title_text, classes="title", markup=False)
             if self.note:
-                yield Static(self.note)
+                yield Static(self.note, markup=False)
             for f in self.fields:
                 yield Label(f.label, classes="field-label")
                 if f.kind == "multiline":
@@ -125,7 +129,7 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
         return out
 
     def show_error(self, text: str) -> None:
-        self.query_one("#form-error", Static).update(text)
+        self.query_one("#form-error", Static).update(Text(text))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_submit()
