@@ -10,10 +10,12 @@ The typed helpers (`timeline`, `post`, `comment`, `like`, ...) are what the pane
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncGenerator, Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
+import msgspec
 
 from tui.http import (
     AuthError,
@@ -24,6 +26,7 @@ from tui.http import (
     ProtocolError,
     ServiceError,
     error_for_status,
+    redact_url,
 )
 from tui.services.max.models import (
     SERVICE,
@@ -36,12 +39,28 @@ from tui.services.max.models import (
     StreamView,
 )
 from tui.services.max.resource import ROOT_COLLECTIONS, Resource, merge, nest
+from tui.services.max.wire import (
+    ActivityWire,
+    CommentWire,
+    ContextWire,
+    ConversationWire,
+    ErrorWire,
+    InfoWire,
+    MessageWire,
+    PersonWire,
+    TokenWire,
+    checked,
+)
 
 if TYPE_CHECKING:
     from tui.profiles import Connection
 
 CLIENT_ID = "MAX"
 SCOPE = "widgetcli"
+# A token goes into a header as it is: printable ASCII only (anything else could not be sent, or would split the header)
+TOKEN_RE = re.compile(r"[\x21-\x7e]{1,4096}")
+
+T = TypeVar("T")
 
 # --------------------------------------------------------------------------------------------------------------------
 # Errors: MAX's shape is {"objectType": "error", "error": "<Name>", "error_description": "..."}.
@@ -52,13 +71,13 @@ def error_from_response(response: httpx.Response) -> ServiceError | None:
     if response.status_code < 400:
         return None
     try:
-        doc = response.json()
-    except ValueError:
+        doc = msgspec.json.decode(response.content, type=ErrorWire, strict=False)
+    except (msgspec.DecodeError, msgspec.ValidationError):
         return None  # not MAX's shape: the generic mapping says what it was
-    if not isinstance(doc, dict) or not (doc.get("error") or doc.get("error_description")):
+    if not (doc.error or doc.error_description):
         return None
-    name = str(doc.get("error") or "")
-    description = str(doc.get("error_description") or name).strip()
+    name = doc.error or ""
+    description = (doc.error_description or name).strip()
     if description and description[-1] not in ".!?":
         description += "."
     cls = error_for_status(response.status_code)
@@ -172,6 +191,13 @@ class MaxClient(HttpServiceClient):
             return None
         return self.http.json(response)
 
+    async def _get(self, resource: Resource, shape: type[T], **kwargs: Any) -> T:
+        """GET a resource and check the reply is `shape` (a `ProtocolError` naming the request if not)."""
+        return checked(await resource.get(**kwargs), shape, f"GET {resource.path}")
+
+    async def _post(self, resource: Resource, shape: type[T], **kwargs: Any) -> T:
+        return checked(await resource.post(**kwargs), shape, f"POST {resource.path}")
+
     # -- sign-in -------------------------------------------------------------------------------------------------------
 
     @property
@@ -182,12 +208,13 @@ class MaxClient(HttpServiceClient):
         """Ask MAX where its OAuth server is (`GET /info`, no auth needed)."""
         if not self.oauth_server:
             info = self.http.json(await self.http.request("GET", "info", auth=None))
-            server = info.get("max.oauth_server") if isinstance(info, dict) else None
-            if not server:
+            server = checked(info, InfoWire, "GET /info").oauth_server
+            if not server or not server.strip():
+                where = redact_url(self.url, self.http.secrets)
                 raise ProtocolError(
-                    f"{self.url} answered /info without an OAuth server; is this a MAX server?", service=SERVICE
+                    f"{where} answered /info without an OAuth server; is this a MAX server?", service=SERVICE
                 )
-            self.oauth_server = str(server).rstrip("/")
+            self.oauth_server = server.strip().rstrip("/")
         return self.oauth_server
 
     async def ensure_token(self) -> str:
@@ -225,11 +252,15 @@ class MaxClient(HttpServiceClient):
                     status=response.status_code,
                     service=SERVICE,
                 )
-            doc = self.http.json(response)
-            token = (doc.get("access_token") or doc.get("oauth_token")) if isinstance(doc, dict) else None
+            answer = checked(self.http.json(response), TokenWire, "POST /token")
+            token = answer.access_token or answer.oauth_token
             if not token:
                 raise ProtocolError("MAX's sign-in server answered without a token.", service=SERVICE)
-            self._token = str(token)
+            if not TOKEN_RE.fullmatch(token):
+                raise ProtocolError(
+                    "MAX's sign-in server answered with a token that cannot be sent back.", service=SERVICE
+                )
+            self._token = token
             self.http.secrets = tuple({*self.http.secrets, self._token})
             return self._token
 
@@ -252,10 +283,7 @@ class MaxClient(HttpServiceClient):
         return params
 
     async def _activities(self, resource: Resource, params: dict[str, Any]) -> list[Activity]:
-        docs = await resource.get(qs=params)
-        if not isinstance(docs, list):
-            raise ProtocolError("MAX answered a collection with something that is not a list.", service=SERVICE)
-        return [Activity.from_json(d) for d in docs]
+        return [Activity.from_wire(w) for w in await self._get(resource, list[ActivityWire], qs=params)]
 
     async def timeline(
         self,
@@ -305,7 +333,7 @@ class MaxClient(HttpServiceClient):
     # -- typed helpers: single activities ------------------------------------------------------------------------------
 
     async def activity(self, activity_id: str) -> Activity:
-        return Activity.from_json(await self.activities[activity_id].get())
+        return Activity.from_wire(await self._get(self.activities[activity_id], ActivityWire))
 
     async def post(self, content: str, *, context: str = "", username: str = "") -> Activity:
         """Post a note, in a context (URL or hash) if given. MAX answers 200 instead of 201 for a repeat."""
@@ -318,7 +346,7 @@ class MaxClient(HttpServiceClient):
         response = await self.request(
             "POST", resource.path, json=merge(resource.defaults("post"), nest({"object_content": content}))
         )
-        activity = Activity.from_json(self.decode(response))
+        activity = Activity.from_wire(checked(self.decode(response), ActivityWire, f"POST {resource.path}"))
         activity.created = response.status_code == 201
         return activity
 
@@ -326,16 +354,14 @@ class MaxClient(HttpServiceClient):
         await self.activities[activity_id].delete()
 
     async def comments(self, activity_id: str) -> list[Comment]:
-        docs = await self.activities[activity_id].comments.get()
-        if not isinstance(docs, list):
-            raise ProtocolError("MAX answered the comments with something that is not a list.", service=SERVICE)
-        return [Comment.from_json(d) for d in docs if isinstance(d, dict)]
+        return [Comment.from_wire(w) for w in await self._get(self.activities[activity_id].comments, list[CommentWire])]
 
     async def comment(self, activity_id: str, content: str) -> Comment:
         if not content.strip():
             raise BadRequestError("There is nothing to send.", service=SERVICE)
-        doc = await self.activities[activity_id].comments.post(object_content=content)
-        comment = Comment.from_json(doc)
+        comment = Comment.from_wire(
+            await self._post(self.activities[activity_id].comments, CommentWire, object_content=content)
+        )
         return (
             comment
             if comment.activity_id
@@ -353,48 +379,51 @@ class MaxClient(HttpServiceClient):
     # -- typed helpers: private conversations --------------------------------------------------------------------------
 
     async def conversations_list(self) -> list[Conversation]:
-        return [Conversation.from_json(d) for d in await self.conversations.get() or [] if isinstance(d, dict)]
+        return [Conversation.from_wire(w) for w in await self._get(self.conversations, list[ConversationWire])]
 
     async def start_conversation(self, participants: list[str], content: str, title: str = "") -> Message:
         context: dict[str, Any] = {"objectType": "conversation", "participants": participants}
         if title:
             context["displayName"] = title
-        doc = await self.conversations.post(
-            data={"object": {"objectType": "message", "content": content}, "contexts": [context]}
-        )
-        return Message.from_json(doc)
+        data = {"object": {"objectType": "message", "content": content}, "contexts": [context]}
+        return Message.from_wire(await self._post(self.conversations, MessageWire, data=data))
 
     async def messages(self, conversation_id: str) -> list[Message]:
-        return [Message.from_json(d) for d in await self.conversations[conversation_id].messages.get() or []]
+        return [
+            Message.from_wire(w)
+            for w in await self._get(self.conversations[conversation_id].messages, list[MessageWire])
+        ]
 
     async def send_message(self, conversation_id: str, content: str) -> Message:
-        return Message.from_json(await self.conversations[conversation_id].messages.post(object_content=content))
+        resource = self.conversations[conversation_id].messages
+        return Message.from_wire(await self._post(resource, MessageWire, object_content=content))
 
     # -- typed helpers: contexts and people ----------------------------------------------------------------------------
 
     async def contexts_list(self) -> list[Context]:
-        return [Context.from_json(d) for d in await self.contexts.get() or []]
+        return [Context.from_wire(w) for w in await self._get(self.contexts, list[ContextWire])]
 
     async def context(self, context: str) -> Context:
-        return Context.from_json(await self.contexts[context].get())
+        return Context.from_wire(await self._get(self.contexts[context], ContextWire))
 
     async def create_context(self, url: str, display_name: str = "") -> Context:
-        return Context.from_json(await self.contexts.post(url=url, displayName=display_name or url))
+        return Context.from_wire(await self._post(self.contexts, ContextWire, url=url, displayName=display_name or url))
 
     async def subscriptions(self, username: str = "") -> list[Context]:
-        return [Context.from_json(d) for d in await self.people[username or self.username].subscriptions.get() or []]
+        resource = self.people[username or self.username].subscriptions
+        return [Context.from_wire(w) for w in await self._get(resource, list[ContextWire])]
 
     async def subscribe(self, context_url: str, username: str = "") -> Context:
-        return Context.from_json(
-            await self.people[username or self.username].subscriptions.post(object_url=context_url)
-        )
+        resource = self.people[username or self.username].subscriptions
+        return Context.from_wire(await self._post(resource, ContextWire, object_url=context_url))
 
     async def person(self, username: str) -> Person:
-        return Person.from_json(await self.people[username].get())
+        return Person.from_wire(await self._get(self.people[username], PersonWire))
 
     async def people_list(self, query: str = "", limit: int = 100) -> list[Person]:
-        docs = await self.people.get(qs={"username": query, "limit": limit} if query else {"limit": limit})
-        return [Person.from_json(d) for d in docs or []]
+        qs = {"username": query, "limit": limit} if query else {"limit": limit}
+        return [Person.from_wire(w) for w in await self._get(self.people, list[PersonWire], qs=qs)]
 
     async def create_person(self, username: str, display_name: str = "") -> Person:
-        return Person.from_json(await self.people.post(username=username, displayName=display_name or username))
+        wire = await self._post(self.people, PersonWire, username=username, displayName=display_name or username)
+        return Person.from_wire(wire)

@@ -1,5 +1,6 @@
-"""MAX's objects as typed values: people, contexts, activities, comments, conversations and messages, each read from
-MAX's JSON leniently (a missing field gets a default, never a KeyError), plus which stream a pane shows.
+"""MAX's objects as typed values: people, contexts, activities, comments, conversations and messages, plus which
+stream a pane shows. Each is made `from_wire`, from a reply already checked against its shape in `wire.py`, so a
+value here never holds a surprise: fields the server left out get a default, never a KeyError.
 
 No Textual and no HTTP here: these are plain values.
 """
@@ -9,27 +10,37 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
 
-from tui.http import ProtocolError
+from tui.services.max.wire import (
+    SERVICE,
+    ActivityWire,
+    CommentWire,
+    ContextWire,
+    ConversationWire,
+    MessageWire,
+    PersonWire,
+    RepliesWire,
+)
 
-SERVICE = "MAX"
+__all__ = ["SERVICE", "Activity", "Comment", "Context", "Conversation", "Message", "Person", "StreamView"]
+
 HASHTAG_RE = re.compile(r"(?<![\w&])#(\w+)", re.UNICODE)
 
 
-def as_object(value: Any) -> dict[str, Any]:
-    """`value` if it is a JSON object, else an empty one: MAX's optional sub-objects come and go between versions."""
-    return value if isinstance(value, dict) else {}
+def parse_time(value: str | None) -> datetime | None:
+    """An ISO time as an aware datetime (a time without a zone is UTC), or None for anything that is not one.
 
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
+    Years at the ends of the calendar are refused: turning them into local time would overflow."""
+    if not value:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+    if not 1 < when.year < 9999:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -42,10 +53,8 @@ class Person:
         return self.display_name or self.username
 
     @classmethod
-    def from_json(cls, doc: Any) -> Person:
-        doc = as_object(doc)
-        username = str(doc.get("username") or "")
-        return cls(username=username, display_name=str(doc.get("displayName") or username))
+    def from_wire(cls, wire: PersonWire) -> Person:
+        return cls(username=wire.username, display_name=wire.display_name or wire.username)
 
 
 @dataclass(frozen=True)
@@ -59,13 +68,12 @@ class Context:
         return self.display_name or self.url
 
     @classmethod
-    def from_json(cls, doc: Any) -> Context:
-        doc = as_object(doc)
-        url = str(doc.get("url") or "")
+    def from_wire(cls, wire: ContextWire) -> Context:
+        url = wire.url
         return cls(
             url=url,
-            hash=str(doc.get("hash") or (context_hash(url) if url else "")),
-            display_name=str(doc.get("displayName") or url),
+            hash=wire.hash or (context_hash(url) if url else ""),
+            display_name=wire.display_name or url,
         )
 
 
@@ -78,17 +86,17 @@ class Comment:
     activity_id: str = ""
 
     @classmethod
-    def from_json(cls, doc: dict[str, Any]) -> Comment:
+    def from_wire(cls, wire: CommentWire) -> Comment:
         # a comment comes either bare (in `replies`, GET comments) or as a verb:"comment" activity (POST comments)
-        obj = doc["object"] if isinstance(doc.get("object"), dict) else doc
-        replied = obj.get("inReplyTo") or doc.get("inReplyTo") or []
-        parent = replied[0].get("id", "") if replied and isinstance(replied[0], dict) else ""
+        obj = wire.object
+        content = obj.content if obj is not None else wire.content
+        replied = (obj.in_reply_to if obj is not None else None) or wire.in_reply_to or []
         return cls(
-            id=str(doc.get("id") or ""),
-            actor=Person.from_json(doc.get("actor")),
-            content=str(obj.get("content") or ""),
-            published=parse_time(doc.get("published")),
-            activity_id=parent,
+            id=wire.id,
+            actor=Person.from_wire(wire.actor),
+            content=content or "",
+            published=parse_time(wire.published),
+            activity_id=(replied[0].id or "") if replied else "",
         )
 
 
@@ -111,30 +119,26 @@ class Activity:
     created: bool = True  # for a post: False when MAX answered 200 (the same content was already posted)
 
     @classmethod
-    def from_json(cls, doc: Any) -> Activity:
-        if not isinstance(doc, dict) or "id" not in doc:
-            raise ProtocolError("MAX sent an activity without an id.", service=SERVICE)
-        obj = as_object(doc.get("object"))
-        replies = doc.get("replies")
-        if isinstance(replies, dict):  # some MAX versions wrap replies as {"items": [...], "totalItems": n}
-            replies = replies.get("items", [])
-        comments = [Comment.from_json(c) for c in replies or [] if isinstance(c, dict)]
-        likes = [Person.from_json(p) for p in doc.get("likes") or [] if isinstance(p, dict)]
+    def from_wire(cls, wire: ActivityWire) -> Activity:
+        obj = wire.object
+        replies = wire.replies.items if isinstance(wire.replies, RepliesWire) else wire.replies
+        comments = [Comment.from_wire(c) for c in replies or ()]
+        likes = [Person.from_wire(p) for p in wire.likes or ()]
         return cls(
-            id=str(doc["id"]),
-            actor=Person.from_json(doc.get("actor")),
-            content=str(obj.get("content") or ""),
-            published=parse_time(doc.get("published")),
-            verb=str(doc.get("verb") or "post"),
-            object_type=str(obj.get("objectType") or "note"),
-            contexts=[Context.from_json(c) for c in doc.get("contexts") or [] if isinstance(c, dict)],
+            id=wire.id,
+            actor=Person.from_wire(wire.actor),
+            content=(obj.content if obj is not None else None) or "",
+            published=parse_time(wire.published),
+            verb=wire.verb or "post",
+            object_type=(obj.object_type if obj is not None else None) or "note",
+            contexts=[Context.from_wire(c) for c in wire.contexts or ()],
             comments=comments,
-            comments_count=int(doc.get("commentsCount", len(comments)) or 0),
+            comments_count=len(comments) if wire.comments_count is None else wire.comments_count,
             likes=likes,
-            likes_count=int(doc.get("likesCount", len(likes)) or 0),
-            liked=bool(doc.get("liked")),
-            deletable=bool(doc.get("deletable")),
-            generator=doc.get("generator"),
+            likes_count=len(likes) if wire.likes_count is None else wire.likes_count,
+            liked=bool(wire.liked),
+            deletable=bool(wire.deletable),
+            generator=wire.generator,
         )
 
     @property
@@ -164,16 +168,14 @@ class Message:
     conversation_id: str = ""
 
     @classmethod
-    def from_json(cls, doc: Any) -> Message:
-        doc = as_object(doc)
-        obj = as_object(doc.get("object"))
-        contexts = doc.get("contexts") or [{}]
+    def from_wire(cls, wire: MessageWire) -> Message:
+        obj = wire.object
         return cls(
-            id=str(doc.get("id") or ""),
-            actor=Person.from_json(doc.get("actor")),
-            content=str(obj.get("content") or ""),
-            published=parse_time(doc.get("published")),
-            conversation_id=str(as_object(contexts[0]).get("id") or ""),
+            id=wire.id,
+            actor=Person.from_wire(wire.actor),
+            content=(obj.content if obj is not None else None) or "",
+            published=parse_time(wire.published),
+            conversation_id=(wire.contexts[0].id or "") if wire.contexts else "",
         )
 
 
@@ -186,14 +188,14 @@ class Conversation:
     last_message: str = ""
 
     @classmethod
-    def from_json(cls, doc: dict[str, Any]) -> Conversation:
-        last = as_object(doc.get("lastMessage"))
+    def from_wire(cls, wire: ConversationWire) -> Conversation:
+        last = wire.last_message
         return cls(
-            id=str(doc.get("id") or ""),
-            display_name=str(doc.get("displayName") or ""),
-            participants=tuple(Person.from_json(p) for p in doc.get("participants") or []),
-            messages=int(doc.get("messages") or 0),
-            last_message=str(last.get("content") or ""),
+            id=wire.id,
+            display_name=wire.display_name or "",
+            participants=tuple(Person.from_wire(p) for p in wire.participants or ()),
+            messages=wire.messages or 0,
+            last_message=(last.content if last is not None else None) or "",
         )
 
 

@@ -43,6 +43,7 @@ DEFAULTS: dict[tuple[str, str], dict[str, Any]] = {
     ("conversations/{}/messages", "post"): {"object": {"objectType": "message"}},
 }
 HEX40 = re.compile(r"[0-9a-f]{40}")
+COUNT_HEADER = re.compile(r"[0-9]{1,15}")
 ROOT_COLLECTIONS = frozenset(
     {"people", "activities", "contexts", "conversations", "messages", "info", "admin", "security", "hashtags"}
 )
@@ -127,9 +128,12 @@ class Resource:
         """HEAD on a collection: how many items it holds (MAX's X-totalItems header)."""
         params = dict(kwargs.pop("qs", None) or {}, **kwargs)
         response = await self._client.request("HEAD", self.path, params=params or None)
-        total = response.headers.get("X-totalItems")
-        if total is None or not total.isdigit():
-            raise ProtocolError("MAX did not say how many items there are (no X-totalItems header).", service=SERVICE)
+        total = response.headers.get("X-totalItems", "").strip()
+        if not COUNT_HEADER.fullmatch(total):  # not str.isdigit: it says yes to "²" and to 5000 digits, int() says no
+            raise ProtocolError(
+                f"MAX did not say how many items there are (HEAD {self.path} has no X-totalItems count).",
+                service=SERVICE,
+            )
         return int(total)
 
 
