@@ -325,7 +325,10 @@ async def test_exchange_log_is_redacted(connection):
 
 
 def test_client_does_not_import_textual():
-    code = "import sys, tui.services.openiap.client, tui.services.openiap.tail; assert 'textual' not in sys.modules, 'textual imported'"
+    code = (
+        "import sys, tui.services.openiap.client, tui.services.openiap.tail; "
+        "assert 'textual' not in sys.modules, 'textual imported'"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
 

@@ -59,7 +59,8 @@ OFFICIAL_SCRIPT = textwrap.dedent(
         popped_state = popped.state
         popped.state = "successful"
         updated = await asyncio.wait_for(client.UpdateWorkitem(popped), 10)
-        emit("WORKITEM", {"pushed": [pushed._id, pushed.state, pushed.wiq], "popped": [popped._id, popped_state, json.loads(popped.payload)],
+        emit("WORKITEM", {"pushed": [pushed._id, pushed.state, pushed.wiq],
+                          "popped": [popped._id, popped_state, json.loads(popped.payload)],
                           "updated": [updated._id, updated.state]})
 
         try:

@@ -19,7 +19,7 @@ from tui.sandbox import Sandbox
 from tui.services.openiap.client import OpenIAPClient
 from tui.services.openiap.dialogs import PromptDialog, PublishDialog
 from tui.services.openiap.pane import QueuesPane
-from tui.services.openiap.tail_view import TailMarker
+from tui.services.openiap.tail_buffer import TailMarker
 
 SIZE = (140, 42)
 

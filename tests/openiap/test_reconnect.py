@@ -57,12 +57,12 @@ async def test_ten_drops_lose_nothing_and_duplicate_nothing(service, url):
     producing = asyncio.create_task(produce())
     try:
         for round_ in range(10):
-            await until(lambda: len(received) > round_ * 20 or producing.done(), what="messages flowing")
+            await until(lambda round_=round_: len(received) > round_ * 20 or producing.done(), what="messages flowing")
             # a burst queued on the consumer's connection right before the drop: most of it is still unsent
             service.flood(queue, burst, {"round": round_})
             assert service.drop_connections(agent="consumer") == 1
             await until(
-                lambda: consumer.reconnects == round_ + 1 and consumer.state == "connected",
+                lambda round_=round_: consumer.reconnects == round_ + 1 and consumer.state == "connected",
                 what=f"reconnect {round_ + 1}",
             )
             # the registrations are back on the server...
@@ -70,7 +70,7 @@ async def test_ten_drops_lose_nothing_and_duplicate_nothing(service, url):
             assert service.watch_count() >= 1
             # ...and work: a change made now reaches the new watch
             await producer.insert_one(collection, {"_type": "marker", "round": round_})
-            await until(lambda: round_ in events, what=f"watch event of round {round_}")
+            await until(lambda round_=round_: round_ in events, what=f"watch event of round {round_}")
         await producing
         await until(
             lambda: len(received) >= total and sum(map(len, flooded.values())) >= 10 * burst,
@@ -114,7 +114,7 @@ async def test_drop_everything_temporary_queue_gets_a_new_name(service, url):
             before = (client.reconnects, worker.reconnects)
             assert service.drop_connections() >= 2
             await until(
-                lambda: (
+                lambda before=before: (
                     client.reconnects == before[0] + 1
                     and worker.reconnects == before[1] + 1
                     and client.connected

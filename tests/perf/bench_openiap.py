@@ -70,7 +70,7 @@ async def wait_all(count, n: int) -> float:
 
 
 async def client_alone(port: int, n: int) -> tuple[float, int]:
-    """Our client consuming the flood with no UI: the same calls the pane makes (iterate, take what waits in a batch)."""
+    """Our client consuming the flood with no UI, with the calls the pane makes (iterate, then take what waits)."""
     from tui.services.openiap.client import OpenIAPClient
 
     connection = profile_for(port).connection("openiap")

@@ -1,4 +1,5 @@
 """OpenIAP (OpenFlow): message queues, collections and work item queues over protobuf on a websocket.
 
-`client.OpenIAPClient` speaks the protocol (its server imitation lives in `tui.sandbox.openiap`), `tail` is the headless `servicedeck tail QUEUE`.
+`client.OpenIAPClient` speaks the protocol (its server imitation lives in `tui.sandbox.openiap`); `pane.QueuesPane`
+is the pane; `tail` is the headless `servicedeck tail QUEUE`.
 """

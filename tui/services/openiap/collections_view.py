@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.services.openiap.client import OpenIAPClient
 from tui.widgets.json_view import JsonView
 
 RESULT_LIMIT = 100
@@ -41,12 +42,12 @@ class CollectionsView(Horizontal):
     CollectionsView #col-document { height: 1fr; border-top: solid $panel; }
     """
 
-    def __init__(self, client: Any, report: Callable[[BaseException, str], None], **kwargs: Any):
+    def __init__(self, client: OpenIAPClient, report: Callable[[BaseException, str], None], **kwargs: Any):
         super().__init__(**kwargs)
         self.client = client
         self.report = report
         self.collection = ""
-        self.documents: list[dict] = []
+        self.documents: list[dict[str, Any]] = []
         self.loaded = False
         self._listing = False
         self._query_serial = 0
@@ -56,7 +57,7 @@ class CollectionsView(Horizontal):
         with Vertical():
             yield Input("{}", placeholder='JSON query, e.g. {"name": {"$regex": "^a"}} — Enter runs it', id="col-query")
             yield Static("Pick a collection on the left.", id="col-status")
-            table = DataTable(id="col-results", cursor_type="row", zebra_stripes=True)
+            table: DataTable[Any] = DataTable(id="col-results", cursor_type="row", zebra_stripes=True)
             table.add_columns("_id", "name", "_type", "_modified")
             yield table
             yield JsonView(id="col-document")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
@@ -16,11 +16,12 @@ from textual.widgets import Button, Checkbox, Input, Label, Static, TextArea
 
 from tui.drafts import DraftStore
 from tui.http import ServiceError
+from tui.services.openiap.client import QueueMessage
 from tui.widgets.dialogs import DIALOG_CSS
 from tui.widgets.json_view import JsonView
 
 # send(queue, data, correlation_id, replyto, wait_for_reply) -> the reply when waiting for one, else None
-SendFn = Callable[[str, Any, str, str, bool], Awaitable[Any]]
+SendFn = Callable[[str, Any, str, str, bool], Awaitable[QueueMessage | None]]
 
 
 def parse_payload(text: str) -> Any:
@@ -51,7 +52,10 @@ class PublishDialog(ModalScreen[str | None]):
     PublishDialog #publish-status { color: $text-muted; }
     """
     )
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "send", "Send", priority=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "send", "Send", priority=True),
+    ]
 
     def __init__(
         self,
@@ -84,7 +88,7 @@ class PublishDialog(ModalScreen[str | None]):
             "correlation_id": correlation_id,
             "replyto": replyto,
         }
-        self.reply: Any = None
+        self.reply: QueueMessage | None = None
         self.sent = 0
         self.sending = False
 
@@ -179,13 +183,12 @@ class PublishDialog(ModalScreen[str | None]):
         self.sending = False
         self.sent += 1
         self.drafts.discard(self.draft_key)
-        if wait:
+        if wait and reply is not None:
             self.reply = reply
             status.update(
-                f"Reply from {getattr(reply, 'queuename', '') or values['queue']} "
-                f"(correlationId {getattr(reply, 'correlation_id', '') or '-'}):"
+                f"Reply from {reply.queuename or values['queue']} (correlationId {reply.correlation_id or '-'}):"
             )
-            self.query_one("#publish-reply", JsonView).show(getattr(reply, "data", reply))
+            self.query_one("#publish-reply", JsonView).show(reply.data)
             self.add_class("has-reply")
         else:
             self.dismiss(f"Sent to {values['queue']}.")
@@ -208,7 +211,7 @@ class PromptDialog(ModalScreen[str | None]):
     """One line of input with a title and a hint; Enter accepts, Escape cancels."""
 
     DEFAULT_CSS = "PromptDialog { align: center middle; }\n" + DIALOG_CSS + "PromptDialog .dialog { max-width: 70; }"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(
         self,

@@ -1,174 +1,46 @@
 """The Queues pane (OpenIAP): live queue tail, publish, collection watches, the collections browser, work items.
 
-Layout: a side list of what is tailed (queues, collection watches, work item queues), the selected stream in the
-middle, and an inspector on the right for the selected message. Subscriptions are consumed by one async worker each,
-which only appends to a bounded buffer; the tail panels redraw from their buffers on a ~50 ms timer.
+Layout: a side list of what is followed (`source_list.py`), the selected stream in the middle (`tail_view.py`, the
+work items and collections views), and an inspector on the right for the selected message. Subscriptions are
+consumed by one async worker each, which only appends to a bounded buffer (`sources.pump`); the tail panels redraw
+from their buffers on a ~50 ms timer.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import hashlib
-import json
-import re
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import ContentSwitcher, OptionList, Static
-from textual.widgets.option_list import Option
-from textual.worker import Worker
+from textual.widgets import ContentSwitcher, OptionList
 
-from tui.profiles import SANDBOX_PROFILE, write_private
+from tui.http import ServiceError
+from tui.profiles import SANDBOX_PROFILE
+from tui.services.openiap.client import OpenIAPClient, QueueMessage, WatchEvent
 from tui.services.openiap.collections_view import CollectionsView
+from tui.services.openiap.connection_line import ConnectionLine
 from tui.services.openiap.dialogs import PromptDialog, PublishDialog
-from tui.services.openiap.tail_view import (
-    QueueMessageFormat,
-    TailBuffer,
-    TailMarker,
-    TailPanel,
-    TailView,
-    WatchEventFormat,
-    clock,
-)
+from tui.services.openiap.inspector import Inspector, TailItem, message_document
+from tui.services.openiap.render import QueueMessageFormat, WatchEventFormat
+from tui.services.openiap.source_list import BROWSE_KEY, SourceList
+from tui.services.openiap.sources import ADD_PROMPTS, DEMO_SOURCES, Source, TailedStore, follow
+from tui.services.openiap.tail_view import TailPanel, TailView
 from tui.services.openiap.workitems_view import WorkitemsView
-from tui.widgets.json_view import JsonView, to_json_text
-from tui.widgets.pane import ServicePane
+from tui.widgets.json_view import to_json_text
+from tui.widgets.pane import PaneContext, ServicePane
 
-SOURCE_KINDS = ("queue", "watch", "wiq")
-SOURCE_TITLES = {"queue": "Queues", "watch": "Collection watches", "wiq": "Work item queues"}
-DEMO_SOURCES = [("queue", "demo"), ("watch", "demo"), ("wiq", "demo-wiq")]
-YIELD_EVERY = 256  # a consumer hands the loop back at least this often even when its subscription never runs dry
-BATCH_LIMIT = 2000  # messages taken from a subscription in one go
-STATE_LOOK = {
-    "connected": ("●", "green", "connected"),
-    "connecting": ("◌", "yellow", "connecting…"),
-    "reconnecting": ("◌", "yellow", "connection lost, reconnecting…"),
-    "disconnected": ("○", "red", "disconnected"),
-}
 APP_STATES = {"connected": "ok", "connecting": "connecting", "reconnecting": "reconnecting", "disconnected": "error"}
 
 
-@dataclass
-class Source:
-    """One thing being tailed."""
-
-    kind: str  # "queue" | "watch" | "wiq"
-    name: str
-    count: int = 0
-    status: str = ""  # "" (idle), "starting", "live", "error"
-    yielded: int = 0
-    subscription: Any = field(default=None, repr=False)
-    worker: Worker | None = field(default=None, repr=False)
-
-    @property
-    def key(self) -> str:
-        return f"{self.kind}:{self.name}"
-
-
-class TailedStore:
-    """The tailed list per profile, in a small JSON file in the state dir, so it comes back next start."""
-
-    def __init__(self, root: Path, profile_name: str):
-        slug = re.sub(r"[^A-Za-z0-9_.-]", "_", profile_name)[:40]
-        digest = hashlib.sha1(profile_name.encode()).hexdigest()[:8]
-        self.path = root / f"tailed-{slug}-{digest}.json"
-
-    def load(self) -> list[tuple[str, str]] | None:
-        """None when nothing was ever saved for this profile (then the pane offers its defaults)."""
-        try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return [
-            (s["kind"], s["name"]) for s in raw.get("sources", []) if s.get("kind") in SOURCE_KINDS and s.get("name")
-        ]
-
-    def save(self, sources: list[Source]) -> None:
-        write_private(self.path, json.dumps({"sources": [{"kind": s.kind, "name": s.name} for s in sources]}))
-
-
-def message_document(item: Any) -> dict[str, Any]:
-    """A queue message or a watch event as one JSON object: routing fields first, then the payload."""
-    if hasattr(item, "queuename"):
-        return {
-            "queuename": item.queuename,
-            "correlationId": item.correlation_id,
-            "replyto": item.replyto,
-            "routingkey": item.routingkey,
-            "exchangename": item.exchangename,
-            "data": item.data,
-        }
-    return {
-        "collection": item.collection,
-        "operation": item.operation,
-        "watch_id": item.watch_id,
-        "document": item.document,
-    }
-
-
-class Inspector(Vertical):
-    """The selected message: its routing fields, then the payload as highlighted JSON."""
-
-    DEFAULT_CSS = """
-    Inspector { height: 45%; min-height: 10; border-top: solid $accent; display: none; }
-    Inspector.open { display: block; }
-    Inspector > #oi-inspect-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
-    Inspector > Horizontal { height: 1fr; }
-    Inspector #oi-routing { width: 44; height: 1fr; padding: 0 1; border-right: solid $panel; }
-    Inspector JsonView { width: 1fr; height: 1fr; }
-    """
-
-    def __init__(self, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.item: Any = None
-
-    def compose(self) -> ComposeResult:
-        yield Static("Inspector  (c copy · r replay · Esc close)", id="oi-inspect-title")
-        with Horizontal():
-            yield Static("", id="oi-routing")
-            yield JsonView(id="oi-inspect-json")
-
-    def show(self, item: Any) -> None:
-        self.item = item
-        routing = Text()
-        if hasattr(item, "queuename"):
-            fields = [
-                ("queue", item.queuename),
-                ("correlationId", item.correlation_id),
-                ("replyto", item.replyto),
-                ("routingkey", item.routingkey),
-                ("exchange", item.exchangename),
-                ("received", clock(item.received_at)),
-                ("seq", str(item.seq)),
-            ]
-            payload = item.data
-        else:
-            fields = [
-                ("collection", item.collection),
-                ("operation", item.operation),
-                ("watch", item.watch_id),
-                ("received", clock(item.received_at)),
-            ]
-            payload = item.document
-        for name, value in fields:
-            routing.append(f"{name:>14} ", style="bold")
-            routing.append(f"{value or '-'}\n", style="cyan" if value else "dim")
-        self.query_one("#oi-routing", Static).update(routing)
-        self.query_one("#oi-inspect-json", JsonView).show(payload)
-
-
-class QueuesPane(ServicePane):
+class QueuesPane(ServicePane[OpenIAPClient]):
     kind = "openiap"
 
-    COMMANDS: list[tuple[str, str]] = [
+    COMMANDS: ClassVar[list[tuple[str, str]]] = [
         ("Queues: tail a queue", "add_queue"),
         ("Queues: watch a collection", "add_watch"),
         ("Queues: follow a work item queue", "add_wiq"),
@@ -178,7 +50,7 @@ class QueuesPane(ServicePane):
         ("Queues: filter the tail", "filter"),
         ("Queues: stop tailing the selected source", "remove_source"),
     ]
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_pause", "Pause/resume", id="openiap.pause"),
         Binding("slash", "filter", "Filter", id="openiap.filter"),
         Binding("p", "publish", "Publish", id="openiap.publish"),
@@ -205,7 +77,7 @@ class QueuesPane(ServicePane):
             self.state = state
             self.detail = detail
 
-    def __init__(self, client: Any, context: Any, **kwargs: Any):
+    def __init__(self, client: OpenIAPClient, context: PaneContext, **kwargs: Any):
         super().__init__(client, context, **kwargs)
         self.sources: list[Source] = []
         self.store = TailedStore(context.drafts.root.parent / "openiap", context.profile_name)
@@ -213,28 +85,27 @@ class QueuesPane(ServicePane):
         self.connection_detail = ""
         self.signed_in_as = ""
         self.reconnects = 0
-        self._unsubscribe = None
+        self._unsubscribe: Callable[[], None] | None = None
         self._connecting = False
-        self._side_prompts: dict[str, str] = {}
 
     # -- layout -------------------------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="oi-connection")
+        yield ConnectionLine(id="oi-connection")
         with Horizontal(id="oi-body"):
-            yield OptionList(id="oi-sources")
+            yield SourceList(id="oi-sources")
             with Vertical(id="oi-main-column"):
                 with ContentSwitcher(id="oi-main", initial="oi-queues"):
                     yield TailPanel(
                         QueueMessageFormat(),
                         id="oi-queues",
-                        title="Queue messages",
+                        heading="Queue messages",
                         empty_hint="a tails a queue, p publishes a message",
                     )
                     yield TailPanel(
                         WatchEventFormat(),
                         id="oi-watches",
-                        title="Watch events",
+                        heading="Watch events",
                         empty_hint="w watches a collection (insert/update/delete)",
                     )
                     yield WorkitemsView(
@@ -268,8 +139,8 @@ class QueuesPane(ServicePane):
         return self.query_one("#oi-inspector", Inspector)
 
     @property
-    def side_list(self) -> OptionList:
-        return self.query_one("#oi-sources", OptionList)
+    def side_list(self) -> SourceList:
+        return self.query_one("#oi-sources", SourceList)
 
     def current_tail(self) -> TailPanel | None:
         current = self.query_one("#oi-main", ContentSwitcher).current
@@ -288,8 +159,8 @@ class QueuesPane(ServicePane):
 
     def on_mount(self) -> None:
         self._show_connection()
-        self.set_interval(0.5, self._refresh_side_list)
-        self._rebuild_side_list()
+        self.set_interval(0.5, lambda: self.side_list.update_counts(self.sources))
+        self.side_list.rebuild(self.sources)
 
     # -- start, reload, stop ------------------------------------------------------------------------------------------
 
@@ -298,12 +169,12 @@ class QueuesPane(ServicePane):
         if saved is None:
             saved = DEMO_SOURCES if self.context.profile_name == SANDBOX_PROFILE else []
         self.sources = [Source(kind, name) for kind, name in saved]
-        self._rebuild_side_list()
+        self.side_list.rebuild(self.sources)
         if not self.sources:
             self.queue_tail.mark(
                 "Nothing tailed yet: a tails a queue, w watches a collection, i follows a work item queue."
             )
-        if self._unsubscribe is None and hasattr(self.client, "on_state"):
+        if self._unsubscribe is None:
             self._unsubscribe = self.client.on_state(self._on_client_state)
         self._connect()
 
@@ -336,13 +207,13 @@ class QueuesPane(ServicePane):
             user = await self.client.connect()
         except Exception as exc:
             self._connecting = False
-            self._client_state_changed("disconnected", getattr(exc, "readable", str(exc)))
+            self._client_state_changed("disconnected", exc.readable if isinstance(exc, ServiceError) else str(exc))
             self.report(exc, "connect to OpenIAP")
             self.queue_tail.mark("Not connected: press ctrl+r to try again.", "error")
             return
         self._connecting = False
-        self.signed_in_as = getattr(user, "username", "") or getattr(user, "name", "")
-        self._client_state_changed(getattr(self.client, "state", "connected") or "connected", "")
+        self.signed_in_as = user.username or user.name
+        self._client_state_changed(self.client.state or "connected", "")
         self._start_sources()
 
     def _start_sources(self) -> None:
@@ -355,61 +226,9 @@ class QueuesPane(ServicePane):
         if source.kind == "wiq" or (source.worker is not None and source.worker.is_running):
             return
         source.status = "starting"
-        consume = self._consume_queue if source.kind == "queue" else self._consume_watch
-        source.worker = self.run_worker(consume(source), name=source.key, group=f"openiap-{source.key}", exclusive=True)
-
-    async def _consume_queue(self, source: Source) -> None:
-        try:
-            subscription = await self.client.register_queue(source.name)
-        except Exception as exc:
-            source.status = "error"
-            self.report(exc, f"tail the queue {source.name}")
-            return
-        tail = self.queue_tail
-        tail.mark(f"tailing queue {subscription.queuename or source.name}")
-        await self._pump(source, subscription, tail.buffer)
-
-    async def _consume_watch(self, source: Source) -> None:
-        try:
-            subscription = await self.client.watch(source.name)
-        except Exception as exc:
-            source.status = "error"
-            self.report(exc, f"watch the collection {source.name}")
-            return
-        tail = self.watch_tail
-        tail.mark(f"watching collection {source.name}")
-        await self._pump(source, subscription, tail.buffer)
-
-    async def _pump(self, source: Source, subscription: Any, buffer: TailBuffer) -> None:
-        """The hot path: wait for one message, take whatever else is already waiting in one batch, append; no widget
-        is touched here, the tail's timer does the drawing."""
-        source.status = "live"
-        source.subscription = subscription
-        drain = getattr(subscription, "drain", None)
-        n = 0
-        try:
-            async for item in subscription:
-                buffer.append(item)
-                n += 1
-                if drain is not None:
-                    batch = drain(BATCH_LIMIT)
-                    if batch:
-                        buffer.extend(batch)
-                        n += len(batch)
-                source.count = n
-                if n >= source.yielded + YIELD_EVERY:
-                    source.yielded = n
-                    await asyncio.sleep(0)  # let keys and redraws in even if the subscription never runs dry
-            source.status = "ended"
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            source.status = "error"
-            self.report(exc, f"keep tailing {source.name}")
-        finally:
-            source.count = n
-            with contextlib.suppress(Exception):
-                await asyncio.shield(subscription.close())
+        tail = self.queue_tail if source.kind == "queue" else self.watch_tail
+        following = follow(source, self.client, tail, self.report)
+        source.worker = self.run_worker(following, name=source.key, group=f"openiap-{source.key}", exclusive=True)
 
     # -- the connection -----------------------------------------------------------------------------------------------
 
@@ -426,82 +245,21 @@ class QueuesPane(ServicePane):
         if state == previous and detail == self.connection_detail:
             return
         self.connection_state, self.connection_detail = state, detail
-        tails = (self.queue_tail, self.watch_tail)
         if state == "reconnecting" and previous != "reconnecting":
             self.reconnects += 1
-            for tail in tails:
-                tail.connection_note = "reconnecting: the tail resumes by itself"
-                tail.mark("connection lost, reconnecting… (the tail resumes by itself)", "warning")
-                tail.update_status()
-        elif state == "connected" and previous == "reconnecting":
-            for tail in tails:
-                tail.connection_note = ""
-                tail.mark("reconnected: queues and watches registered again, tail resumed", "success")
-                tail.update_status()
-        elif state == "disconnected":
-            for tail in tails:
-                tail.connection_note = (
-                    "disconnected (ctrl+r reconnects)" if previous != "disconnected" else tail.connection_note
-                )
-                tail.update_status()
+        for tail in (self.queue_tail, self.watch_tail):
+            tail.show_connection_change(previous, state)
         self._show_connection()
         self.set_state(APP_STATES.get(state, "error"), detail)
 
     def _show_connection(self) -> None:
-        icon, color, label = STATE_LOOK.get(self.connection_state, ("○", "red", self.connection_state))
-        text = Text()
-        text.append(f"{icon} {label}", style=f"bold {color}")
-        if self.connection_state == "connected" and self.signed_in_as:
-            text.append(f" as {self.signed_in_as}", style=color)
-        if self.connection_detail and self.connection_state != "connected":
-            text.append(f"  {self.connection_detail}", style="dim")
-        url = getattr(self.client, "url", "")
-        if url:
-            text.append(f"  {url}", style="dim")
-        text.append(
-            "   a queue · w watch · i work items · b collections · p publish · / filter · space pause",
-            style="dim italic",
-        )
-        self.query_one("#oi-connection", Static).update(text)
+        bar = self.query_one("#oi-connection", ConnectionLine)
+        bar.show_state(self.connection_state, self.connection_detail, self.signed_in_as, self.client.url)
 
     # -- the side list ------------------------------------------------------------------------------------------------
 
-    def _source_prompt(self, source: Source) -> str:
-        mark = {"live": "●", "starting": "◌", "error": "✕", "ended": "○"}.get(source.status, " ")
-        if source.kind == "wiq":
-            return f" {mark} {source.name}"
-        return f" {mark} {source.name}  [dim]{source.count:,}[/dim]"
-
-    def _rebuild_side_list(self) -> None:
-        options = self.side_list
-        keep = self._highlighted_key()
-        items: list[Option | None] = []
-        for kind in SOURCE_KINDS:
-            items.append(Option(f"[b]{SOURCE_TITLES[kind]}[/b]", id=f"title:{kind}", disabled=True))
-            for source in (s for s in self.sources if s.kind == kind):
-                items.append(Option(self._source_prompt(source), id=source.key))
-        items.append(Option("[b]Browse[/b]", id="title:browse", disabled=True))
-        items.append(Option("   collections (b)", id="browse:collections"))
-        options.set_options(items)
-        self._side_prompts = {s.key: self._source_prompt(s) for s in self.sources}
-        if keep:
-            self._highlight(keep)
-
-    def _refresh_side_list(self) -> None:
-        for source in self.sources:
-            prompt = self._source_prompt(source)
-            if self._side_prompts.get(source.key) != prompt:
-                self._side_prompts[source.key] = prompt
-                with contextlib.suppress(Exception):
-                    self.side_list.replace_option_prompt(source.key, prompt)
-
-    def _highlighted_key(self) -> str:
-        option = self.side_list.highlighted_option
-        return str(option.id) if option is not None else ""
-
     def _highlight(self, key: str) -> None:
-        with contextlib.suppress(Exception):
-            self.side_list.highlighted = self.side_list.get_option_index(key)
+        self.side_list.highlight_key(key)
 
     def _select_first(self) -> None:
         first = next((s for s in self.sources if s.kind == "queue"), self.sources[0] if self.sources else None)
@@ -515,7 +273,7 @@ class QueuesPane(ServicePane):
     @on(OptionList.OptionSelected, "#oi-sources")
     def _source_selected(self, event: OptionList.OptionSelected) -> None:
         self._show_source(str(event.option.id))
-        if event.option.id == "browse:collections":
+        if event.option.id == BROWSE_KEY:
             self.collections_view.open()
         else:
             self.focus()
@@ -547,7 +305,7 @@ class QueuesPane(ServicePane):
             source = Source(kind, name)
             self.sources.append(source)
             self.store.save(self.sources)
-            self._rebuild_side_list()
+            self.side_list.rebuild(self.sources)
             if self.connection_state == "connected":
                 self._start(source)
             else:
@@ -559,30 +317,25 @@ class QueuesPane(ServicePane):
         else:
             self.focus()
 
-    def _prompt_add(self, kind: str, title: str, hint: str, placeholder: str) -> None:
+    def _prompt_add(self, kind: str) -> None:
         def done(name: str | None) -> None:
             if name:
                 self._add(kind, name)
 
+        title, hint, placeholder = ADD_PROMPTS[kind]
         self.app.push_screen(PromptDialog(title, hint=hint, placeholder=placeholder), done)
 
     def action_add_queue(self) -> None:
-        self._prompt_add(
-            "queue", "Tail a queue", "Every message sent to this queue shows in the live tail.", "queue name"
-        )
+        self._prompt_add("queue")
 
     def action_add_watch(self) -> None:
-        self._prompt_add(
-            "watch", "Watch a collection", "Inserts, updates and deletes show as a live stream.", "collection name"
-        )
+        self._prompt_add("watch")
 
     def action_add_wiq(self) -> None:
-        self._prompt_add(
-            "wiq", "Follow a work item queue", "Its items by state; push, pop and mark them.", "work item queue name"
-        )
+        self._prompt_add("wiq")
 
     def action_remove_source(self) -> None:
-        key = self._highlighted_key()
+        key = self.side_list.highlighted_key()
         source = next((s for s in self.sources if s.key == key), None)
         if source is None:
             self.notify("Highlight a queue, watch or work item queue in the side list first.", severity="warning")
@@ -594,7 +347,7 @@ class QueuesPane(ServicePane):
             source.worker.cancel()
         self.sources.remove(source)
         self.store.save(self.sources)
-        self._rebuild_side_list()
+        self.side_list.rebuild(self.sources)
         tail = self.queue_tail if source.kind == "queue" else self.watch_tail if source.kind == "watch" else None
         if tail is not None:
             tail.mark(f"stopped {'tailing queue' if source.kind == 'queue' else 'watching'} {source.name}")
@@ -615,8 +368,8 @@ class QueuesPane(ServicePane):
 
     def on_tail_view_inspect(self, event: TailView.Inspect) -> None:
         event.stop()
-        if isinstance(event.item, TailMarker):
-            return
+        if not isinstance(event.item, (QueueMessage, WatchEvent)):
+            return  # a marker line: nothing to inspect
         if event.open_inspector or self.inspector.has_class("open"):
             opening = not self.inspector.has_class("open")
             self.inspector.add_class("open")
@@ -633,12 +386,12 @@ class QueuesPane(ServicePane):
             if tail is not None and tail.held:
                 tail.resume()
 
-    def _selected_item(self) -> Any | None:
+    def _selected_item(self) -> TailItem | None:
         if self.inspector.has_class("open") and self.inspector.item is not None:
             return self.inspector.item
         tail = self.current_tail()
         item = tail.view.selected if tail else None
-        return None if isinstance(item, TailMarker) else item
+        return item if isinstance(item, (QueueMessage, WatchEvent)) else None
 
     def action_copy(self) -> None:
         item = self._selected_item()
@@ -650,13 +403,13 @@ class QueuesPane(ServicePane):
 
     def action_replay(self) -> None:
         item = self._selected_item()
-        if item is None or not hasattr(item, "queuename"):
+        if not isinstance(item, QueueMessage):
             self.notify("Select a queue message to replay.", severity="warning")
             return
         self._replay(item)
 
     @work(group="openiap-replay")
-    async def _replay(self, item: Any) -> None:
+    async def _replay(self, item: QueueMessage) -> None:
         try:
             await self.client.queue_message(
                 item.queuename, item.data, correlation_id=item.correlation_id, replyto=item.replyto
@@ -668,9 +421,9 @@ class QueuesPane(ServicePane):
 
     # -- publish ------------------------------------------------------------------------------------------------------
 
-    def action_publish(self, item: Any = None) -> None:
+    def action_publish(self) -> None:
         queues = [s.name for s in self.sources if s.kind == "queue"]
-        key = self._highlighted_key()
+        key = self.side_list.highlighted_key()
         queue = key.partition(":")[2] if key.startswith("queue:") else ""
         dialog = PublishDialog(
             self._send_message,
@@ -687,7 +440,9 @@ class QueuesPane(ServicePane):
 
         self.app.push_screen(dialog, done)
 
-    async def _send_message(self, queue: str, data: Any, correlation_id: str, replyto: str, wait: bool) -> Any:
+    async def _send_message(
+        self, queue: str, data: Any, correlation_id: str, replyto: str, wait: bool
+    ) -> QueueMessage | None:
         if wait:
             return await self.client.rpc(queue, data, timeout=15)
         await self.client.queue_message(queue, data, correlation_id=correlation_id, replyto=replyto)
@@ -696,8 +451,8 @@ class QueuesPane(ServicePane):
     # -- browse -------------------------------------------------------------------------------------------------------
 
     def action_browse(self) -> None:
-        if self._highlighted_key() == "browse:collections":
-            self._show_source("browse:collections")
+        if self.side_list.highlighted_key() == BROWSE_KEY:
+            self._show_source(BROWSE_KEY)
         else:
-            self._highlight("browse:collections")  # showing it follows from the highlight
+            self._highlight(BROWSE_KEY)  # showing it follows from the highlight
         self.call_after_refresh(self.collections_view.query_one("#col-list").focus)

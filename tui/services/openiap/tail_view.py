@@ -1,27 +1,20 @@
-"""The live tail: a bounded buffer that subscription workers append to, and a view that draws only the visible lines.
+"""The live tail: a view that draws only the visible lines, and the panel around it (status line, `/` filter).
 
-A flood must not freeze the screen, so nothing here touches a widget per message: workers call `TailBuffer.append`
-(a deque append and a counter), and a ~50 ms timer copies what arrived into the view's rows in one go. While the tail
-is held (paused with space, or scrolled up by the user) the rows stay frozen and the status counts "+N new".
+Nothing here touches a widget per message: a ~50 ms timer copies what arrived in the buffer into the view's rows
+in one go. While the tail is held (paused with space, or scrolled up by the user) the rows stay frozen and the
+status counts "+N new".
 """
 
 from __future__ import annotations
 
-import json
-import re
-import time
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from itertools import islice
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.geometry import Size
 from textual.message import Message
@@ -30,212 +23,10 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
+from tui.services.openiap.render import TailFormat
+from tui.services.openiap.tail_buffer import DEFAULT_LIMIT, TailBuffer, TailMarker
+
 FLUSH_INTERVAL = 0.05  # at most ~20 screen updates a second, however fast messages arrive
-DEFAULT_LIMIT = 10_000
-
-
-@dataclass
-class TailMarker:
-    """A line the pane itself writes into a tail: "connection lost", "resumed", "tailing queue x"."""
-
-    text: str
-    level: str = "info"  # "info" | "warning" | "error" | "success"
-    received_at: float = field(default_factory=time.time)
-
-
-# -- matching --------------------------------------------------------------------------------------------------------
-
-
-class TailFilter:
-    """What `/` typed: a case-insensitive regular expression, or plain text when it is not a valid expression."""
-
-    def __init__(self, text: str):
-        self.text = text
-        try:
-            self.pattern = re.compile(text, re.IGNORECASE)
-            self.is_regex = any(c in text for c in ".*+?[](){}|^$\\")
-        except re.error:
-            self.pattern = re.compile(re.escape(text), re.IGNORECASE)
-            self.is_regex = False
-
-    def describe(self) -> str:
-        return f"/{self.text}/" if self.is_regex else f'"{self.text}"'
-
-
-# -- the buffer ------------------------------------------------------------------------------------------------------
-
-
-class TailBuffer:
-    """The last `limit` entries of a stream, what was dropped to stay within it, and the filter's matches.
-
-    `append` is the only call on the hot path; filtering happens in `catch_up`, once per flush, over what is new.
-    """
-
-    def __init__(self, haystack: Callable[[Any], str], limit: int = DEFAULT_LIMIT):
-        self.limit = limit
-        self.haystack = haystack
-        self.items: deque[Any] = deque(maxlen=limit)
-        self.received = 0  # every entry ever appended (markers included)
-        self.messages = 0  # entries that are not markers
-        self.filter: TailFilter | None = None
-        self.matched: deque[Any] = deque(maxlen=limit)
-        self._filtered_upto = 0
-
-    def append(self, item: Any) -> None:
-        self.items.append(item)
-        self.received += 1
-        self.messages += 1
-
-    def extend(self, items: list[Any]) -> None:
-        """A batch of messages (what a subscription had waiting): one deque call for all of them."""
-        self.items.extend(items)
-        self.received += len(items)
-        self.messages += len(items)
-
-    def mark(self, marker: TailMarker) -> None:
-        self.items.append(marker)
-        self.received += 1
-
-    @property
-    def dropped(self) -> int:
-        """Entries pushed out of the buffer to keep it bounded (they were received, just no longer shown)."""
-        return self.received - len(self.items)
-
-    def matches(self, item: Any) -> bool:
-        if self.filter is None or isinstance(item, TailMarker):
-            return True
-        return self.filter.pattern.search(self.haystack(item)) is not None
-
-    def set_filter(self, text: str) -> None:
-        self.filter = TailFilter(text) if text else None
-        if self.filter is None:
-            self.matched.clear()
-        else:
-            self.matched = deque((i for i in self.items if self.matches(i)), maxlen=self.limit)
-        self._filtered_upto = self.received
-
-    def catch_up(self) -> int:
-        """Apply the filter to what arrived since the last call; returns how many new entries are visible."""
-        new = self.received - self._filtered_upto
-        self._filtered_upto = self.received
-        if new <= 0:
-            return 0
-        if self.filter is None:
-            return new
-        fresh = list(islice(reversed(self.items), min(new, len(self.items))))
-        fresh.reverse()
-        visible = [i for i in fresh if self.matches(i)]
-        self.matched.extend(visible)
-        return len(visible)
-
-    def visible(self) -> deque[Any]:
-        return self.items if self.filter is None else self.matched
-
-    def clear(self) -> None:
-        self.items.clear()
-        self.matched.clear()
-        self.received = self.messages = self._filtered_upto = 0
-
-
-# -- formatting ------------------------------------------------------------------------------------------------------
-
-MARKER_STYLES = {
-    "info": Style(color="bright_blue", italic=True),
-    "warning": Style(color="yellow", bold=True),
-    "error": Style(color="red", bold=True),
-    "success": Style(color="green", bold=True),
-}
-TIME_STYLE = Style(color="bright_black")
-NAME_STYLE = Style(color="cyan")
-ID_STYLE = Style(color="magenta")
-PREVIEW_STYLE = Style()
-OPERATION_STYLES = {
-    "insert": Style(color="green", bold=True),
-    "update": Style(color="yellow", bold=True),
-    "replace": Style(color="yellow", bold=True),
-    "delete": Style(color="red", bold=True),
-}
-
-
-def clock(timestamp: float) -> str:
-    return time.strftime("%H:%M:%S", time.localtime(timestamp)) + f".{int(timestamp * 1000) % 1000:03d}"
-
-
-def compact(text: str, limit: int = 400) -> str:
-    """One line of JSON (or whatever text) for a preview: whitespace runs folded, long text cut."""
-    return " ".join(text[:limit].split())
-
-
-def fit(text: str, width: int) -> str:
-    if len(text) > width:
-        return text[: width - 1] + "…"
-    return text.ljust(width)
-
-
-def json_text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-
-
-class TailFormat:
-    """How one kind of stream draws a line and what the filter searches. Subclass per stream kind."""
-
-    def segments(self, item: Any) -> list[Segment]:
-        raise NotImplementedError
-
-    def haystack(self, item: Any) -> str:
-        raise NotImplementedError
-
-    def marker_segments(self, marker: TailMarker) -> list[Segment]:
-        return [
-            Segment(clock(marker.received_at), TIME_STYLE),
-            Segment("  "),
-            Segment(f"— {marker.text} —", MARKER_STYLES.get(marker.level)),
-        ]
-
-
-class QueueMessageFormat(TailFormat):
-    """time, queue, correlationId, a compact JSON preview."""
-
-    def segments(self, m: Any) -> list[Segment]:
-        return [
-            Segment(clock(m.received_at), TIME_STYLE),
-            Segment("  "),
-            Segment(fit(m.queuename, 16), NAME_STYLE),
-            Segment(" "),
-            Segment(fit(m.correlation_id or "-", 14), ID_STYLE),
-            Segment(" "),
-            Segment(compact(m.raw or json_text(m.data)), PREVIEW_STYLE),
-        ]
-
-    def haystack(self, m: Any) -> str:
-        return "\n".join(
-            (m.queuename, m.correlation_id, m.replyto, m.routingkey, m.exchangename, m.raw or json_text(m.data))
-        )
-
-
-class WatchEventFormat(TailFormat):
-    """time, collection, operation, document id, a compact JSON preview of the document."""
-
-    def segments(self, e: Any) -> list[Segment]:
-        doc = e.document if isinstance(e.document, dict) else {}
-        return [
-            Segment(clock(e.received_at), TIME_STYLE),
-            Segment("  "),
-            Segment(fit(e.collection, 14), NAME_STYLE),
-            Segment(" "),
-            Segment(fit(e.operation, 8), OPERATION_STYLES.get(e.operation, PREVIEW_STYLE)),
-            Segment(fit(str(doc.get("_id", "")), 25), ID_STYLE),
-            Segment(" "),
-            Segment(compact(json_text(e.document)), PREVIEW_STYLE),
-        ]
-
-    def haystack(self, e: Any) -> str:
-        return "\n".join((e.collection, e.operation, json_text(e.document)))
-
-
-# -- the view --------------------------------------------------------------------------------------------------------
 
 
 class TailView(ScrollView, can_focus=True):
@@ -245,7 +36,7 @@ class TailView(ScrollView, can_focus=True):
     TailView { height: 1fr; background: $surface; overflow-x: hidden; overflow-y: scroll; }
     TailView:focus { background-tint: $foreground 4%; }
     """
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor_up", "Up", show=False),
         Binding("down,j", "cursor_down", "Down", show=False),
         Binding("pageup", "page_up", "Page up", show=False),
@@ -270,7 +61,7 @@ class TailView(ScrollView, can_focus=True):
             self.item = item
             self.open_inspector = open_inspector
 
-    def __init__(self, fmt: TailFormat, **kwargs: Any):
+    def __init__(self, fmt: TailFormat[Any], **kwargs: Any):
         super().__init__(**kwargs)
         self.fmt = fmt
         self.rows: list[Any] = []
@@ -424,10 +215,12 @@ class TailPanel(Vertical):
     TailPanel.filtering > .tail-filter { display: block; }
     """
 
-    def __init__(self, fmt: TailFormat, *, title: str, limit: int = DEFAULT_LIMIT, empty_hint: str = "", **kwargs: Any):
+    def __init__(
+        self, fmt: TailFormat[Any], *, heading: str, limit: int = DEFAULT_LIMIT, empty_hint: str = "", **kwargs: Any
+    ):
         super().__init__(**kwargs)
         self.fmt = fmt
-        self.title = title
+        self.heading = heading
         self.empty_hint = empty_hint
         self.buffer = TailBuffer(fmt.haystack, limit=limit)
         self.paused = False  # space
@@ -568,6 +361,20 @@ class TailPanel(Vertical):
             event.stop()
             event.prevent_default()
             self.close_filter(clear=True)
+
+    def show_connection_change(self, previous: str, state: str) -> None:
+        """Say in the stream what happened to the connection, and keep saying it in the status line."""
+        if state == "reconnecting" and previous != "reconnecting":
+            self.connection_note = "reconnecting: the tail resumes by itself"
+            self.mark("connection lost, reconnecting… (the tail resumes by itself)", "warning")
+        elif state == "connected" and previous == "reconnecting":
+            self.connection_note = ""
+            self.mark("reconnected: queues and watches registered again, tail resumed", "success")
+        elif state == "disconnected" and previous != "disconnected":
+            self.connection_note = "disconnected (ctrl+r reconnects)"
+        elif state != "disconnected":
+            return
+        self.update_status()
 
     # -- writing from the pane ----------------------------------------------------------------------------------------
 

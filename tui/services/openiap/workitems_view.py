@@ -6,15 +6,17 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from tui.drafts import DraftStore
+from tui.services.openiap.client import OpenIAPClient, Workitem
 from tui.widgets.dialogs import Field, FormDialog
 from tui.widgets.json_view import JsonView
 
@@ -26,7 +28,6 @@ STATE_STYLES = {
     "successful": "bold green",
     "failed": "bold red",
 }
-REFRESH_SECONDS = 3.0  # work items move on the server (other workers, retries): look again while shown
 
 
 def when(value: datetime | None) -> str:
@@ -44,7 +45,7 @@ class WorkitemsView(Vertical):
     WorkitemsView > DataTable { height: 2fr; }
     WorkitemsView > JsonView { height: 1fr; border-top: solid $panel; }
     """
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "push", "Push item"),
         Binding("o", "pop", "Pop next"),
         Binding("s", "mark('successful')", "Successful"),
@@ -52,13 +53,14 @@ class WorkitemsView(Vertical):
         Binding("t", "mark('retry')", "Retry"),
         Binding("v", "cycle_state", "By state"),
     ]
+    RELOAD_SECONDS: ClassVar[float] = 3.0  # work items move on the server (other workers, retries): look again
 
     def __init__(
         self,
-        client: Any,
+        client: OpenIAPClient,
         report: Callable[[BaseException, str], None],
         *,
-        drafts: Any = None,
+        drafts: DraftStore | None = None,
         draft_key: Callable[[str], str] | None = None,
         **kwargs: Any,
     ):
@@ -68,7 +70,7 @@ class WorkitemsView(Vertical):
         self.drafts = drafts  # what was typed into "push" stays on disk until the push succeeds
         self.draft_key = draft_key
         self.wiq = ""
-        self.items: list[Any] = []
+        self.items: list[Workitem] = []
         self.state_filter: str | None = None
         self.loads = 0
         self._loading = False
@@ -76,16 +78,18 @@ class WorkitemsView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="wi-header")
-        table = DataTable(id="wi-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Any] = DataTable(id="wi-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("State", "Name", "Prio", "Retries", "Next run", "Last run", "Error", "Id")
         yield table
         yield JsonView(id="wi-payload")
 
     def on_mount(self) -> None:
-        self.set_interval(REFRESH_SECONDS, self._auto_refresh)
+        # not `_auto_refresh`: Textual's DOMNode sets an attribute of that name on every widget, which would
+        # replace the method and leave the timer calling None
+        self.set_interval(self.RELOAD_SECONDS, self._reload_while_shown)
 
     @property
-    def table(self) -> DataTable:
+    def table(self) -> DataTable[Any]:
         return self.query_one("#wi-table", DataTable)
 
     def show(self, wiq: str) -> None:
@@ -95,7 +99,8 @@ class WorkitemsView(Vertical):
             self.table.clear()
         self.load()
 
-    def _auto_refresh(self) -> None:
+    def _reload_while_shown(self) -> None:
+        # `is_on_screen` is Textual's: the view was drawn in the last screen update (not hidden behind another tab)
         if (
             self.wiq
             and not self._loading
@@ -136,7 +141,7 @@ class WorkitemsView(Vertical):
         self.loads += 1
         self._fill(select_id)
 
-    def visible_items(self) -> list[Any]:
+    def visible_items(self) -> list[Workitem]:
         order = {s: i for i, s in enumerate(STATES)}
         items = [i for i in self.items if self.state_filter in (None, i.state)]
         return sorted(items, key=lambda i: (order.get(i.state, len(STATES)), i.priority, i.name))
@@ -186,7 +191,7 @@ class WorkitemsView(Vertical):
         except Exception:
             return ""
 
-    def selected(self) -> Any | None:
+    def selected(self) -> Workitem | None:
         wanted = self.selected_id()
         return next((i for i in self.items if i.id == wanted), None)
 
@@ -222,9 +227,10 @@ class WorkitemsView(Vertical):
         if not self.wiq:
             self.app.notify("Add a work item queue first (i).", severity="warning")
             return
-        key = self.draft_key(self.wiq) if self.drafts is not None and self.draft_key else ""
+        drafts = self.drafts
+        key = self.draft_key(self.wiq) if drafts is not None and self.draft_key else ""
         restored = False
-        if values is None and key and (draft := self.drafts.load(key)) is not None:
+        if values is None and drafts is not None and key and (draft := drafts.load(key)) is not None:
             values, restored = {"name": "", "payload": "{}", "priority": "2", **draft.data}, True
         values = values or {"name": "", "payload": "{}", "priority": "2"}
         fields = [
@@ -236,8 +242,8 @@ class WorkitemsView(Vertical):
         def done(result: dict[str, Any] | None) -> None:
             if result is None:
                 return
-            if key:
-                self.drafts.save(key, {k: str(v) for k, v in result.items()})
+            if drafts is not None and key:
+                drafts.save(key, {k: str(v) for k, v in result.items()})
             try:
                 payload = json.loads(result["payload"] or "{}")
                 priority = int(result["priority"] or 2)
@@ -256,7 +262,7 @@ class WorkitemsView(Vertical):
         except Exception as exc:
             self.report(exc, "push the work item (what you typed is kept: n opens it again)")
             return
-        if draft_key:
+        if draft_key and self.drafts is not None:
             self.drafts.discard(draft_key)
         self.app.notify(f"Pushed {item.name!r} to {self.wiq}.")
         self.load(item.id)
@@ -286,7 +292,7 @@ class WorkitemsView(Vertical):
         self._mark(item, state)
 
     @work(group="workitems-change")
-    async def _mark(self, item: Any, state: str) -> None:
+    async def _mark(self, item: Workitem, state: str) -> None:
         message = "Marked failed from servicedeck." if state == "failed" else ""
         try:
             updated = await self.client.update_workitem(item, state=state, errormessage=message)
