@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from tui.http import BadRequestError, ExchangeLog, HttpConnection, HttpServiceClient, ProtocolError
+from tui.http import BadRequestError, ExchangeLog, HttpConnection, HttpServiceClient, expect, redact_text
 from tui.services.cerb.auth import BearerAuth, CerbSignatureAuth
 from tui.services.cerb.errors import SERVICE, TicketChanged, cerb_error
 from tui.services.cerb.models import (
@@ -28,12 +28,25 @@ from tui.services.cerb.models import (
     TicketPage,
     Worker,
 )
+from tui.services.cerb.wire import (
+    BucketRecord,
+    CommentAdded,
+    CommentRecord,
+    Envelope,
+    GroupRecord,
+    MessageRecord,
+    SearchReply,
+    TicketRecord,
+    WorkerRecord,
+)
 
 if TYPE_CHECKING:
     from tui.profiles import Connection
 
 TICKET_EXPAND = ("group_", "bucket_", "owner_", "org_")
 Param = tuple[str, str | int]  # a query parameter or a form field, in the order sent
+MAX_PAGES = 40  # of a "get them all" search: 10,000 records, so a server that never says "last page" cannot loop us
+Shape = TypeVar("Shape")
 
 
 class CerbClient(HttpServiceClient):
@@ -85,6 +98,7 @@ class CerbClient(HttpServiceClient):
         params: Iterable[Param] | None = None,
         data: Iterable[Param] | None = None,
     ) -> dict[str, Any]:
+        """The reply of one request, checked to be a Cerb reply (a JSON object); Cerb's errors raised as such."""
         kwargs: dict[str, Any] = {}
         if params:
             kwargs["params"] = [(k, str(v)) for k, v in params]
@@ -93,39 +107,44 @@ class CerbClient(HttpServiceClient):
             kwargs["content"] = str(httpx.QueryParams([(k, str(v)) for k, v in data])).encode()
             kwargs["headers"] = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
         response = await self.http.request(method, f"{endpoint}.json", **kwargs)
-        body = self.http.json(response)
-        if not isinstance(body, dict):
-            raise ProtocolError("Cerb sent a reply that is not a JSON object.", service=SERVICE)
-        if body.get("__version"):
-            self.server_version = str(body["__version"])
+        body: dict[str, Any] = self.http.json(response)
+        envelope = expect(body, Envelope, service=SERVICE, what=f"{method} {endpoint}")
+        if envelope.version:
+            self.server_version = str(envelope.version)
         return body
 
-    @staticmethod
-    def _results(body: dict[str, Any]) -> list[dict[str, Any]]:
-        results = body.get("results")
-        if isinstance(results, dict):  # older Cerb versions key results by id
-            results = list(results.values())
-        return [r for r in results or [] if isinstance(r, dict)]
+    async def _fetch(
+        self,
+        shape: type[Shape],
+        method: str,
+        endpoint: str,
+        *,
+        params: Iterable[Param] | None = None,
+        data: Iterable[Param] | None = None,
+    ) -> Shape:
+        """The reply of one request as `shape` (see `wire.py`), or a `ProtocolError` saying what was wrong with it."""
+        body = await self._call(method, endpoint, params=params, data=data)
+        return expect(body, shape, service=SERVICE, what=f"{method} {endpoint}")
 
-    async def _search_all(self, uri: str, query: str, limit: int = 250, expand: str = "") -> list[dict[str, Any]]:
+    async def _search_all(self, uri: str, shape: type[SearchReply[Shape]], query: str, expand: str = "") -> list[Shape]:
         """Every page of a record search (for the short lists: a conversation, groups, workers)."""
-        out: list[dict[str, Any]] = []
-        page = 1
-        while True:
+        out: list[Shape] = []
+        limit = 250
+        for page in range(1, MAX_PAGES + 1):
             params: list[Param] = [("limit", limit), ("page", page), ("q", query)]
             if expand:
                 params.insert(0, ("expand", expand))
-            body = await self._call("GET", f"records/{uri}/search", params=params)
-            results = self._results(body)
+            reply = await self._fetch(shape, "GET", f"records/{uri}/search", params=params)
+            results = reply.records
             out.extend(results)
-            if not results or len(out) >= int(body.get("total") or 0) or len(results) < limit:
-                return out
-            page += 1
+            if not results or len(out) >= (reply.total or 0) or len(results) < limit:
+                break
+        return out
 
     # -- who -----------------------------------------------------------------------------------------------------------
 
     async def current_worker(self) -> Worker:
-        self._me = Worker.from_dict(await self._call("GET", "workers/me"))
+        self._me = Worker.from_record(await self._fetch(WorkerRecord, "GET", "workers/me"))
         return self._me
 
     async def me(self) -> Worker:
@@ -134,7 +153,8 @@ class CerbClient(HttpServiceClient):
     async def check(self) -> str:
         worker = await self.current_worker()
         version = f" on Cerb {self.server_version}" if self.server_version else ""
-        return f"Signed in as {worker.name} ({worker.email}){version}"
+        # names come from the server: one that echoes the secret back must not get it shown
+        return redact_text(f"Signed in as {worker.name} ({worker.email}){version}", self.http.secrets)
 
     # -- tickets -------------------------------------------------------------------------------------------------------
 
@@ -152,7 +172,8 @@ class CerbClient(HttpServiceClient):
         q = query.strip()
         if sort:  # the explicit sort goes last, so it wins over a sort: typed in the query
             q = f"{q} sort:{'' if ascending else '-'}{sort}".strip()
-        body = await self._call(
+        reply = await self._fetch(
+            SearchReply[TicketRecord],
             "GET",
             "records/ticket/search",
             params=[
@@ -162,14 +183,14 @@ class CerbClient(HttpServiceClient):
                 ("q", q),
             ],
         )
-        tickets = [Ticket.from_dict(d) for d in self._results(body)]
-        return TicketPage(
-            tickets, int(body.get("total") or 0), int(body.get("page") or page), int(body.get("limit") or limit)
-        )
+        tickets = [Ticket.from_record(r) for r in reply.records]
+        return TicketPage(tickets, reply.total or 0, reply.page or page, reply.limit or limit)
 
     async def get_ticket(self, ticket_id: int, *, expand: Iterable[str] = TICKET_EXPAND) -> Ticket:
-        body = await self._call("GET", f"records/ticket/{int(ticket_id)}", params=[("expand", ",".join(expand))])
-        return Ticket.from_dict(body)
+        record = await self._fetch(
+            TicketRecord, "GET", f"records/ticket/{int(ticket_id)}", params=[("expand", ",".join(expand))]
+        )
+        return Ticket.from_record(record)
 
     async def update_ticket(
         self,
@@ -209,10 +230,14 @@ class CerbClient(HttpServiceClient):
             if value is not None:
                 fields.append((f"fields[{name}]", value))
         fields.sort()
-        body = await self._call(
-            "PUT", f"records/ticket/{int(ticket_id)}", params=[("expand", ",".join(TICKET_EXPAND))], data=fields
+        record = await self._fetch(
+            TicketRecord,
+            "PUT",
+            f"records/ticket/{int(ticket_id)}",
+            params=[("expand", ",".join(TICKET_EXPAND))],
+            data=fields,
         )
-        return Ticket.from_dict(body)
+        return Ticket.from_record(record)
 
     async def compose(
         self,
@@ -235,8 +260,10 @@ class CerbClient(HttpServiceClient):
             data.append(("status", STATUS_LETTERS.get(status, status)))
         if markdown:
             data.append(("content_format", "markdown"))
-        body = await self._call("POST", "tickets/compose", params=[("expand", ",".join(TICKET_EXPAND))], data=data)
-        return Ticket.from_dict(body)
+        record = await self._fetch(
+            TicketRecord, "POST", "tickets/compose", params=[("expand", ",".join(TICKET_EXPAND))], data=data
+        )
+        return Ticket.from_record(record)
 
     async def reply(
         self, ticket: Ticket | int, content: str, *, status: str | None = None, owner_id: int | None = None
@@ -248,22 +275,28 @@ class CerbClient(HttpServiceClient):
             data.append(("status", STATUS_LETTERS.get(status, status)))
         if owner_id is not None:
             data.append(("owner_id", owner_id))
-        body = await self._call("POST", "tickets/reply", params=[("expand", ",".join(TICKET_EXPAND))], data=data)
-        return Ticket.from_dict(body)
+        record = await self._fetch(
+            TicketRecord, "POST", "tickets/reply", params=[("expand", ",".join(TICKET_EXPAND))], data=data
+        )
+        return Ticket.from_record(record)
 
     async def comment(self, ticket_id: int, text: str) -> int:
         """Add an internal comment; returns its id."""
-        body = await self._call("POST", f"tickets/{int(ticket_id)}/comment", data=[("comment", text)])
-        return int(body.get("comment_id") or 0)
+        added = await self._fetch(CommentAdded, "POST", f"tickets/{int(ticket_id)}/comment", data=[("comment", text)])
+        return added.comment_id or 0
 
     async def messages(self, ticket_id: int) -> list[Message]:
         # a real Cerb loads message bodies and sender names only when asked to expand them
-        found = await self._search_all("message", f"ticket.id:{int(ticket_id)} sort:created", expand="content,sender_")
-        return [Message.from_dict(d) for d in found]
+        found = await self._search_all(
+            "message", SearchReply[MessageRecord], f"ticket.id:{int(ticket_id)} sort:created", expand="content,sender_"
+        )
+        return [Message.from_record(r) for r in found]
 
     async def comments(self, ticket_id: int) -> list[Comment]:
-        found = await self._search_all("comment", f"on.ticket:(id:{int(ticket_id)})", expand="author_")
-        return [Comment.from_dict(d) for d in found]
+        found = await self._search_all(
+            "comment", SearchReply[CommentRecord], f"on.ticket:(id:{int(ticket_id)})", expand="author_"
+        )
+        return [Comment.from_record(r) for r in found]
 
     async def conversation(self, ticket_id: int) -> Conversation:
         """The ticket, its messages and its comments, fetched together and merged in time order."""
@@ -277,11 +310,11 @@ class CerbClient(HttpServiceClient):
     # -- the small records ---------------------------------------------------------------------------------------------
 
     async def groups(self) -> list[Group]:
-        return [Group.from_dict(d) for d in await self._search_all("group", "sort:name")]
+        return [Group.from_record(r) for r in await self._search_all("group", SearchReply[GroupRecord], "sort:name")]
 
     async def buckets(self, group_id: int | None = None) -> list[Bucket]:
         query = f"group.id:{int(group_id)}" if group_id is not None else ""
-        return [Bucket.from_dict(d) for d in await self._search_all("bucket", query)]
+        return [Bucket.from_record(r) for r in await self._search_all("bucket", SearchReply[BucketRecord], query)]
 
     async def workers(self) -> list[Worker]:
-        return [Worker.from_dict(d) for d in await self._search_all("worker", "")]
+        return [Worker.from_record(r) for r in await self._search_all("worker", SearchReply[WorkerRecord], "")]

@@ -6,8 +6,9 @@ import json
 
 import httpx
 
-from tui.http import AuthError, BadRequestError, ConflictError, NotFoundError, ProtocolError, ServiceError
+from tui.http import AuthError, BadRequestError, ConflictError, NotFoundError, ProtocolError, ServiceError, expect
 from tui.services.cerb.models import Difference, Ticket
+from tui.services.cerb.wire import ErrorReply
 
 SERVICE = "Cerb"
 
@@ -60,23 +61,25 @@ def _readable_denial(message: str) -> ServiceError:
 
 
 def cerb_error(response: httpx.Response) -> ServiceError | None:
-    """Map Cerb's error replies (HTTP 200 with `__status: error`, and 401/403) to one readable exception."""
+    """Map Cerb's error replies (HTTP 200 with `__status: error`, and 401/403) to one readable exception.
+
+    Anything else (a success, or a body that is not Cerb's JSON) is left to the caller and the generic handling."""
     status = response.status_code
     content = response.content
     if status < 400 and b'"error"' not in content:  # cheap test before parsing a big success reply twice
         return None
     try:
         body = json.loads(content)
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        return None  # not Cerb JSON: the generic handling says what came instead
-    message = str(body.get("message") or "").strip()
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested deeper than Python parses
+        return None
+    if not isinstance(body, dict) or (status not in (401, 403) and body.get("__status") != "error"):
+        return None
+    request = response.request
+    reply = expect(body, ErrorReply, service=SERVICE, what=f"{request.method} {request.url.path}")
+    message = (reply.message or "").strip()
     if status in (401, 403):
         return _readable_denial(message)
-    if body.get("__status") != "error":
-        return None
-    code = str(body.get("__error") or "ERROR")
+    code = str(reply.code or "ERROR")
     detail = message.rstrip(".") or code
     if code == "ERROR_NOT_FOUND":
         return NotFoundError(f"Cerb could not find that: {detail}.", service=SERVICE, status=status)

@@ -1,13 +1,14 @@
 """Cerb's records as typed, immutable objects: what the client returns and the pane shows.
 
-Each `from_dict` reads Cerb's record dictionary, tolerating what older servers leave out (a missing label, a status
-given only as `status_id`), so nothing above the client ever handles a raw dict.
+Each `from_record` reads a record whose shape the client already checked (`wire.py`), filling in what older servers
+leave out (a missing label, a status given only as `status_id`), so nothing above the client ever handles a raw dict.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+
+from tui.services.cerb.wire import BucketRecord, CommentRecord, GroupRecord, MessageRecord, TicketRecord, WorkerRecord
 
 STATUS_IDS = {"open": 0, "waiting": 1, "closed": 2, "deleted": 3}
 STATUS_NAMES = {v: k for k, v in STATUS_IDS.items()}
@@ -29,14 +30,8 @@ class Worker:
         return f"{self.first_name} {self.last_name}".strip()
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Worker:
-        return cls(
-            int(d["id"]),
-            str(d.get("first_name") or ""),
-            str(d.get("last_name") or ""),
-            str(d.get("email") or d.get("address_address") or ""),
-            str(d.get("title") or ""),
-        )
+    def from_record(cls, r: WorkerRecord) -> Worker:
+        return cls(r.id, r.first_name or "", r.last_name or "", r.email or r.address_address or "", r.title or "")
 
 
 @dataclass(frozen=True)
@@ -45,8 +40,8 @@ class Group:
     name: str
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Group:
-        return cls(int(d["id"]), str(d.get("name") or d.get("_label") or ""))
+    def from_record(cls, r: GroupRecord) -> Group:
+        return cls(r.id, r.name or r.label or "")
 
 
 @dataclass(frozen=True)
@@ -57,13 +52,8 @@ class Bucket:
     is_default: bool = False
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Bucket:
-        return cls(
-            int(d["id"]),
-            int(d.get("group_id") or 0),
-            str(d.get("name") or d.get("_label") or ""),
-            bool(int(d.get("is_default") or 0)),
-        )
+    def from_record(cls, r: BucketRecord) -> Bucket:
+        return cls(r.id, r.group_id or 0, r.name or r.label or "", bool(r.is_default))
 
 
 @dataclass(frozen=True)
@@ -90,31 +80,31 @@ class Ticket:
     url: str = ""
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Ticket:
-        status = d.get("status")
-        if status not in STATUS_IDS:
-            status = STATUS_NAMES.get(int(d.get("status_id") or 0), "open")
+    def from_record(cls, r: TicketRecord) -> Ticket:
+        status = r.status if r.status is not None and r.status in STATUS_IDS else None
+        if status is None:
+            status = STATUS_NAMES.get(r.status_id or 0, "open")
         return cls(
-            id=int(d["id"]),
-            mask=str(d.get("mask") or ""),
-            subject=str(d.get("subject") or ""),
+            id=r.id,
+            mask=r.mask or "",
+            subject=r.subject or "",
             status=status,
-            importance=int(d.get("importance") or 0),
-            group_id=int(d.get("group_id") or 0),
-            bucket_id=int(d.get("bucket_id") or 0),
-            owner_id=int(d.get("owner_id") or 0),
-            created=int(d.get("created") or 0),
-            updated=int(d.get("updated") or 0),
-            group_name=str(d.get("group_name") or d.get("group__label") or ""),
-            bucket_name=str(d.get("bucket_name") or d.get("bucket__label") or ""),
-            owner_name=str(d.get("owner__label") or ""),
-            org_id=int(d.get("org_id") or 0),
-            org_name=str(d.get("org_name") or d.get("org__label") or ""),
-            closed=int(d.get("closed") or 0),
-            initial_message_id=int(d.get("initial_message_id") or 0),
-            latest_message_id=int(d.get("latest_message_id") or 0),
-            num_messages=int(d.get("num_messages") or 0),
-            url=str(d.get("url") or ""),
+            importance=r.importance or 0,
+            group_id=r.group_id or 0,
+            bucket_id=r.bucket_id or 0,
+            owner_id=r.owner_id or 0,
+            created=r.created or 0,
+            updated=r.updated or 0,
+            group_name=r.group_name or r.group_label or "",
+            bucket_name=r.bucket_name or r.bucket_label or "",
+            owner_name=r.owner_label or "",
+            org_id=r.org_id or 0,
+            org_name=r.org_name or r.org_label or "",
+            closed=r.closed or 0,
+            initial_message_id=r.initial_message_id or 0,
+            latest_message_id=r.latest_message_id or 0,
+            num_messages=r.num_messages or 0,
+            url=r.url or "",
         )
 
     @property
@@ -159,16 +149,16 @@ class Message:
     worker_id: int = 0
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Message:
+    def from_record(cls, r: MessageRecord) -> Message:
         return cls(
-            int(d["id"]),
-            int(d.get("ticket_id") or 0),
-            str(d.get("sender__label") or d.get("_label") or ""),
-            str(d.get("sender_email") or ""),
-            int(d.get("created") or 0),
-            str(d.get("content") or ""),
-            bool(int(d.get("is_outgoing") or 0)),
-            int(d.get("worker_id") or 0),
+            r.id,
+            r.ticket_id or 0,
+            r.sender_label or r.label or "",
+            r.sender_email or "",
+            r.created or 0,
+            r.content or "",
+            bool(r.is_outgoing),
+            r.worker_id or 0,
         )
 
 
@@ -181,14 +171,8 @@ class Comment:
     text: str
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Comment:
-        return cls(
-            int(d["id"]),
-            int(d.get("target_id") or 0),
-            str(d.get("author__label") or ""),
-            int(d.get("created") or 0),
-            str(d.get("comment") or ""),
-        )
+    def from_record(cls, r: CommentRecord) -> Comment:
+        return cls(r.id, r.target_id or 0, r.author_label or "", r.created or 0, r.comment or "")
 
 
 @dataclass(frozen=True)
