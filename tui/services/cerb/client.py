@@ -283,7 +283,7 @@ class CerbClient(HttpServiceClient):
     async def comment(self, ticket_id: int, text: str) -> int:
         """Add an internal comment; returns its id."""
         added = await self._fetch(CommentAdded, "POST", f"tickets/{int(ticket_id)}/comment", data=[("comment", text)])
-        return added.comment_id or 0
+        return added.comment_id
 
     async def messages(self, ticket_id: int) -> list[Message]:
         # a real Cerb loads message bodies and sender names only when asked to expand them

@@ -1,7 +1,7 @@
 """The shape of Cerb's JSON replies, as msgspec Structs: what the client checks every reply against.
 
 Only what the client reads is described; other keys are ignored. Cerb leaves out what a record does not have (and
-some versions send `null` for it), so everything but a record's `id` is optional; numbers may come as strings (PHP),
+some versions send `null` for it), so everything but a record's `id` (and a search's `results`) is optional; numbers may come as strings (PHP),
 which `expect` accepts. A reply of another shape (`null`, a list where a record belongs, a missing id, a number
 too large for Cerb's 64-bit columns or a date past the year 9999) becomes a `ProtocolError` naming the request.
 `models.py` turns these into the typed records the pane uses.
@@ -109,17 +109,15 @@ R = TypeVar("R")
 class SearchReply(Struct, Generic[R]):
     """One page of a record search; older Cerb versions key `results` by id instead of listing them."""
 
-    results: list[R] | dict[str, R] | None = None
+    results: list[R] | dict[str, R]
     total: Int | None = None
     page: Int | None = None
     limit: Int | None = None
 
     @property
     def records(self) -> list[R]:
-        if isinstance(self.results, dict):
-            return list(self.results.values())
-        return self.results or []
+        return list(self.results.values()) if isinstance(self.results, dict) else self.results
 
 
 class CommentAdded(Struct):
-    comment_id: Int | None = None
+    comment_id: Int
