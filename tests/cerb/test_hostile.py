@@ -219,7 +219,7 @@ def test_generated_reply_shapes(server):
     assert {"search_tickets", "groups", "messages"} <= set(seen), seen
 
 
-# -- particular hostilities ---------------------------------------------------------------------------------------------
+# -- particular hostilities --------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

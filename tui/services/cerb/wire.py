@@ -1,9 +1,10 @@
 """The shape of Cerb's JSON replies, as msgspec Structs: what the client checks every reply against.
 
 Only what the client reads is described; other keys are ignored. Cerb leaves out what a record does not have (and
-some versions send `null` for it), so everything but a record's `id` (and a search's `results`) is optional; numbers may come as strings (PHP),
-which `expect` accepts. A reply of another shape (`null`, a list where a record belongs, a missing id, a number
-too large for Cerb's 64-bit columns or a date past the year 9999) becomes a `ProtocolError` naming the request.
+some versions send `null` for it), so all but a record's `id` and a search's `results` is optional; numbers may come
+as strings (PHP), which `expect` accepts. A reply of another shape (`null`, a list where a record belongs, a missing
+id, a number too large for Cerb's 64-bit columns, a date before 1970 or after 9999) becomes a `ProtocolError` naming
+the request.
 `models.py` turns these into the typed records the pane uses.
 """
 
