@@ -11,6 +11,8 @@ import mimetypes
 import os
 import re
 import tempfile
+import time
+import unicodedata
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,80 +21,33 @@ from urllib.parse import quote
 import httpx
 
 from tui.http import (
-    AuthError,
     BadRequestError,
-    ConflictError,
     ExchangeLog,
     HttpConnection,
     HttpServiceClient,
-    NotFoundError,
-    ServiceError,
-    error_for_status,
+    ProtocolError,
+    UnavailableError,
 )
+from tui.services.nuxeo.errors import nuxeo_error
 from tui.services.nuxeo.models import REPOSITORY, Document, DocumentPage, Operation, ServerInfo, User
+from tui.services.nuxeo.wire import (
+    SERVICE,
+    BatchWire,
+    CmisWire,
+    DocumentWire,
+    OperationsWire,
+    PageWire,
+    UserWire,
+    checked,
+)
 
 if TYPE_CHECKING:
     from tui.profiles import Connection
 
-SERVICE = "Nuxeo"
 CHUNK_SIZE = 64 * 1024
+MIN_DOWNLOAD_BYTES = 16 * 1024  # a download delivering less in `deadline` seconds has stalled
 
 Progress = Callable[[int, int], None]
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Errors
-# --------------------------------------------------------------------------------------------------------------------
-
-
-def nuxeo_error(response: httpx.Response, *, with_token: bool = False) -> ServiceError | None:
-    """Nuxeo's error shape is `{"entity-type": "exception", "status", "message"}`; turn it into a readable error.
-
-    Returns None for success statuses, and for bodies that are not Nuxeo's JSON (HttpConnection then describes
-    an HTML page or a bare status itself).
-    """
-    status = response.status_code
-    if status < 400:
-        return None
-    if status == 401:
-        if with_token:
-            return AuthError(
-                "Nuxeo refused the authentication token.",
-                status=status,
-                service=SERVICE,
-                hint="The token may have been revoked; ask for a new one and put it in the profile.",
-            )
-        return AuthError("Nuxeo refused the username or password.", status=status, service=SERVICE)
-    message = ""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and (body.get("entity-type") == "exception" or "message" in body):
-        message = str(body.get("message") or "").strip()
-    if not message:
-        return None
-    message = message if message.endswith((".", "!", "?")) else message + "."
-    if status == 403:
-        return AuthError(
-            f"Nuxeo does not allow this: {message}",
-            status=status,
-            service=SERVICE,
-            hint="Ask an administrator for the permission, or sign in as another user.",
-        )
-    if status == 404:
-        return NotFoundError(f"Nuxeo could not find it: {message}", status=status, service=SERVICE)
-    if status == 409:
-        return ConflictError(f"Nuxeo refused the change: {message}", status=status, service=SERVICE)
-    if status == 400:
-        return BadRequestError(f"Nuxeo rejected the request: {message}", status=status, service=SERVICE)
-    cls = error_for_status(status)
-    return cls(f"Nuxeo failed (HTTP {status}): {message}", status=status, service=SERVICE)
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# The client
-# --------------------------------------------------------------------------------------------------------------------
 
 
 def doc_url(ref: str, adapter: str = "") -> str:
@@ -119,6 +74,36 @@ def slug(text: str) -> str:
 
 def looks_like_nxql(text: str) -> bool:
     return text.lstrip()[:7].upper() == "SELECT "
+
+
+_UNPORTABLE = re.compile(r'[<>:"|?*]')
+MAX_FILE_NAME = 200  # characters; file systems allow 255 bytes, and a name may need a suffix ("(1)", ".part")
+
+
+def safe_file_name(*candidates: str, default: str = "download") -> str:
+    """The first of `candidates` (names a server supplied) made safe to save under: its last path segment only, no
+    control or invisible characters, no `..`, no leading dot, not over `MAX_FILE_NAME`; `default` when none is left."""
+    for candidate in candidates:
+        text = "".join(ch for ch in candidate if unicodedata.category(ch)[0] not in ("C", "Z") or ch == " ")
+        text = re.split(r"[/\\]", text)[-1]
+        text = re.sub(r"\.{2,}", ".", _UNPORTABLE.sub("_", text)).strip(" .")
+        if text:
+            if len(text) > MAX_FILE_NAME:
+                stem, dot, ext = text.rpartition(".")
+                ext = ext[:20] if dot and stem else ""
+                text = text[: MAX_FILE_NAME - len(ext) - 1].rstrip(" .") + ("." + ext if ext else "")
+            return text
+    return default
+
+
+def document(data: Any, what: str) -> Document:
+    """A document from a reply (decoded JSON), checked against its shape; `what` names the request for errors."""
+    return Document.from_wire(checked(data, DocumentWire, what), data)
+
+
+def document_page(data: Any, what: str) -> DocumentPage:
+    """A page of documents from a reply (decoded JSON), checked against its shape."""
+    return DocumentPage.from_wire(checked(data, PageWire, what), data)
 
 
 class NuxeoClient(HttpServiceClient):
@@ -178,14 +163,15 @@ class NuxeoClient(HttpServiceClient):
         return f"Signed in as {user.username} on Nuxeo {info.product_version}"
 
     async def server_info(self) -> ServerInfo:
-        data = await self.http.get_json("json/cmis")
-        try:
-            return ServerInfo(product_version=str(data["default"]["productVersion"]))
-        except (KeyError, TypeError):
-            return ServerInfo(product_version="unknown")
+        cmis = checked(await self.http.get_json("json/cmis"), CmisWire, "GET json/cmis")
+        version = cmis.default.product_version if cmis.default is not None else None
+        return ServerInfo(product_version=version or "unknown")
 
     async def current_user(self) -> User:
-        return User.from_json(await self.http.get_json("api/v1/me"))
+        user = User.from_wire(checked(await self.http.get_json("api/v1/me"), UserWire, "GET api/v1/me"))
+        if not user.username:  # whoever answered does not know who we are: not a Nuxeo that signed us in
+            raise ProtocolError("Nuxeo answered GET api/v1/me without a username.", status=200, service=SERVICE)
+        return user
 
     # -- documents ----------------------------------------------------------------------------------------------------
 
@@ -197,8 +183,8 @@ class NuxeoClient(HttpServiceClient):
         return headers
 
     async def get(self, ref: str, *, schemas: str = "*", enrichers: tuple[str, ...] = ()) -> Document:
-        data = await self.http.get_json(doc_url(ref), headers=self._doc_headers(schemas, enrichers))
-        return Document.from_json(data)
+        url = doc_url(ref)
+        return document(await self.http.get_json(url, headers=self._doc_headers(schemas, enrichers)), f"GET {url}")
 
     async def children(
         self,
@@ -209,12 +195,13 @@ class NuxeoClient(HttpServiceClient):
         schemas: str = "dublincore,file",
         enrichers: tuple[str, ...] = ("children",),
     ) -> DocumentPage:
+        url = doc_url(ref, "@children")
         data = await self.http.get_json(
-            doc_url(ref, "@children"),
+            url,
             params={"currentPageIndex": page, "pageSize": page_size},
             headers=self._doc_headers(schemas, enrichers),
         )
-        return DocumentPage.from_json(data)
+        return document_page(data, f"GET {url}")
 
     async def search(self, text_or_nxql: str, *, page: int = 0, page_size: int = 50) -> DocumentPage:
         """NXQL when the text starts with SELECT; otherwise a search of titles and full text for those words."""
@@ -234,20 +221,22 @@ class NuxeoClient(HttpServiceClient):
             params={"query": query, "currentPageIndex": page, "pageSize": page_size},
             headers={"properties": "dublincore,file"},
         )
-        return DocumentPage.from_json(data)
+        return document_page(data, "GET api/v1/search/lang/NXQL/execute")
 
     async def create(self, parent_ref: str, *, type: str, name: str, properties: dict[str, Any]) -> Document:
         body = {"entity-type": "document", "name": name, "type": type, "properties": properties}
-        response = await self.http.request("POST", doc_url(parent_ref), json=body, headers={"properties": "*"})
-        return Document.from_json(self.http.json(response))
+        url = doc_url(parent_ref)
+        response = await self.http.request("POST", url, json=body, headers={"properties": "*"})
+        return document(self.http.json(response), f"POST {url}")
 
     async def update(self, uid: str, properties: dict[str, Any], *, change_token: str | None = None) -> Document:
         """Change some properties; with `change_token`, the server refuses (ConflictError) if someone saved since."""
         body: dict[str, Any] = {"entity-type": "document", "uid": uid, "properties": properties}
         if change_token is not None:
             body["changeToken"] = change_token
-        response = await self.http.request("PUT", doc_url(uid), json=body, headers={"properties": "*"})
-        return Document.from_json(self.http.json(response))
+        url = doc_url(uid)
+        response = await self.http.request("PUT", url, json=body, headers={"properties": "*"})
+        return document(self.http.json(response), f"PUT {url}")
 
     async def delete(self, uid: str) -> None:
         await self.http.request("DELETE", doc_url(uid))
@@ -259,29 +248,40 @@ class NuxeoClient(HttpServiceClient):
             params["name"] = name
         result = await self.execute("Document.Move", input=uid, params=params)
         if not isinstance(result, dict):
-            raise ServiceError("Nuxeo did not return the moved document.", service=SERVICE)
-        return Document.from_json(result)
+            raise ProtocolError("Nuxeo did not return the moved document.", service=SERVICE)
+        return document(result, "POST site/automation/Document.Move")
 
     # -- blobs --------------------------------------------------------------------------------------------------------
 
     async def download(
         self, uid: str, dest: Path, *, xpath: str = "file:content", progress: Progress | None = None
     ) -> Path:
-        """Stream a blob to `dest`; the file appears complete or not at all (temp file, then rename)."""
+        """Stream a blob to `dest`; the file appears complete or not at all (temp file, then rename).
+
+        An HTML page where the file was expected (a login portal, a proxy's error page) is refused, and so is a server
+        that delivers less than `MIN_DOWNLOAD_BYTES` in any `deadline` seconds: a file dripped a byte at a time would
+        otherwise hold the download open for hours, as bytes keep arriving before the read timeout."""
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
         url = doc_url(uid, "@blob/" + xpath)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
-                async with self.http.stream("GET", url) as response:
-                    total = int(response.headers.get("content-length") or 0)
+                async with self.http.stream("GET", url, refuse_html=True) as response:
+                    length = response.headers.get("content-length", "")
+                    total = int(length) if length.isdigit() else 0
                     done = 0
                     if progress:
                         progress(0, total)
+                    window_start, window_bytes = time.monotonic(), 0
                     async for chunk in response.aiter_bytes(CHUNK_SIZE):
                         handle.write(chunk)
                         done += len(chunk)
+                        window_bytes += len(chunk)
+                        if time.monotonic() - window_start >= self.http.deadline:
+                            if window_bytes < MIN_DOWNLOAD_BYTES:
+                                raise self._too_slow()
+                            window_start, window_bytes = time.monotonic(), 0
                         if progress:
                             progress(done, total)
             os.replace(tmp_name, dest)
@@ -289,6 +289,12 @@ class NuxeoClient(HttpServiceClient):
             Path(tmp_name).unlink(missing_ok=True)
             raise
         return dest
+
+    def _too_slow(self) -> UnavailableError:
+        return UnavailableError(
+            f"Nuxeo sends the file too slowly (under {MIN_DOWNLOAD_BYTES // 1024} KB in {self.http.deadline:g} s).",
+            service=SERVICE,
+        )
 
     async def upload(self, path: Path, *, progress: Progress | None = None) -> tuple[str, str]:
         """Upload a file into a new batch; returns (batch_id, file_idx) to attach it to a document."""
@@ -298,7 +304,7 @@ class NuxeoClient(HttpServiceClient):
         except OSError as exc:
             raise BadRequestError(f"Cannot read {path.name}: {exc.strerror}.", service=SERVICE) from None
         response = await self.http.request("POST", "api/v1/upload")
-        batch_id = str(self.http.json(response)["batchId"])
+        batch_id = checked(self.http.json(response), BatchWire, "POST api/v1/upload").batch_id
         file_idx = "0"
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
@@ -337,9 +343,8 @@ class NuxeoClient(HttpServiceClient):
     # -- automation ---------------------------------------------------------------------------------------------------
 
     async def operations(self) -> list[Operation]:
-        data = await self.http.get_json("site/automation")
-        ops = [Operation.from_json(o) for o in (data or {}).get("operations") or []]
-        return sorted(ops, key=lambda o: o.id)
+        listing = checked(await self.http.get_json("site/automation"), OperationsWire, "GET site/automation")
+        return sorted((Operation.from_wire(o) for o in listing.operations), key=lambda o: o.id)
 
     async def execute(
         self,

@@ -1,10 +1,22 @@
-"""What the Nuxeo client returns: typed documents, pages, blobs, users and automation operations, each read from the
-REST API's JSON (`from_json`) and tolerant of the fields older servers leave out."""
+"""What the Nuxeo client returns: typed documents, pages, blobs, users and automation operations.
+
+Each is made `from_wire`, from a reply already checked against its shape in `wire.py`, so a value here never holds a
+surprise: fields older servers leave out get a default, never a KeyError. No Textual and no HTTP here.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from tui.services.nuxeo.wire import (
+    BlobWire,
+    ChildrenWire,
+    DocumentWire,
+    OperationWire,
+    PageWire,
+    UserWire,
+)
 
 REPOSITORY = "default"
 
@@ -20,17 +32,13 @@ class Blob:
     data_url: str
 
     @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> Blob:
-        try:
-            length = int(raw.get("length") or 0)  # Nuxeo sends the length as a string
-        except (TypeError, ValueError):
-            length = 0
+    def from_wire(cls, wire: BlobWire) -> Blob:
         return cls(
-            name=str(raw.get("name") or ""),
-            mime_type=str(raw.get("mime-type") or "application/octet-stream"),
-            length=length,
-            digest=str(raw.get("digest") or ""),
-            data_url=str(raw.get("data") or ""),
+            name=wire.name or "",
+            mime_type=wire.mime_type or "application/octet-stream",
+            length=wire.length or 0,
+            digest=wire.digest or "",
+            data_url=wire.data or "",
         )
 
 
@@ -46,25 +54,40 @@ class Document:
     change_token: str | None
     facets: list[str]
     last_modified: str | None
-    properties: dict[str, Any]
+    properties: dict[str, Any]  # as the server sent them; the ones read below were checked in `wire.PropertiesWire`
     context_parameters: dict[str, Any]
+    blob: Blob | None  # the main file (`file:content`), if any
+    child_count: int | None  # number of children when the `children` enricher was asked for, else None
+    has_folderish_child: bool | None
+    permissions: list[str]
     raw: dict[str, Any] = field(repr=False)
 
     @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> Document:
+    def from_wire(cls, wire: DocumentWire, raw: dict[str, Any]) -> Document:
+        """`raw` is the JSON `wire` was checked from: kept for the raw view and for the properties not in the wire."""
+        props = wire.properties
+        context = wire.context_parameters
+        children = context.children if context is not None else None
+        folderish_child = context.has_folderish_child if context is not None else None
+        if children is not None and children.has_folderish_child is not None:
+            folderish_child = children.has_folderish_child
         return cls(
-            uid=str(raw.get("uid") or ""),
-            path=str(raw.get("path") or ""),
-            type=str(raw.get("type") or ""),
-            title=str(raw.get("title") or ""),
-            state=str(raw.get("state") or ""),
-            repository=str(raw.get("repository") or REPOSITORY),
-            parent_ref=str(raw.get("parentRef") or ""),
-            change_token=raw.get("changeToken"),
-            facets=list(raw.get("facets") or []),
-            last_modified=raw.get("lastModified"),
-            properties=dict(raw.get("properties") or {}),
-            context_parameters=dict(raw.get("contextParameters") or {}),
+            uid=wire.uid,
+            path=wire.path,
+            type=wire.type or "",
+            title=wire.title or "",
+            state=wire.state or "",
+            repository=wire.repository or REPOSITORY,
+            parent_ref=wire.parent_ref or "",
+            change_token=wire.change_token,
+            facets=wire.facets or [],
+            last_modified=wire.last_modified,
+            properties=raw.get("properties") or {},
+            context_parameters=raw.get("contextParameters") or {},
+            blob=Blob.from_wire(props.content) if props is not None and props.content is not None else None,
+            child_count=child_count(children),
+            has_folderish_child=folderish_child,
+            permissions=(context.permissions or []) if context is not None else [],
             raw=raw,
         )
 
@@ -90,36 +113,18 @@ class Document:
         return str(self.properties.get("dc:description") or "")
 
     @property
-    def child_count(self) -> int | None:
-        """Number of children when the `children` enricher was asked for, else None."""
-        children = self.context_parameters.get("children")
-        if isinstance(children, dict):
-            for key in ("childCount", "resultsCount", "totalSize"):
-                value = children.get(key)
-                if isinstance(value, int):
-                    return value
-        return None
-
-    @property
-    def has_folderish_child(self) -> bool | None:
-        children = self.context_parameters.get("children")
-        if isinstance(children, dict) and "hasFolderishChild" in children:
-            return bool(children["hasFolderishChild"])
-        value = self.context_parameters.get("hasFolderishChild")
-        return None if value is None else bool(value)
-
-    @property
-    def permissions(self) -> list[str]:
-        return list(self.context_parameters.get("permissions") or [])
-
-    @property
     def has_blob(self) -> bool:
-        return isinstance(self.properties.get("file:content"), dict)
+        return self.blob is not None
 
-    @property
-    def blob(self) -> Blob | None:
-        content = self.properties.get("file:content")
-        return Blob.from_json(content) if isinstance(content, dict) else None
+
+def child_count(children: ChildrenWire | None) -> int | None:
+    """The sandbox says `childCount`; a server that enriches with a page of children says resultsCount/totalSize."""
+    if children is None:
+        return None
+    for count in (children.child_count, children.results_count, children.total_size):
+        if count is not None and count >= 0:
+            return count
+    return None
 
 
 @dataclass
@@ -132,17 +137,24 @@ class DocumentPage:
     is_next_page_available: bool
 
     @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> DocumentPage:
-        entries = [Document.from_json(e) for e in raw.get("entries") or []]
-        total = raw.get("resultsCount", raw.get("totalSize", len(entries)))
+    def from_wire(cls, wire: PageWire, raw: dict[str, Any]) -> DocumentPage:
+        """`raw` is the JSON `wire` was checked from (its entries are kept with their documents)."""
+        entries = [Document.from_wire(e, r) for e, r in zip(wire.entries, raw["entries"], strict=True)]
+        total = first_of(wire.results_count, wire.total_size)
+        page_size = wire.page_size
         return cls(
             entries=entries,
-            total_size=int(total if total is not None and total >= 0 else len(entries)),
-            page_index=int(raw.get("currentPageIndex", raw.get("pageIndex", 0)) or 0),
-            page_size=int(raw.get("pageSize", len(entries)) or 0),
-            number_of_pages=int(raw.get("numberOfPages", raw.get("pageCount", 1)) or 0),
-            is_next_page_available=bool(raw.get("isNextPageAvailable", False)),
+            total_size=total if total is not None and total >= 0 else len(entries),
+            page_index=first_of(wire.current_page_index, wire.page_index) or 0,
+            page_size=len(entries) if page_size is None else page_size,
+            number_of_pages=first_of(wire.number_of_pages, wire.page_count, 1) or 0,
+            is_next_page_available=bool(wire.is_next_page_available),
         )
+
+
+def first_of(*values: int | None) -> int | None:
+    """The first value the server sent (newer and older servers name the same count differently)."""
+    return next((v for v in values if v is not None), None)
 
 
 @dataclass
@@ -155,15 +167,15 @@ class User:
     is_administrator: bool
 
     @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> User:
-        props = raw.get("properties") or {}
+    def from_wire(cls, wire: UserWire) -> User:
+        props = wire.properties
         return cls(
-            username=str(props.get("username") or raw.get("id") or ""),
-            first_name=str(props.get("firstName") or ""),
-            last_name=str(props.get("lastName") or ""),
-            email=str(props.get("email") or ""),
-            groups=[str(g) for g in props.get("groups") or []],
-            is_administrator=bool(raw.get("isAdministrator", False)),
+            username=(props.username if props is not None else None) or wire.id or "",
+            first_name=(props.first_name if props is not None else None) or "",
+            last_name=(props.last_name if props is not None else None) or "",
+            email=(props.email if props is not None else None) or "",
+            groups=(props.groups if props is not None else None) or [],
+            is_administrator=bool(wire.is_administrator),
         )
 
 
@@ -193,24 +205,24 @@ class Operation:
     params: list[OperationParam]
 
     @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> Operation:
+    def from_wire(cls, wire: OperationWire) -> Operation:
         params = [
             OperationParam(
-                name=str(p.get("name") or ""),
-                type=str(p.get("type") or "string"),
-                required=bool(p.get("required", False)),
-                description=str(p.get("description") or ""),
-                values=[str(v) for v in p.get("values") or []],
-                order=int(p.get("order") or 0),
+                name=p.name,
+                type=p.type or "string",
+                required=bool(p.required),
+                description=p.description or "",
+                values=p.values or [],
+                order=p.order or 0,
             )
-            for p in raw.get("params") or []
+            for p in wire.params or ()
         ]
         return cls(
-            id=str(raw.get("id") or ""),
-            label=str(raw.get("label") or raw.get("id") or ""),
-            category=str(raw.get("category") or ""),
-            description=str(raw.get("description") or ""),
-            aliases=[str(a) for a in raw.get("aliases") or []],
-            signature=[str(s) for s in raw.get("signature") or []],
+            id=wire.id,
+            label=wire.label or wire.id,
+            category=wire.category or "",
+            description=wire.description or "",
+            aliases=wire.aliases or [],
+            signature=wire.signature or [],
             params=sorted(params, key=lambda p: (p.order, p.name)),
         )

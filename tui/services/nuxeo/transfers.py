@@ -10,7 +10,7 @@ from typing import TypeVar
 from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
-from tui.services.nuxeo.client import NuxeoClient, Progress, slug
+from tui.services.nuxeo.client import NuxeoClient, Progress, safe_file_name, slug
 from tui.services.nuxeo.form_flow import TryAgain, ask_until_done
 from tui.services.nuxeo.models import Document
 from tui.widgets.dialogs import ConfirmDialog, Field
@@ -41,7 +41,8 @@ async def download(pane: ServicePane[NuxeoClient], doc: Document) -> Path | None
     blob = doc.blob
     if blob is None:
         return None
-    default_name = blob.name or doc.name
+    # The name comes from the server: never a path of its own ("../../.bashrc"), nor control characters.
+    default_name = safe_file_name(blob.name, doc.name)
 
     async def save(values: dict[str, str]) -> Path | None:
         dest_text = values["dest"].strip()
@@ -57,7 +58,7 @@ async def download(pane: ServicePane[NuxeoClient], doc: Document) -> Path | None
         dest.parent.mkdir(parents=True, exist_ok=True)
         return await with_progress(
             pane,
-            f"Downloading {blob.name}",
+            f"Downloading {default_name}",
             blob.length,
             lambda progress: pane.client.download(doc.uid, dest, progress=progress),
         )
@@ -67,9 +68,9 @@ async def download(pane: ServicePane[NuxeoClient], doc: Document) -> Path | None
         "Download the main file",
         [Field("dest", "Save as", str(Path("~/Downloads") / default_name))],
         save,
-        doing=f"download {blob.name}",
+        doing=f"download {default_name}",
         submit="Download",
-        note=f"{blob.name}, {blob.mime_type}, {blob.length:,} bytes",
+        note=f"{default_name}, {blob.mime_type}, {blob.length:,} bytes",
     )
 
 

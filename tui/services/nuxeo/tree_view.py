@@ -31,12 +31,8 @@ LISTED_PROPERTIES = ("dc:title", "dc:description", "dc:modified", "dc:creator", 
 def listed(doc: Document) -> Document:
     """A light copy of a document for the tree (no raw JSON, only the properties the label and summary use)."""
     props = doc.properties
-    children = doc.context_parameters.get("children")
     return replace(
-        doc,
-        properties={k: props[k] for k in LISTED_PROPERTIES if k in props},
-        context_parameters={"children": children} if children is not None else {},
-        raw={},
+        doc, properties={k: props[k] for k in LISTED_PROPERTIES if k in props}, context_parameters={}, raw={}
     )
 
 
