@@ -13,11 +13,9 @@ import contextlib
 import dataclasses
 import html
 import inspect
-import random
 import re
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
 from typing import ClassVar
@@ -84,10 +82,6 @@ class SnapshotDeckApp(ServiceDeckApp):
         return svg.replace(self.sandbox_address, "127.0.0.1:" + "0" * PORT_DIGITS)
 
 
-def _seeded_uuid4(rng: random.Random) -> Callable[[], uuid.UUID]:
-    return lambda: uuid.UUID(int=rng.getrandbits(128), version=4)
-
-
 def _start_sandbox(data_dir: Path) -> Sandbox:
     """A sandbox whose port has PORT_DIGITS digits, so URLs (and the columns that show them) keep their width."""
     for attempt in range(20):
@@ -100,8 +94,8 @@ def _start_sandbox(data_dir: Path) -> Sandbox:
 
 @contextlib.contextmanager
 def frozen_world(tmp_path: Path) -> Iterator[Sandbox]:
-    """A fresh sandbox seeded at FROZEN_AT, with the clock stopped there, local time in UTC, uuids from a fixed
-    seed, and home, config, state and data dirs under tmp_path.
+    """A fresh sandbox seeded at FROZEN_AT, with the clock stopped there, local time in UTC, and the home, config,
+    state and data dirs under tmp_path.
 
     time-machine stops `time.time()` and `datetime.now()` for every thread (the sandbox's too) but not the monotonic
     clock that asyncio and Textual's timers run on, so the app runs as usual."""
@@ -114,7 +108,6 @@ def frozen_world(tmp_path: Path) -> Iterator[Sandbox]:
         for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
             env.setenv(var, str(tmp_path / var.lower()))
         env.delenv("NO_COLOR", raising=False)
-        env.setattr(uuid, "uuid4", _seeded_uuid4(random.Random(1)))
         stack.enter_context(time_machine.travel(FROZEN_AT, tick=False))
         box = _start_sandbox(tmp_path)
         stack.callback(box.stop)
@@ -172,7 +165,7 @@ async def steady(pilot: Pilot[object], *shown: str, gone: tuple[str, ...] = ()) 
     """The last wait of a scene: what it shows is there, and nothing has moved for a moment. Notifications are
     dismissed first: how many are still up would depend on how long the scene took."""
     pilot.app.clear_notifications()
-    return await settle(pilot, *shown, gone=gone, quiet=0.4)
+    return await settle(pilot, *shown, gone=gone, quiet=0.3)
 
 
 async def type_text(pilot: Pilot[object], text: str) -> None:

@@ -8,12 +8,10 @@ from tests.snapshots.scenes import settle, steady
 
 
 async def exchanges(pilot: Pilot[object]) -> None:
-    """The Documents pane loads its tree; `5` shows the requests it made; the second one selected."""
-    await steady(pilot, "Workspaces (3)")
+    """The Tickets pane loads its first page; `5` shows that request, signed, its Cerb-Auth header redacted."""
+    await steady(pilot, "160 tickets")
     await pilot.press("5")
-    await settle(pilot, "status", "ms", "/nuxeo/api/v1/repo/default/path/")
-    await pilot.press("down")
-    await steady(pilot, "Request", "Response", "authorization: •••")
+    await steady(pilot, "/cerb/rest/records/ticket/search.json", "cerb-auth: •••", '"__status":"success"')
 
 
 async def keys_panel(pilot: Pilot[object]) -> None:
@@ -23,8 +21,8 @@ async def keys_panel(pilot: Pilot[object]) -> None:
 
 
 def test_exchanges(shoot):
-    """The Exchanges tab: every request of the session, one selected with its headers and body, secrets as •••."""
-    assert shoot("nuxeo", exchanges)
+    """The Exchanges tab: the requests of the session, the selected one with its headers and body, secrets as •••."""
+    assert shoot("cerb", exchanges)
 
 
 def test_keys_panel(shoot):

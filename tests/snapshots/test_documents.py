@@ -27,7 +27,7 @@ async def edit_form(pilot: Pilot[object]) -> None:
 
 
 async def search(pilot: Pilot[object]) -> None:
-    await open_requirements(pilot)
+    await settle(pilot, "Workspaces (3)")
     await pilot.press("slash")
     await settle(pilot, "Search documents")
     await type_text(pilot, "Apollo")
