@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 from rich.console import Console
@@ -361,11 +362,54 @@ async def test_a_server_gone_mid_scroll_is_not_hammered(tmp_path_factory, tmp_pa
             await pilot.press("end")
             await wait_for(pilot, lambda: pane.table._failed, timeout=20)
             asked = len(log)
-            for _ in range(5):  # repaints must not ask again
+            window = 2.5
+            start = time.monotonic()
+            while time.monotonic() - start < window:  # repaints must not ask again
                 pane.table.refresh()
                 await pilot.pause(0.1)
-            assert len(log) == asked
+            window = time.monotonic() - start
+            since = list(log)[asked:]
+            # what the pane sends while the server is gone: only its sign-in probes, as the backoff spaces them
+            assert all(e.url.endswith("/workers/me.json") for e in since), [e.url for e in since]
+            probes_allowed = int(window / min(pane.RECOVERY_DELAYS)) + 1
+            assert len(since) <= probes_allowed * (1 + pane.client.http.retries)
             assert pane.table.current() is None and pane.query_error == ""  # the first page is still fine
     finally:
         if not stopped:
             box.stop()
+
+
+async def test_a_draft_is_on_disk_as_soon_as_it_is_typed(cerb_box, tmp_path):
+    drafts = DraftStore(tmp_path / "drafts")
+    app = make_app(cerb_box.profile(), tmp_path, pane="cerb", drafts=drafts)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        ticket = pane.table.current().data
+        for what, key in (("reply", "r"), ("comment", "c")):
+            await pilot.press(key)
+            await wait_for(pilot, lambda: isinstance(app.screen, TicketEditor))
+            await pilot.press(*"Typed")
+            draft = drafts.load(pane.draft_key(ticket.id, what))  # no waiting for any timer
+            assert draft is not None and draft.data["body"] == "Typed", what
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, TicketEditor))
+        await pilot.press("N")
+        await wait_for(pilot, lambda: isinstance(app.screen, TicketEditor))
+        await pilot.press(*"Subj")  # the first empty field has the focus: To
+        await pilot.press("tab", *"Subject")
+        draft = drafts.load(app.screen.draft_key)
+        assert draft is not None and (draft.data["to"], draft.data["subject"]) == ("Subj", "Subject")
+
+
+async def test_a_refused_search_leaves_the_bar_green_not_connecting(cerb_box, tmp_path):
+    from tui.widgets.connection_bar import ConnectionBar
+
+    app = make_app(cerb_box.profile(), tmp_path, pane="cerb")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        bar = app.query_one(ConnectionBar)
+        await wait_for(pilot, lambda: bar.state_of("cerb") == "ok")
+        await pilot.press("slash", *"colour:blue", "enter")
+        await wait_for(pilot, lambda: "Unknown search filter" in pane.query_error)
+        await pilot.pause(0.2)
+        assert bar.state_of("cerb") == "ok"

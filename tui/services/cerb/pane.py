@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.widgets import ContentSwitcher, Input
 
-from tui.http import ServiceError
+from tui.http import BadRequestError, ConflictError, NotFoundError, ServiceError
 from tui.services.cerb import keys, render
 from tui.services.cerb.client import CerbClient
 from tui.services.cerb.conversation_view import ConversationView
@@ -35,6 +35,9 @@ from tui.services.cerb.writing import draft_notes, new_ticket_editor, ticket_edi
 from tui.widgets.dialogs import Field, FormDialog
 from tui.widgets.paged_table import PagedTable
 from tui.widgets.pane import PaneContext, ServicePane
+
+# Failures that say the request was wrong, not the server: the connection bar stays green for them.
+REQUEST_FAULTS = (BadRequestError, NotFoundError, ConflictError)
 
 
 class TicketsPane(ServicePane[CerbClient]):
@@ -119,7 +122,12 @@ class TicketsPane(ServicePane[CerbClient]):
         if event.first_page:
             self.query_error = event.error.readable
             self._set_count("error")
-        self.report(event.error, "load tickets")
+        self._failed(event.error, "load tickets")
+
+    def _failed(self, error: ServiceError, doing: str) -> None:
+        """Say why loading failed, and leave the bar saying whether the server can serve (never "connecting")."""
+        self.report(error, doing)
+        self._state_once("ok" if isinstance(error, REQUEST_FAULTS) else "error", error.message)
 
     def _update_count(self) -> None:
         self._set_count(
@@ -129,10 +137,10 @@ class TicketsPane(ServicePane[CerbClient]):
     def _set_count(self, text: str) -> None:
         self.query_one(SearchBar).show_count(text)
 
-    def _state_once(self, state: str) -> None:
+    def _state_once(self, state: str, detail: str = "") -> None:
         if state != self._shown_state:
             self._shown_state = state
-            self.set_state(state)
+            self.set_state(state, detail)
 
     def action_filter(self, name: str) -> None:
         self.filter_name = name
@@ -204,8 +212,9 @@ class TicketsPane(ServicePane[CerbClient]):
             conversation = await self.client.conversation(ticket_id)
         except ServiceError as exc:
             self.ticket_view.show_failure(exc.readable)
-            self.report(exc, "load the conversation")
+            self._failed(exc, "load the conversation")
             return
+        self._state_once("ok")
         if self.open_ticket is None or self.open_ticket.id != ticket_id:
             return
         self.conversation = conversation

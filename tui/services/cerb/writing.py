@@ -7,7 +7,7 @@ send does, and may refuse with a `ServiceError` whose text the editor shows (the
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from tui.drafts import DraftStore
 from tui.http import BadRequestError, ConflictError
@@ -84,8 +84,7 @@ def new_ticket_fields(draft: dict[str, Any], groups: list[Group]) -> list[Field]
         Field(
             "group_id",
             "Group",
-            # a select's value is one of its choices' values (a group id), though Field declares text
-            cast(str, draft.get("group_id") or (groups[0].id if groups else "")),
+            draft.get("group_id") or (groups[0].id if groups else ""),  # a select's value: a group id
             kind="select",
             choices=[(g.name, g.id) for g in groups],
         ),
