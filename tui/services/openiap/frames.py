@@ -38,7 +38,7 @@ def unpack(envelope: pb.Envelope) -> Message | None:
         return None
     name = type_url.rsplit("/", 1)[-1].removeprefix("openiap.")
     cls = getattr(pb, name, None)
-    if cls is None or not isinstance(cls, type):
+    if not (isinstance(cls, type) and issubclass(cls, Message)):
         return None
     message = cls()
     try:
