@@ -7,8 +7,6 @@ import re
 import time
 from typing import Any
 
-from rich.markup import escape
-
 from tui.http import ConflictError, ServiceError
 from tui.services.nuxeo.client import NuxeoClient
 from tui.services.nuxeo.dialogs import ConflictDialog, EditDocumentDialog, SaveResult
@@ -182,7 +180,7 @@ async def edit_document(pane: ServicePane[NuxeoClient], doc: Document) -> Docume
     note = note or "What you type is kept as a draft until you save (ctrl+s) or discard it (Escape)."
     session.labels = {k: PROPERTY_LABELS.get(k, k) + ("" if k not in PROPERTY_LABELS else f"  ({k})") for k in keys}
     dialog = EditDocumentDialog(
-        escape(f"Edit {fresh.title}  ({fresh.path})"),  # a title is text, not markup
+        f"Edit {fresh.title}  ({fresh.path})",
         keys,
         session.labels,
         values,
@@ -198,7 +196,7 @@ async def edit_document(pane: ServicePane[NuxeoClient], doc: Document) -> Docume
         return None
     outcome, new_doc = dialog.outcome
     if outcome == "saved":
-        pane.notify(f"Saved {new_doc.title if new_doc else fresh.title}.", timeout=3)
+        pane.notify(f"Saved {new_doc.title if new_doc else fresh.title}.", timeout=3, markup=False)
     elif outcome == "reloaded":
         pane.notify("Showing their version. Your edits are kept as a draft: press e to get them back.", timeout=8)
     return new_doc

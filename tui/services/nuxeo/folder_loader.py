@@ -103,7 +103,9 @@ class FolderLoader:
                 child = tree.find_child(node, name=part)
             if child is None:
                 self.pane.notify(
-                    f"{path} is not in the tree any more; it may have been moved or deleted.", severity="warning"
+                    f"{path} is not in the tree any more; it may have been moved or deleted.",
+                    severity="warning",
+                    markup=False,  # a path is text
                 )
                 return None
             node = child

@@ -6,14 +6,24 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from rich.markup import escape
-
 from tui.http import ServiceError
 from tui.services.nuxeo.client import NuxeoClient
 from tui.widgets.dialogs import Field, FormDialog
 from tui.widgets.pane import ServicePane
 
 T = TypeVar("T")
+
+
+class RetryForm(FormDialog):
+    """A form shown again after a failed attempt: the reason is on its error line (plain text, in the error colour)."""
+
+    def __init__(self, title: str, fields: list[Field], *, submit: str, note: str, error: str):
+        super().__init__(title, fields, submit=submit, note=note)
+        self.error = error
+
+    def on_mount(self) -> None:  # Textual also runs FormDialog's (focus on the first field)
+        if self.error:
+            self.show_error(self.error)
 
 
 class TryAgain(Exception):
@@ -40,9 +50,8 @@ async def ask_until_done(
     Must run in a worker (it waits for the dialogs)."""
     error = ""
     while True:
-        # the note and the error are plain text (paths, server messages): never read as markup
-        text = escape(note) + (f"\n[b red]{escape(error)}[/]" if error else "")
-        answer = await pane.app.push_screen_wait(FormDialog(title, fields, submit=submit, note=text))
+        form = RetryForm(title, fields, submit=submit, note=note, error=error)
+        answer = await pane.app.push_screen_wait(form)
         if answer is None:
             return None
         values = {name: "" if value is None else str(value) for name, value in answer.items()}

@@ -10,10 +10,11 @@ meets a failure.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -79,6 +80,7 @@ class DocumentsPane(ServicePane[NuxeoClient]):
         self.root_loaded = False
         self._operations: list[Operation] | None = None
         self._search_state: tuple[str, DocumentPage | None, list[Document]] = ("", None, [])
+        self._stop_following: Callable[[], None] = lambda: None
 
     # -- layout --------------------------------------------------------------------------------------------------------
 
@@ -126,7 +128,8 @@ class DocumentsPane(ServicePane[NuxeoClient]):
             )
         except Exception as exc:
             tree.root.set_label(Text.assemble("/ ", ("not connected: ctrl+r to retry", "italic red")))
-            self.set_state("error", str(exc))
+            self.connected = False
+            self.set_state("error", exc.message if isinstance(exc, ServiceError) else "something unexpected went wrong")
             self.report(exc, "load the document tree")
             return
         tree.clear()
@@ -142,6 +145,20 @@ class DocumentsPane(ServicePane[NuxeoClient]):
         children = tree.root.children
         if len(children) == 1 and node_data(children[0]).folder is not None and children[0].allow_expand:
             children[0].expand()
+
+    @on(events.Mount)
+    def _follow_connection(self) -> None:
+        self._stop_following = self.client.on_state(self._connection_changed)
+
+    @on(events.Unmount)
+    def _stop_following_connection(self) -> None:
+        self._stop_following()
+
+    def _connection_changed(self, state: str, detail: str) -> None:
+        # The base pane shows the failure and the recovery; once the server answers again, the next page that
+        # arrives says who is signed in, as the first one did.
+        if state == "error":
+            self.connected = False
 
     def _connected_ok(self) -> None:
         if not self.connected:
@@ -242,7 +259,7 @@ class DocumentsPane(ServicePane[NuxeoClient]):
             doc = node_data(node).doc
             if doc is not None:
                 self.fetch_details(node)
-            self.notify(f"Reloaded {doc.title if doc else '/'}.", timeout=2)
+            self.notify(f"Reloaded {doc.title if doc else '/'}.", timeout=2, markup=False)
 
     # -- revealing a path (search results, moves) ----------------------------------------------------------------------
 
@@ -297,7 +314,7 @@ class DocumentsPane(ServicePane[NuxeoClient]):
         if doc is None:
             return
         node = self.document_tree.add_new_document(folder, doc)
-        self.notify(f"Created {doc.title} in {parent.path}.", timeout=3)
+        self.notify(f"Created {doc.title} in {parent.path}.", timeout=3, markup=False)
         if node is not None:
             self.document_tree.select_line_of(node)
 
@@ -329,7 +346,7 @@ class DocumentsPane(ServicePane[NuxeoClient]):
             return
         self.document_tree.remove_document(node)
         self.context.drafts.discard(self.context.draft_key("nuxeo", doc.uid))
-        self.notify(f"Deleted {doc.title}.", timeout=3)
+        self.notify(f"Deleted {doc.title}.", timeout=3, markup=False)
 
     def action_move(self) -> None:
         node = self.selected_node()
@@ -356,7 +373,7 @@ class DocumentsPane(ServicePane[NuxeoClient]):
             self.document_tree.add_new_document(
                 target_node, moved
             )  # a folder already listed shows it now, not after a reload
-        self.notify(f"Moved to {moved.path}.", timeout=3)
+        self.notify(f"Moved to {moved.path}.", timeout=3, markup=False)
         await self.reveal_path(moved.path)
 
     # -- search --------------------------------------------------------------------------------------------------------
@@ -382,7 +399,7 @@ class DocumentsPane(ServicePane[NuxeoClient]):
         if doc is None:
             return
         if doc.blob is None:
-            self.notify(f"{doc.title} has no main file to download.", severity="warning")
+            self.notify(f"{doc.title} has no main file to download.", severity="warning", markup=False)
             return
         self.download_file(doc)
 
@@ -390,7 +407,7 @@ class DocumentsPane(ServicePane[NuxeoClient]):
     async def download_file(self, doc: Document) -> None:
         saved = await download(self, doc)
         if saved is not None:
-            self.notify(f"Saved {saved}.", timeout=5)
+            self.notify(f"Saved {saved}.", timeout=5, markup=False)
 
     def action_upload(self) -> None:
         node = self.selected_node()
@@ -414,7 +431,7 @@ class DocumentsPane(ServicePane[NuxeoClient]):
                 self.document_tree.select_line_of(new_node)
         else:
             self.show_updated(updated)
-        self.notify(f"Uploaded {path.name} to {updated.path}.", timeout=4)
+        self.notify(f"Uploaded {path.name} to {updated.path}.", timeout=4, markup=False)
 
     # -- automation ----------------------------------------------------------------------------------------------------
 

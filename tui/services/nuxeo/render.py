@@ -63,18 +63,19 @@ def summary_table(doc: Document) -> Table:
     grid.add_column(style="bold dim", no_wrap=True)
     grid.add_column(overflow="fold")
     grid.add_row("Title", Text(doc.title or doc.name or "", style="bold"))
-    grid.add_row("Type", f"{type_icon(doc.type, doc.is_folderish)} {doc.type}")
-    grid.add_row("Path", doc.path)
-    grid.add_row("State", doc.state or "")
-    grid.add_row("Modified", format_time(doc.modified or doc.last_modified))
-    grid.add_row("Author", doc.author or "")
+    # every value is the server's text: Text, never a str (which Rich would read as markup)
+    grid.add_row("Type", Text(f"{type_icon(doc.type, doc.is_folderish)} {doc.type}"))
+    grid.add_row("Path", Text(doc.path))
+    grid.add_row("State", Text(doc.state))
+    grid.add_row("Modified", Text(format_time(doc.modified or doc.last_modified)))
+    grid.add_row("Author", Text(doc.author))
     if doc.is_folderish and doc.child_count is not None:
         grid.add_row("Children", f"{doc.child_count:,}")
     blob = doc.blob
     if blob is not None:
-        grid.add_row("File", f"{blob.name}  {blob.mime_type}  {human_size(blob.length)}  (s: download)")
+        grid.add_row("File", Text(f"{blob.name}  {blob.mime_type}  {human_size(blob.length)}  (s: download)"))
     if doc.description:
-        grid.add_row("Description", doc.description)
+        grid.add_row("Description", Text(doc.description))
     return grid
 
 
@@ -102,7 +103,7 @@ def operation_details(op: Operation) -> Table:
         grid.add_row(Text("input → output: " + ", ".join(pairs), style="dim"))
     if op.description:
         grid.add_row("")
-        grid.add_row(op.description)
+        grid.add_row(Text(op.description))
     grid.add_row("")
     if not op.params:
         grid.add_row(Text("No parameters.", style="italic"))
@@ -116,7 +117,7 @@ def operation_details(op: Operation) -> Table:
             desc = p.description or ""
             if p.values:
                 desc = (desc + " " if desc else "") + "one of: " + ", ".join(map(str, p.values))
-            params.add_row(name, p.type or "", desc)
+            params.add_row(name, Text(p.type or ""), Text(desc))
         grid.add_row(params)
     grid.add_row("")
     grid.add_row(Text("Enter: fill in the parameters and run", style="italic dim"))

@@ -155,9 +155,12 @@ class ConflictDialog(ModalScreen[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="conflict"):
-            yield Static(f"{self.title_text} changed on the server while you were editing", classes="title")
+            # titles, names and keys come from the server: plain text, never markup
+            yield Static(
+                f"{self.title_text} changed on the server while you were editing", classes="title", markup=False
+            )
             by = f" (last change by {self.who})" if self.who else ""
-            yield Static(f"Their version{by} against yours; differing fields are marked ≠.")
+            yield Static(f"Their version{by} against yours; differing fields are marked ≠.", markup=False)
             yield Static(self._table(), id="conflict-table")
             with Horizontal(classes="buttons"):
                 yield Button("Back (esc)", id="back")
@@ -175,7 +178,7 @@ class ConflictDialog(ModalScreen[str]):
             differs = theirs != yours
             table.add_row(
                 Text("≠", style="bold red") if differs else "",
-                self.labels.get(key, key),
+                Text(self.labels.get(key, key)),
                 Text(theirs, style="yellow" if differs else "dim"),
                 Text(yours, style="green" if differs else "dim"),
             )

@@ -9,6 +9,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -44,7 +45,7 @@ class OperationDialog(ModalScreen[Operation | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             on_what = f" on {self.target}" if self.target else ""
-            yield Static(f"Run an automation operation{on_what}", classes="title")
+            yield Static(f"Run an automation operation{on_what}", classes="title", markup=False)
             yield Input(placeholder="Filter by id, label, category or alias", id="op-filter")
             with Horizontal(id="op-body"):
                 yield OptionList(id="op-list")
@@ -75,7 +76,7 @@ class OperationDialog(ModalScreen[Operation | None]):
         if options:
             op_list.highlighted = 0
         else:
-            self.query_one("#op-details", Static).update("No operation matches.")
+            self.query_one("#op-details", Static).update(Text("No operation matches."))
 
     @on(OptionList.OptionHighlighted, "#op-list")
     def _show(self, event: OptionList.OptionHighlighted) -> None:
@@ -110,6 +111,7 @@ def operation_fields(op: Operation) -> tuple[list[Field], dict[str, str]]:
         label = f"{p.name}{' (required)' if p.required else ''} — {p.type}"
         if p.description:
             label += f": {p.description}"
+        label = escape(label)  # the form's labels are markup, and these words are the server's
         if p.values:
             choices = [(str(v), str(v)) for v in p.values]
             fields.append(Field(name, label, kind="select", choices=choices))
@@ -137,7 +139,7 @@ class ResultDialog(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="title")
+            yield Static(self.title_text, classes="title", markup=False)
             yield JsonView(
                 self.value if self.value is not None else "(no result: the operation returned nothing)", id="op-result"
             )

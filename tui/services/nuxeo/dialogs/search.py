@@ -89,6 +89,10 @@ class SearchDialog(ModalScreen[Document | None]):
         except ServiceError as exc:
             status.update(Text(exc.readable, style="red"))
             return
+        except Exception as exc:  # a bug: one sentence here, the details in the log
+            self.log.error("search failed", repr(exc))
+            status.update(Text("Could not search: something unexpected went wrong. Try again.", style="red"))
+            return
         finally:
             self.searching = False
         self.docs.extend(result.entries)
