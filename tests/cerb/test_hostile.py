@@ -124,13 +124,29 @@ async def every_call(client: CerbClient) -> dict[str, str]:
     return dict(zip(names, results, strict=True))
 
 
-@pytest.mark.parametrize("mode", sorted(MODES))
+# The shared exchange log's redaction parses a preview of the body with json.loads and lets its RecursionError out
+# (tui/http/redact.py, redact_text catches only ValueError): the client copes, the log does not yet.
+DEEP_WITH_A_LOG = pytest.mark.xfail(
+    raises=RecursionError, strict=True, reason="tui/http/redact.py: redact_text lets RecursionError out"
+)
+
+
+@pytest.mark.parametrize("mode", [pytest.param(m, marks=DEEP_WITH_A_LOG) if m == "deep" else m for m in sorted(MODES)])
 async def test_every_call_against_every_hostile_mode(server, mode):
     server.set_mode(mode)
-    async with client_of(server) as client:
+    log = ExchangeLog()  # as in the app: every exchange recorded
+    async with client_of(server, log) as client:
         results = await every_call(client)
+    assert len(log) >= len(CALLS)
     if mode in ("null", "list", "number", "string", "html", "truncated", "not-json", "empty", "deep", "bignum"):
         assert all(r != "ok" for r in results.values()), results
+
+
+async def test_deeply_nested_json_without_an_exchange_log(server):
+    server.set_mode("deep")
+    async with client_of(server) as client:
+        results = await every_call(client)
+    assert all("not valid JSON" in r for r in results.values()), results
 
 
 # -- generated shapes -------------------------------------------------------------------------------------------------
