@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 CLIENT_ID = "MAX"
 SCOPE = "widgetcli"
 # A token goes into a header as it is: printable ASCII only (anything else could not be sent, or would split the header)
-TOKEN_RE = re.compile(r"[\x21-\x7e]{1,4096}")
+PRINTABLE_ASCII = re.compile(r"[\x21-\x7e]{1,4096}")
 
 T = TypeVar("T")
 
@@ -96,6 +96,24 @@ def error_from_response(response: httpx.Response) -> ServiceError | None:
 # --------------------------------------------------------------------------------------------------------------------
 # OAuth: the password grant, then three headers on every request, a fresh token on 401.
 # --------------------------------------------------------------------------------------------------------------------
+
+
+def _is_web_address(address: str) -> bool:
+    """An http(s) URL, or a path on the MAX server itself, that httpx can send to: the address comes from the server,
+    and where the password goes must not be a surprise (nor a URL httpx refuses with its own exception)."""
+    if not PRINTABLE_ASCII.fullmatch(address):
+        return False
+    try:
+        url = httpx.URL(address)
+    except httpx.InvalidURL:
+        return False
+    return (url.scheme in ("http", "https") and bool(url.host)) or (not url.scheme and address.startswith("/"))
+
+
+def _consume_failure(fetch: asyncio.Future[str]) -> None:
+    """Mark a failed fetch's error as seen: when every caller gave up before it ended, nobody else reads it."""
+    if not fetch.cancelled():
+        fetch.exception()
 
 
 class MaxAuth(httpx.Auth):
@@ -140,7 +158,7 @@ class MaxClient(HttpServiceClient):
         self._password = password
         self._token = token
         self.oauth_server = oauth_server.rstrip("/")
-        self._token_lock = asyncio.Lock()
+        self._token_fetch: asyncio.Future[str] | None = None  # the sign-in under way, shared by its callers
         self.token_fetches = 0  # how many times we asked the OAuth server (tests read it to see a renewal happen)
         self.http = HttpConnection(
             self.url + "/",
@@ -208,13 +226,15 @@ class MaxClient(HttpServiceClient):
         """Ask MAX where its OAuth server is (`GET /info`, no auth needed)."""
         if not self.oauth_server:
             info = self.http.json(await self.http.request("GET", "info", auth=None))
-            server = checked(info, InfoWire, "GET /info").oauth_server
-            if not server or not server.strip():
+            server = (checked(info, InfoWire, "GET /info").oauth_server or "").strip().rstrip("/")
+            if not server:
                 where = redact_url(self.url, self.http.secrets)
                 raise ProtocolError(
                     f"{where} answered /info without an OAuth server; is this a MAX server?", service=SERVICE
                 )
-            self.oauth_server = server.strip().rstrip("/")
+            if not _is_web_address(server):
+                raise ProtocolError("MAX named an OAuth server whose address is not a web address.", service=SERVICE)
+            self.oauth_server = server
         return self.oauth_server
 
     async def ensure_token(self) -> str:
@@ -223,46 +243,51 @@ class MaxClient(HttpServiceClient):
         return await self.renew_token(stale="")
 
     async def renew_token(self, stale: str) -> str:
-        """Fetch a token with the password grant; concurrent callers that saw the same stale token share one fetch."""
-        async with self._token_lock:
-            if self._token and self._token != stale:
-                return self._token
-            if not self._password:
-                raise AuthError(
-                    "MAX needs a new sign-in token, and this connection has no password to get one.", service=SERVICE
-                )
-            server = await self.discover()
-            response = await self.http.request(
-                "POST",
-                server + "/token",
-                auth=None,
-                data={
-                    "grant_type": "password",
-                    "client_id": CLIENT_ID,
-                    "scope": SCOPE,
-                    "username": self.username,
-                    "password": self._password,
-                },
-                expected=range(400, 500),
-            )
-            self.token_fetches += 1
-            if response.status_code >= 400:
-                raise AuthError(
-                    f"MAX's sign-in server refused the username or password for {self.username}.",
-                    status=response.status_code,
-                    service=SERVICE,
-                )
-            answer = checked(self.http.json(response), TokenWire, "POST /token")
-            token = answer.access_token or answer.oauth_token
-            if not token:
-                raise ProtocolError("MAX's sign-in server answered without a token.", service=SERVICE)
-            if not TOKEN_RE.fullmatch(token):
-                raise ProtocolError(
-                    "MAX's sign-in server answered with a token that cannot be sent back.", service=SERVICE
-                )
-            self._token = token
-            self.http.secrets = tuple({*self.http.secrets, self._token})
+        """Fetch a token with the password grant. Concurrent callers that saw the same stale token share one fetch,
+        and its failure: a sign-in server that does not answer costs them one deadline, not one each in turn."""
+        if self._token and self._token != stale:
             return self._token
+        if self._token_fetch is None or self._token_fetch.done():
+            self._token_fetch = asyncio.ensure_future(self._fetch_token())
+            self._token_fetch.add_done_callback(_consume_failure)
+        # shielded: a caller that gives up (its own deadline) does not cancel the fetch the others wait for
+        return await asyncio.shield(self._token_fetch)
+
+    async def _fetch_token(self) -> str:
+        if not self._password:
+            raise AuthError(
+                "MAX needs a new sign-in token, and this connection has no password to get one.", service=SERVICE
+            )
+        server = await self.discover()
+        response = await self.http.request(
+            "POST",
+            server + "/token",
+            auth=None,
+            data={
+                "grant_type": "password",
+                "client_id": CLIENT_ID,
+                "scope": SCOPE,
+                "username": self.username,
+                "password": self._password,
+            },
+            expected=range(400, 500),
+        )
+        self.token_fetches += 1
+        if response.status_code >= 400:
+            raise AuthError(
+                f"MAX's sign-in server refused the username or password for {self.username}.",
+                status=response.status_code,
+                service=SERVICE,
+            )
+        answer = checked(self.http.json(response), TokenWire, "POST /token")
+        token = answer.access_token or answer.oauth_token
+        if not token:
+            raise ProtocolError("MAX's sign-in server answered without a token.", service=SERVICE)
+        if not PRINTABLE_ASCII.fullmatch(token):
+            raise ProtocolError("MAX's sign-in server answered with a token that cannot be sent back.", service=SERVICE)
+        self._token = token
+        self.http.secrets = tuple({*self.http.secrets, self._token})
+        return self._token
 
     async def check(self) -> str:
         me = await self.person(self.username)
@@ -371,6 +396,7 @@ class MaxClient(HttpServiceClient):
     async def like(self, activity_id: str) -> bool:
         """Like an activity; True if this created the like, False if it was already liked (MAX answers 200)."""
         response = await self.request("POST", self.activities[activity_id].likes.path, json={})
+        self.decode(response)  # a JSON answer, not a portal's HTML page that happens to say 200
         return response.status_code == 201
 
     async def unlike(self, activity_id: str) -> None:
