@@ -44,7 +44,7 @@ class SteadyExchangeLog(ExchangeLog):
     (accept-encoding: more when brotli or zstandard happen to be installed) as fixed words."""
 
     def __iter__(self) -> Iterator[Exchange]:
-        return iter([_steady(e) for e in self.entries])
+        return iter([_steady(e) for e in super().__iter__()])
 
 
 MACHINE_HEADERS = {"user-agent": "python-httpx", "accept-encoding": "gzip, deflate"}
@@ -123,9 +123,8 @@ def svg_text(svg: str) -> str:
 
 def _still_cursors(app: ServiceDeckApp) -> None:
     """Blinking cursors would make two screenshots differ by the moment they were taken."""
-    for widget in app.screen.query("*"):
-        if isinstance(widget, (Input, TextArea)) and widget.cursor_blink:
-            widget.cursor_blink = False
+    for widget in [*app.screen.query(Input), *app.screen.query(TextArea)]:
+        widget.cursor_blink = False
 
 
 async def settle(
