@@ -136,3 +136,28 @@ async def test_the_pane_recovers_when_the_server_comes_back(tmp_path_factory, tm
             await wait_for(pilot, lambda: bar.state_of("cerb") == "ok" and pane.conversation is not None, timeout=15)
     finally:
         box.stop()
+
+
+async def test_server_text_in_titles_and_notifications_is_not_read_as_markup(tmp_path):
+    from textual.content import Content
+
+    from tui.services.cerb.dialogs import TicketEditor
+
+    fab = {**TICKET, "mask": "FAB"}  # "[#FAB]" is also a colour in Textual's markup
+    with HostileServer() as server:
+        server.answer(200, {**fab, "results": [fab], "total": 1})
+        app = make_app(hostile_profile(server), tmp_path, pane="cerb")
+        async with app.run_test(size=SIZE) as pilot:
+            pane = app.query_one("#pane-cerb")
+            await wait_for(pilot, lambda: pane.table.current() is not None)
+            await pilot.press("x")  # the server answers the check and the change with the same ticket
+
+            def shown() -> list[str]:
+                return [Content.from_markup(n.message).plain if n.markup else n.message for n in app._notifications]
+
+            await wait_for(pilot, lambda: any("status → closed" in text for text in shown()))
+            assert any("[#FAB] status → closed" in text for text in shown()), shown()
+            await pilot.press("r")
+            await wait_for(pilot, lambda: isinstance(app.screen, TicketEditor))
+            title = app.screen.query_one(".title")
+            assert "Reply to [#FAB]" in str(title.render())

@@ -10,6 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
@@ -63,7 +64,7 @@ class TicketEditor(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="title")
+            yield Static(Content(self.title_text), classes="title")  # server text (a mask), not markup
             if self.context_renderable is not None:
                 yield Static(self.context_renderable, classes="context")
             for f in self.fields:
@@ -182,7 +183,7 @@ class ConflictDialog(ModalScreen[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="conflict"):
-            yield Static(self.title_text, classes="title")
+            yield Static(Content(self.title_text), classes="title")  # server text (a mask), not markup
             yield Static(self.body)
             with Horizontal(classes="buttons"):
                 yield Button("Keep theirs (k)", id="keep")
@@ -220,7 +221,7 @@ class PickDialog(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="title")
+            yield Static(Content(self.title_text), classes="title")  # server text (a mask), not markup
             yield OptionList(*[Option(label, id=str(i)) for i, (label, _) in enumerate(self.options)], id="pick")
 
     def on_mount(self) -> None:

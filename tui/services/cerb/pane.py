@@ -274,14 +274,15 @@ class TicketsPane(ServicePane[CerbClient]):
             self.report(exc, describe)
             return
         self._remember(updated)
-        self.notify(f"[#{updated.mask}] {describe}.", timeout=3)
+        # a mask or subject is server text, not markup ("[#FAB]" would be read as a colour)
+        self.notify(f"[#{updated.mask}] {describe}.", timeout=3, markup=False)
 
     def _resolve(self, choice: str | None, current: Ticket, describe: str, change: Change) -> None:
         self._remember(current)  # either way, show what is on the server now
         if choice == "apply":
             self.triage(current, describe, change)
         else:
-            self.notify(f"Kept the server's version of [#{current.mask}].", timeout=3)
+            self.notify(f"Kept the server's version of [#{current.mask}].", timeout=3, markup=False)
 
     def action_set_status(self, status: str) -> None:
         if (ticket := self.target()) is not None:
@@ -396,7 +397,7 @@ class TicketsPane(ServicePane[CerbClient]):
             if isinstance(result, Ticket):
                 if what == "reply":
                     self._remember(result)
-                self.notify(f"{what.capitalize()} sent on [#{result.mask}].", timeout=3)
+                self.notify(f"{what.capitalize()} sent on [#{result.mask}].", timeout=3, markup=False)
                 if self._is_open(ticket):
                     self.load_conversation(ticket.id)
             elif self.context.drafts.load(key) is not None:
@@ -423,7 +424,7 @@ class TicketsPane(ServicePane[CerbClient]):
     def _open_composer(self) -> None:
         def done(ticket: Ticket | None) -> None:
             if isinstance(ticket, Ticket):
-                self.notify(f"Created [#{ticket.mask}] {ticket.subject}.", timeout=4)
+                self.notify(f"Created [#{ticket.mask}] {ticket.subject}.", timeout=4, markup=False)
                 self.run_query()
 
         key = self.context.draft_key(self.kind, "compose")
