@@ -24,8 +24,11 @@ from tui.services.openiap.models import (
     SignedInUser,
     WatchEvent,
     Workitem,
+    json_document,
+    json_documents,
     workitem_from_document,
     workitem_from_pb,
+    workitem_from_reply,
     workitem_to_pb,
 )
 from tui.services.openiap.subscriptions import QueueSubscription, WatchSubscription
@@ -157,10 +160,16 @@ class OpenIAPClient(OpenIAPConnection):
 
     async def _register_on_server(self, subscription: QueueSubscription) -> None:
         reply = await self._request(
-            "registerqueue", pb.RegisterQueueRequest(queuename=subscription.requested_name), wait_online=False
+            "registerqueue",
+            pb.RegisterQueueRequest(queuename=subscription.requested_name),
+            pb.RegisterQueueResponse,
+            wait_online=False,
         )
+        queuename = reply.queuename or subscription.requested_name
+        if not queuename:
+            raise ProtocolError("OpenIAP made a temporary queue without a name.", service=SERVICE)
         self._detach_queue(subscription)
-        subscription.queuename = reply.queuename or subscription.requested_name
+        subscription.queuename = queuename
         self._queues.setdefault(subscription.queuename, []).append(subscription)
         for event in self._unclaimed.pop(subscription.queuename, []):
             subscription._deliver(event)
@@ -182,7 +191,9 @@ class OpenIAPClient(OpenIAPConnection):
         if self._detach_queue(subscription) and self._online.is_set():
             with suppress_service_errors():
                 request = pb.UnRegisterQueueRequest(queuename=subscription.queuename)
-                await self._request("unregisterqueue", request, wait_online=False)
+                await self._request(
+                    "unregisterqueue", request, pb.UnRegisterQueueResponse, wait_online=False, empty_ok=True
+                )
 
     async def queue_message(
         self, queuename: str, data: Any, *, correlation_id: str = "", replyto: str = "", expiration: int = 0
@@ -196,7 +207,7 @@ class OpenIAPClient(OpenIAPConnection):
             striptoken=True,
             expiration=expiration,
         )
-        await self._request("queuemessage", request)
+        await self._request("queuemessage", request, pb.QueueMessageResponse, empty_ok=True)
 
     async def rpc(self, queuename: str, data: Any, *, timeout: float = 15.0) -> QueueMessage:
         """Send a message with a temporary reply queue and a correlation id; return the reply."""
@@ -239,8 +250,11 @@ class OpenIAPClient(OpenIAPConnection):
         reply = await self._request(
             "watch",
             pb.WatchRequest(collectionname=subscription.collection, paths=subscription.paths),
+            pb.WatchResponse,
             wait_online=False,
         )
+        if not reply.id:
+            raise ProtocolError("OpenIAP started a watch without an id.", service=SERVICE)
         if self._watches.get(subscription.watch_id) is subscription:
             del self._watches[subscription.watch_id]
         subscription.watch_id = reply.id
@@ -253,7 +267,13 @@ class OpenIAPClient(OpenIAPConnection):
             del self._watches[subscription.watch_id]
             if self._online.is_set():
                 with suppress_service_errors():
-                    await self._request("unwatch", pb.UnWatchRequest(id=subscription.watch_id), wait_online=False)
+                    await self._request(
+                        "unwatch",
+                        pb.UnWatchRequest(id=subscription.watch_id),
+                        pb.UnWatchResponse,
+                        wait_online=False,
+                        empty_ok=True,
+                    )
 
     # -- collections ---------------------------------------------------------------------------------------------------
 
@@ -275,47 +295,35 @@ class OpenIAPClient(OpenIAPConnection):
             skip=skip,
             orderby=json.dumps(orderby) if orderby else "",
         )
-        reply = await self._request("query", request)
-        results = self._json_reply(reply.results, "query")
-        return results if isinstance(results, list) else []
+        reply = await self._request("query", request, pb.QueryResponse)
+        return json_documents(reply.results, "query")
 
     async def list_collections(self) -> list[Collection]:
-        reply = await self._request("listcollections", pb.ListCollectionsRequest())
-        results = self._json_reply(reply.results, "listcollections") or []
+        reply = await self._request("listcollections", pb.ListCollectionsRequest(), pb.ListCollectionsResponse)
         return [
             Collection(name=str(r.get("name", "")), type=str(r.get("type", "collection")))
-            for r in results
-            if isinstance(r, dict)
+            for r in json_documents(reply.results, "listcollections")
         ]
 
     async def count(self, collection: str, query: dict[str, Any] | None = None) -> int:
-        reply = await self._request("count", pb.CountRequest(collectionname=collection, query=json.dumps(query or {})))
-        return int(reply.result)
+        request = pb.CountRequest(collectionname=collection, query=json.dumps(query or {}))
+        reply = await self._request("count", request, pb.CountResponse)
+        return reply.result
 
     async def insert_one(self, collection: str, item: dict[str, Any]) -> dict[str, Any]:
-        reply = await self._request("insertone", pb.InsertOneRequest(collectionname=collection, item=json.dumps(item)))
-        return self._json_object(reply.result, "insertone")
+        request = pb.InsertOneRequest(collectionname=collection, item=json.dumps(item))
+        reply = await self._request("insertone", request, pb.InsertOneResponse)
+        return json_document(reply.result, "insertone")
 
     async def update_one(self, collection: str, item: dict[str, Any]) -> dict[str, Any]:
-        reply = await self._request("updateone", pb.UpdateOneRequest(collectionname=collection, item=json.dumps(item)))
-        return self._json_object(reply.result, "updateone")
+        request = pb.UpdateOneRequest(collectionname=collection, item=json.dumps(item))
+        reply = await self._request("updateone", request, pb.UpdateOneResponse)
+        return json_document(reply.result, "updateone")
 
     async def delete_one(self, collection: str, id: str) -> int:
-        reply = await self._request("deleteone", pb.DeleteOneRequest(collectionname=collection, id=id))
-        return int(reply.affectedrows)
-
-    @staticmethod
-    def _json_reply(text: str, command: str) -> Any:
-        if not text:
-            return None
-        try:
-            return json.loads(text)
-        except ValueError:
-            raise ProtocolError(f"OpenIAP answered {command} with text that is not JSON.", service=SERVICE) from None
-
-    def _json_object(self, text: str, command: str) -> dict[str, Any]:
-        value = self._json_reply(text, command)
-        return value if isinstance(value, dict) else {}
+        request = pb.DeleteOneRequest(collectionname=collection, id=id)
+        reply = await self._request("deleteone", request, pb.DeleteOneResponse, empty_ok=True)
+        return reply.affectedrows
 
     # -- work items ----------------------------------------------------------------------------------------------------
 
@@ -325,13 +333,15 @@ class OpenIAPClient(OpenIAPConnection):
         request = pb.PushWorkitemRequest(wiq=wiq, name=name, payload=json.dumps(payload), priority=priority)
         if nextrun is not None:
             request.nextrun.FromDatetime(nextrun if nextrun.tzinfo else nextrun.replace(tzinfo=UTC))
-        reply = await self._request("pushworkitem", request)
-        return workitem_from_pb(reply.workitem)
+        reply = await self._request("pushworkitem", request, pb.PushWorkitemResponse)
+        return workitem_from_reply(reply, "pushworkitem")
 
     async def pop_workitem(self, wiq: str) -> Workitem | None:
-        reply = await self._request("popworkitem", pb.PopWorkitemRequest(wiq=wiq))
-        if reply is None or not reply.HasField("workitem") or not reply.workitem._id:
-            return None
+        reply = await self._request(
+            "popworkitem", pb.PopWorkitemRequest(wiq=wiq), pb.PopWorkitemResponse, empty_ok=True
+        )
+        if not reply.HasField("workitem") or not reply.workitem._id:
+            return None  # nothing to do
         return workitem_from_pb(reply.workitem)
 
     async def update_workitem(
@@ -343,9 +353,11 @@ class OpenIAPClient(OpenIAPConnection):
         if errormessage:
             message.errormessage = errormessage
         reply = await self._request(
-            "updateworkitem", pb.UpdateWorkitemRequest(workitem=message, ignoremaxretries=ignoremaxretries)
+            "updateworkitem",
+            pb.UpdateWorkitemRequest(workitem=message, ignoremaxretries=ignoremaxretries),
+            pb.UpdateWorkitemResponse,
         )
-        return workitem_from_pb(reply.workitem)
+        return workitem_from_reply(reply, "updateworkitem")
 
     async def workitems(self, wiq: str, state: str | None = None, top: int = 200) -> list[Workitem]:
         query: dict[str, Any] = {"_type": "workitem", "wiq": wiq}

@@ -1,8 +1,8 @@
-"""The OpenIAP connection: one websocket, framed protobuf envelopes, sign-in, and a supervisor that reconnects.
+"""The OpenIAP connection: one websocket, sign-in, and a supervisor that reconnects.
 
 One websocket per client, opened with httpx-ws over a pooled `httpx.AsyncClient`. A supervisor task owns the socket
-(httpx-ws sessions must be entered and left by the same task) and reads every frame; callers send through a lock so
-a length/body pair is never interleaved, and wait on futures keyed by request id. When the socket drops, the
+(httpx-ws sessions must be entered and left by the same task) and reads every frame; requests, replies and pushed
+messages go through the channel it builds on (channel.py). When the socket drops or the channel tears it down, the
 connection signs in again with the JWT it was given and calls `_restore_subscriptions`, which the client overrides
 to register its queues and watches again. Nothing here imports Textual.
 """
@@ -10,29 +10,25 @@ to register its queues and watches again. Nothing here imports Textual.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import random
 import time
 from collections.abc import Callable
-from typing import Any
 
 import httpx
-from httpx_ws import AsyncWebSocketSession, HTTPXWSException, aconnect_ws
+from httpx_ws import AsyncWebSocketSession, aconnect_ws
 
 from tui.http import (
     AuthError,
     ExchangeLog,
-    ProtocolError,
     ServiceError,
     UnavailableError,
     literal_secrets,
     shared_tls_context,
 )
-from tui.services.openiap.errors import SERVICE, as_service_error, error_from_reply, suppress_all
-from tui.services.openiap.frames import FrameBuffer, length_prefix, unpack
+from tui.services.openiap.channel import EnvelopeChannel
+from tui.services.openiap.errors import SERVICE, as_service_error, suppress_all
 from tui.services.openiap.models import SignedInUser
 from tui.services.openiap.traffic_log import TrafficLog
-from tui.services.openiap.wire import DecodeError, Message
 from tui.services.openiap.wire import openiap_pb2 as pb
 
 AGENT = "servicedeck"
@@ -40,16 +36,12 @@ VERSION = "0.1.0"
 PING_INTERVAL = 30.0
 BACKOFF_START = 0.1
 BACKOFF_CAP = 5.0
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+READ_CHUNK_BYTES = 1024 * 1024  # httpx-ws reads the socket this much at a time
 
 StateListener = Callable[[str, str], None]
 
 
-class _ConnectionLost(Exception):
-    pass
-
-
-class OpenIAPConnection:
+class OpenIAPConnection(EnvelopeChannel):
     """States: "disconnected", "connecting", "connected", "reconnecting"; `on_state` tells about every change."""
 
     def __init__(
@@ -67,13 +59,13 @@ class OpenIAPConnection:
         backoff_cap: float = BACKOFF_CAP,
         ping_interval: float = PING_INTERVAL,
     ):
+        super().__init__(TrafficLog(exchange_log, url, lambda: self._secrets), request_timeout)
         self.url = url
         self.username = username
         self._password = password
         self._jwt = jwt
         self._initial_jwt = jwt
         self.exchange_log = exchange_log
-        self.request_timeout = request_timeout
         self.reconnect = reconnect
         self.agent = agent
         self.backoff_start = backoff_start
@@ -83,19 +75,11 @@ class OpenIAPConnection:
         self.state = "disconnected"
         self.user: SignedInUser | None = None
         self.reconnects = 0  # how many times the connection came back after a drop
-        self._last_frame = 0.0  # monotonic time of the last frame received
 
         self._state_listeners: list[StateListener] = []
-        self._traffic = TrafficLog(exchange_log, url, lambda: self._secrets)
         self._http: httpx.AsyncClient | None = None
-        self._ws: AsyncWebSocketSession | None = None
-        self._send_lock = asyncio.Lock()
-        self._send_seq = 0
-        self._ids = itertools.count(1)
-        self._pending: dict[str, asyncio.Future[Any]] = {}
         self._setup_error: BaseException | None = None
         self._connect_lock = asyncio.Lock()
-        self._online = asyncio.Event()  # set while a signed-in socket is up
         self._supervisor: asyncio.Task[None] | None = None
         self._close_requested = False
 
@@ -187,42 +171,45 @@ class OpenIAPConnection:
                 # the token was refused and there is no password to fall back on: give up with the reason
                 self._set_state("disconnected", error.message)
                 return
+            reason = error.message if error else self._broken_reason or "The connection was closed."
             if not self.reconnect:
-                self._set_state("disconnected", error.message if error else "The connection was closed.")
+                self._set_state("disconnected", reason)
                 return
             delay = min(self.backoff_cap, self.backoff_start * (2**attempt)) * (0.5 + random.random())
             attempt += 1
-            self._set_state("reconnecting", f"Connection lost; retrying in {delay:.1f} s.")
+            lost = self._broken_reason + " " if self._broken_reason else "Connection lost; "
+            self._set_state("reconnecting", f"{lost}retrying in {delay:.1f} s.")
             await asyncio.sleep(delay)
 
     async def _run_connection(self, ready: asyncio.Future[None]) -> None:
         self._setup_error = None
+        self._use_socket(None)
         assert self._http is not None
         try:
             async with aconnect_ws(
                 self.url,
                 self._http,
-                max_message_size_bytes=MAX_MESSAGE_BYTES,
+                max_message_size_bytes=READ_CHUNK_BYTES,
                 queue_size=4096,
                 keepalive_ping_interval_seconds=None,
                 session_class=AsyncWebSocketSession,
             ) as ws:
-                self._ws = ws
-                self._send_seq = 0
+                self._use_socket(ws)
                 self._traffic.note("SEND", "websocket opened")
                 setup = asyncio.create_task(self._after_connect(ready))
-                pinger = asyncio.create_task(self._ping_loop())
+                pinger = asyncio.create_task(self._ping_loop(ws))
                 reader = asyncio.create_task(self._read_loop(ws))
+                broken = asyncio.create_task(self._broken.wait())
                 try:
-                    # the reader ends when the socket closes; the pinger ends when the socket is silent and dead
-                    await asyncio.wait({reader, pinger}, return_when=asyncio.FIRST_COMPLETED)
+                    # the reader ends when the socket closes; the pinger ends when the socket is silent and dead;
+                    # `broken` when a send or the stream failed (httpx-ws may never wake the reader after that)
+                    await asyncio.wait({reader, pinger, broken}, return_when=asyncio.FIRST_COMPLETED)
                     failure = reader.exception() if reader.done() and not reader.cancelled() else None
                     if failure is not None:
                         raise failure
                 finally:
-                    reader.cancel()
-                    setup.cancel()
-                    pinger.cancel()
+                    for task in (reader, setup, pinger, broken):
+                        task.cancel()
                     self._ws = None
                     with suppress_all():
                         await asyncio.wait_for(ws.close(), 1.0)
@@ -264,7 +251,7 @@ class OpenIAPConnection:
             request.username = self.username
             request.password = self._password
         try:
-            reply = await self._request("signin", request, wait_online=False)
+            reply = await self._request("signin", request, pb.SigninResponse, wait_online=False)
         except ServiceError as exc:
             if isinstance(exc, UnavailableError):
                 raise
@@ -280,6 +267,9 @@ class OpenIAPConnection:
             id=user._id, name=user.name, username=user.username, roles=[r.name for r in user.roles]
         )
 
+    def _on_token(self, jwt: str) -> None:
+        self._jwt = jwt
+
     async def _restore_subscriptions(self) -> None:
         """Called on every sign-in, before the state says "connected"; the client registers its queues again."""
 
@@ -287,11 +277,7 @@ class OpenIAPConnection:
         was_online = self._online.is_set()
         self._online.clear()
         self._ws = None
-        error = UnavailableError("The connection to OpenIAP was lost before it answered.", service=SERVICE)
-        for future in list(self._pending.values()):
-            if not future.done():
-                future.set_exception(error)
-        self._pending.clear()
+        self._fail_pending()
         if was_online:
             self._traffic.note("RECV", "websocket closed")
 
@@ -308,121 +294,22 @@ class OpenIAPConnection:
                 f"OpenIAP at {self.url} is not reachable; still trying to reconnect.", service=SERVICE
             ) from None
 
-    async def _ping_loop(self) -> None:
-        """Returns when the connection is dead: no pong and no other frame either. During a flood the pong waits
-        behind thousands of messages, so any frame that arrives counts as proof of life."""
+    async def _ping_loop(self, ws: AsyncWebSocketSession) -> None:
+        """Returns when the connection is dead: no pong and no other envelope either. During a flood the pong waits
+        behind thousands of messages, so any envelope that arrives counts as proof of life (bytes that do not make
+        one do not: a stream out of step keeps sending them)."""
         while True:
             await asyncio.sleep(self.ping_interval)
             if not self._online.is_set() or time.monotonic() - self._last_frame < self.ping_interval:
                 continue
             sent = time.monotonic()
             try:
-                await self._request("ping", pb.PingRequest(), wait_online=False)
+                await self._request("ping", pb.PingRequest(), pb.PingResponse, wait_online=False, empty_ok=True)
             except ServiceError:
                 if self._last_frame > sent:
                     continue  # slow, not dead
+                self._tear_down(ws, "OpenIAP stopped answering.")
                 return
-
-    # -- the wire ------------------------------------------------------------------------------------------------------
-
-    async def _send(self, envelope: pb.Envelope) -> None:
-        # A sender cancelled between the length and the body would leave the stream out of step for good: the
-        # pair is written by a shielded task that finishes even when its caller is cancelled.
-        await asyncio.shield(self._send_framed(envelope))
-
-    async def _send_framed(self, envelope: pb.Envelope) -> None:
-        ws = self._ws
-        if ws is None:
-            raise _ConnectionLost()
-        async with self._send_lock:
-            if ws is not self._ws:
-                raise _ConnectionLost()
-            envelope.seq = self._send_seq
-            body = envelope.SerializeToString()
-            try:
-                # the official clients read the length and the body as two websocket messages
-                await ws.send_bytes(length_prefix(body))
-                await ws.send_bytes(body)
-            except (HTTPXWSException, httpx.TransportError, OSError, RuntimeError) as exc:
-                raise _ConnectionLost() from exc
-            self._send_seq += 1
-        self._traffic.envelope("SEND", envelope)
-
-    async def _request(
-        self, command: str, message: Message, *, wait_online: bool = True, timeout: float | None = None
-    ) -> Any:
-        """Send one request and return the message of its reply; error replies raise ServiceError."""
-        if wait_online:
-            await self._wait_online()
-        request_id = str(next(self._ids))
-        envelope = pb.Envelope(command=command, id=request_id)
-        envelope.data.Pack(message)
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = future
-        try:
-            try:
-                await self._send(envelope)
-            except _ConnectionLost:
-                raise UnavailableError("The connection to OpenIAP was lost; try again.", service=SERVICE) from None
-            try:
-                return await asyncio.wait_for(future, timeout or self.request_timeout)
-            except TimeoutError:
-                raise UnavailableError(
-                    f"OpenIAP did not answer {command} within {timeout or self.request_timeout:.0f} s.", service=SERVICE
-                ) from None
-        finally:
-            self._pending.pop(request_id, None)
-
-    async def _read_loop(self, ws: AsyncWebSocketSession) -> None:
-        frames = FrameBuffer()
-        while True:
-            try:
-                chunk = await ws.receive_bytes()
-            except (HTTPXWSException, httpx.TransportError, OSError):
-                return
-            self._last_frame = time.monotonic()
-            for body in frames.feed(chunk):
-                envelope = pb.Envelope()
-                try:
-                    envelope.ParseFromString(body)
-                except DecodeError:
-                    self._traffic.note("RECV", "undecodable frame ignored")
-                    continue
-                await self._dispatch(envelope)
-
-    async def _dispatch(self, envelope: pb.Envelope) -> None:
-        self._traffic.envelope("RECV", envelope)
-        command = envelope.command
-        try:
-            message = unpack(envelope)
-        except ProtocolError as exc:
-            pending = self._pending.get(envelope.rid)
-            if pending is not None and not pending.done():
-                pending.set_exception(exc)
-            return
-        if envelope.rid and envelope.rid in self._pending:
-            future = self._pending[envelope.rid]
-            if future.done():
-                return
-            if command == "error":
-                error = message if isinstance(message, pb.ErrorResponse) else pb.ErrorResponse()
-                future.set_exception(error_from_reply(error.message, error.code))
-            else:
-                future.set_result(message)
-            return
-        if command == "refreshtoken" and isinstance(message, pb.RefreshToken):
-            if message.jwt:
-                self._jwt = message.jwt
-        elif command == "ping":
-            reply = pb.Envelope(command="pong", rid=envelope.id, id=str(next(self._ids)))
-            reply.data.Pack(pb.PingResponse())
-            with suppress_all():
-                await self._send(reply)
-        else:
-            self._on_event(command, message)
-
-    def _on_event(self, command: str, message: Message | None) -> None:
-        """A message the server pushed on its own (a queue or watch event); the client routes them."""
 
     # -- closing -------------------------------------------------------------------------------------------------------
 

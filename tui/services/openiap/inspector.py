@@ -19,7 +19,7 @@ TailItem = QueueMessage | WatchEvent
 def message_document(item: TailItem) -> dict[str, Any]:
     """A queue message or a watch event as one JSON object: routing fields first, then the payload."""
     if isinstance(item, QueueMessage):
-        return {
+        document = {
             "queuename": item.queuename,
             "correlationId": item.correlation_id,
             "replyto": item.replyto,
@@ -27,6 +27,9 @@ def message_document(item: TailItem) -> dict[str, Any]:
             "exchangename": item.exchangename,
             "data": item.data,
         }
+        if item.malformed:
+            document["malformed"] = "the data is not JSON (or nested too deeply to parse): shown as received"
+        return document
     return {
         "collection": item.collection,
         "operation": item.operation,

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from tui.http import ProtocolError
+from tui.services.openiap.errors import SERVICE
 from tui.services.openiap.wire import Message
 from tui.services.openiap.wire import openiap_pb2 as pb
 
@@ -23,6 +25,7 @@ class QueueMessage:
     raw: str
     received_at: float  # time.time() when it arrived
     seq: int  # arrival counter of its subscription, from 1
+    malformed: bool = False  # the data could not be parsed as JSON: `data` is the raw text
 
 
 @dataclass
@@ -66,12 +69,47 @@ class SignedInUser:
 
 def parse_json_text(text: str) -> Any:
     """Queue data is a JSON string on the wire; anything that is not JSON is kept as the string it is."""
+    return parse_json_flagged(text)[0]
+
+
+def parse_json_flagged(text: str) -> tuple[Any, bool]:
+    """(value, malformed): text that does not parse (not JSON, or nested too deep for the parser) is kept as is,
+    flagged, and never raises."""
+    if not text:
+        return None, False
+    try:
+        return json.loads(text), False
+    except (ValueError, RecursionError):
+        return text, True
+
+
+def json_document(text: str, command: str) -> dict[str, Any]:
+    """A reply field that must hold one JSON object."""
+    value = _json_reply(text, command)
+    if not isinstance(value, dict):
+        raise ProtocolError(f"OpenIAP answered {command} with something that is not a document.", service=SERVICE)
+    return value
+
+
+def json_documents(text: str, command: str) -> list[dict[str, Any]]:
+    """A reply field that must hold a JSON array of objects (empty text: none)."""
+    value = _json_reply(text, command)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(d, dict) for d in value):
+        raise ProtocolError(
+            f"OpenIAP answered {command} with something that is not a list of documents.", service=SERVICE
+        )
+    return value
+
+
+def _json_reply(text: str, command: str) -> Any:
     if not text:
         return None
     try:
         return json.loads(text)
-    except ValueError:
-        return text
+    except (ValueError, RecursionError):
+        raise ProtocolError(f"OpenIAP answered {command} with text that is not JSON.", service=SERVICE) from None
 
 
 def _timestamp_to_datetime(message: Message, name: str) -> datetime | None:
@@ -110,21 +148,44 @@ def workitem_from_pb(item: pb.Workitem) -> Workitem:
     )
 
 
+def workitem_from_reply(reply: pb.PushWorkitemResponse | pb.UpdateWorkitemResponse, command: str) -> Workitem:
+    if not reply.HasField("workitem") or not reply.workitem._id:
+        raise ProtocolError(f"OpenIAP answered {command} without the work item.", service=SERVICE)
+    return workitem_from_pb(reply.workitem)
+
+
+def _whole_number(doc: dict[str, Any], name: str) -> int:
+    value = doc.get(name) or 0
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ProtocolError(f"OpenIAP sent a work item whose {name} is not a number.", service=SERVICE)
+    return int(value)
+
+
+def _text(doc: dict[str, Any], name: str) -> str:
+    value = doc.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        raise ProtocolError(f"OpenIAP sent a work item whose {name} is not text.", service=SERVICE)
+    return str(value)
+
+
 def workitem_from_document(doc: dict[str, Any]) -> Workitem:
-    """A work item as the `workitems` collection stores it (what a Query returns)."""
+    """A work item as the `workitems` collection stores it (what a Query returns); fields of the wrong type are a
+    ProtocolError."""
     return Workitem(
-        id=str(doc.get("_id", "")),
-        name=str(doc.get("name", "")),
+        id=_text(doc, "_id"),
+        name=_text(doc, "name"),
         payload=doc.get("payload"),
-        priority=int(doc.get("priority") or 0),
-        state=str(doc.get("state", "")),
-        wiq=str(doc.get("wiq", "")),
-        wiqid=str(doc.get("wiqid", "")),
-        retries=int(doc.get("retries") or 0),
-        errormessage=str(doc.get("errormessage") or ""),
+        priority=_whole_number(doc, "priority"),
+        state=_text(doc, "state"),
+        wiq=_text(doc, "wiq"),
+        wiqid=_text(doc, "wiqid"),
+        retries=_whole_number(doc, "retries"),
+        errormessage=_text(doc, "errormessage"),
         nextrun=_parse_iso(doc.get("nextrun")),
         lastrun=_parse_iso(doc.get("lastrun")),
-        username=str(doc.get("username") or doc.get("_createdby") or ""),
+        username=_text(doc, "username") or _text(doc, "_createdby"),
     )
 
 
@@ -149,16 +210,18 @@ def workitem_to_pb(item: Workitem) -> pb.Workitem:
 
 
 def queue_message_from_pb(event: pb.QueueEvent, received_at: float, seq: int) -> QueueMessage:
+    data, malformed = parse_json_flagged(event.data)
     return QueueMessage(
         queuename=event.queuename,
         correlation_id=event.correlationId,
         replyto=event.replyto,
         routingkey=event.routingkey,
         exchangename=event.exchangename,
-        data=parse_json_text(event.data),
+        data=data,
         raw=event.data,
         received_at=received_at,
         seq=seq,
+        malformed=malformed,
     )
 
 

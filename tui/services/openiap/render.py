@@ -25,6 +25,8 @@ TIME_STYLE = Style(color="bright_black")
 NAME_STYLE = Style(color="cyan")
 ID_STYLE = Style(color="magenta")
 PREVIEW_STYLE = Style()
+MALFORMED_STYLE = Style(color="black", bgcolor="yellow", bold=True)
+MALFORMED_MARK = "NOT JSON"  # before the raw text of a message whose data could not be parsed
 OPERATION_STYLES = {
     "insert": Style(color="green", bold=True),
     "update": Style(color="yellow", bold=True),
@@ -82,6 +84,7 @@ class QueueMessageFormat(TailFormat[QueueMessage]):
             Segment(" "),
             Segment(fit(m.correlation_id or "-", 14), ID_STYLE),
             Segment(" "),
+            *((Segment(MALFORMED_MARK, MALFORMED_STYLE), Segment(" ")) if m.malformed else ()),
             Segment(compact(m.raw or json_text(m.data)), PREVIEW_STYLE),
         ]
 
