@@ -208,3 +208,10 @@ def test_a_password_equal_to_the_username_does_not_garble_urls():
         redact_url("http://h/people/admin/timeline?x=tok-123456", secrets)
         == f"http://h/people/admin/timeline?x={REDACTED}"
     )
+
+
+def test_a_body_nested_too_deep_to_parse_is_redacted_as_text():
+    from tui.http import redact_text
+
+    deep = "[" * 50_000 + '"tok-secret-1"' + "]" * 50_000
+    assert "tok-secret-1" not in redact_text(deep, ["tok-secret-1"])

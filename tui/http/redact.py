@@ -67,7 +67,7 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     if stripped[:1] in ("{", "["):
         try:
             text = json.dumps(_redact_json(json.loads(stripped)), ensure_ascii=False)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to walk: redacted as text below
             pass
     elif "=" in text and "\n" not in stripped and " " not in stripped:
         pairs = parse_qsl(stripped, keep_blank_values=True)

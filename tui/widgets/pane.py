@@ -143,4 +143,4 @@ class ServicePane(Vertical, Generic[ClientT]):
                 f"Could not {doing or 'finish that'}: something unexpected went wrong. Try again, or reload (ctrl+r)."
             )
             self.log.error("unexpected failure", repr(error))
-        self.notify(text, severity="error", timeout=8)
+        self.notify(text, severity="error", timeout=8, markup=False)  # server text may hold brackets
