@@ -1,6 +1,7 @@
-"""Command line: servicedeck [--profile NAME] | demo | sandbox | profiles ... | tail QUEUE.
+"""Command line: servicedeck [--profile NAME] | demo | sandbox | serve | profiles ... | the headless commands
+(docs, tickets, activity, queues, tail: `tui.commands`).
 
-Exit codes: 0 ok, 1 runtime error (one line on stderr), 2 usage.
+Exit codes: 0 ok, 1 runtime error (one line on stderr), 2 usage, 130 a headless command stopped by Ctrl-C.
 """
 
 from __future__ import annotations
@@ -10,18 +11,18 @@ import asyncio
 import getpass
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tui import __version__
+from tui.commands import register_all, serve
+from tui.commands.common import CommandError, load_profile, run_command
 from tui.http import redact_url, warm_up_tls
 from tui.profiles import Connection, Profile, ProfileError, ProfileStore, SecretUnavailable
 from tui.services import SERVICES
 
 DEFAULT_SANDBOX_PORT = 8470
-
-
-class CommandError(Exception):
-    """A runtime failure with a message for the person at the terminal (exit 1)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,9 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("name")
     psub.add_parser("path", help="print where profiles are kept")
 
-    tail = sub.add_parser("tail", help="print the messages of an OpenIAP queue as JSON lines")
-    tail.add_argument("queue")
-    tail.add_argument("--profile", "-p", dest="tail_profile", help="profile to use (default: the default profile)")
+    serve.register(sub)
+    register_all(sub)
     return parser
 
 
@@ -91,8 +91,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_sandbox(args, parser)
         if args.command == "profiles":
             return run_profiles(args)
-        if args.command == "tail":
-            return run_tail(args)
+        if args.command == "serve":
+            return serve.run_serve(args, embedded_sandbox)
+        if getattr(args, "handler", None) is not None:
+            return run_command(args.handler, args)
         return run_app(args)
     except (CommandError, ProfileError, OSError) as exc:
         print(f"servicedeck: {exc}", file=sys.stderr)
@@ -110,9 +112,20 @@ def run_app(args: argparse.Namespace) -> int:
 
     store = ProfileStore()
     name = args.profile or store.default_name()
-    profile = store.get(name) if name else None
+    # the built-in sandbox profile reaches a running `servicedeck sandbox` (or SERVICEDECK_SANDBOX_URL)
+    profile = load_profile(name, store) if name else None
     ServiceDeckApp(profile, store=store, initial_pane=args.pane).run()
     return 0
+
+
+@contextmanager
+def embedded_sandbox() -> Iterator[str]:
+    """The embedded sandbox with live activity, for `serve --demo`: its base URL while it runs."""
+    from tui.sandbox import Sandbox
+
+    print("Starting the sandbox…", file=sys.stderr)
+    with Sandbox(port=0, demo=True) as box:
+        yield box.base_url
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -223,7 +236,7 @@ def run_profiles(args: argparse.Namespace) -> int:
         print(f"Removed profile {args.name!r}.")
         return 0
     if args.action == "test":
-        return asyncio.run(test_profile(store.get(args.name)))
+        return asyncio.run(test_profile(load_profile(args.name, store)))
     raise CommandError(f"unknown action {args.action}")
 
 
@@ -257,26 +270,6 @@ async def test_profile(profile: Profile) -> int:
             if client is not None:
                 await client.aclose()
     return 1 if failed else 0
-
-
-# -- headless tail -------------------------------------------------------------------------------------------------
-
-
-def run_tail(args: argparse.Namespace) -> int:
-    from tui.services.openiap.tail import run_tail as tail
-
-    store = ProfileStore()
-    name = args.tail_profile or store.default_name()
-    if not name:
-        raise CommandError("no profile yet: add one with `servicedeck profiles add NAME --kind openiap --url ...`.")
-    profile = store.get(name)
-    conn = profile.connection("openiap")
-    if conn is None:
-        raise CommandError(f"profile {name!r} has no openiap connection.")
-    try:
-        return asyncio.run(tail(conn, conn.resolve_secret(profile.name), args.queue, sys.stdout, sys.stderr))
-    except KeyboardInterrupt:
-        return 0
 
 
 if __name__ == "__main__":

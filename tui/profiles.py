@@ -124,6 +124,35 @@ class Profile:
         return conn.resolve_secret(self.name) if conn else ""
 
 
+SANDBOX_DEFAULT_URL = "http://127.0.0.1:8470"  # where `servicedeck sandbox` listens unless told otherwise
+
+
+def sandbox_connections(base_url: str) -> dict[str, Connection]:
+    """The connections of the built-in `sandbox` profile to a sandbox at `base_url` (`http://127.0.0.1:8470`): each
+    service's path and its seeded credentials, secrets in memory only. The one place that knows them on the client
+    side, so a headless command can reach a running `servicedeck sandbox` without importing the sandbox."""
+    base = base_url.rstrip("/")
+    ws_base = "ws" + base.removeprefix("http")  # http -> ws, https -> wss
+
+    def memory(kind: str, url: str, username: str, secret: str) -> Connection:
+        return Connection(kind=kind, url=url, username=username, secret=secret, secret_source="memory")
+
+    return {
+        "nuxeo": memory("nuxeo", base + "/nuxeo", "Administrator", "Administrator"),
+        "cerb": memory("cerb", base + "/cerb/rest/", "sandbox", "sandbox-secret"),
+        "max": memory("max", base + "/max", "admin", "admin"),
+        "openiap": memory("openiap", ws_base + "/ws/v2", "admin", "admin"),
+    }
+
+
+def sandbox_profile(base_url: str, kinds: list[str] | None = None) -> Profile:
+    """The built-in `sandbox` profile for a sandbox at `base_url`, with the connections of `kinds` (default: all)."""
+    connections = sandbox_connections(base_url)
+    if kinds is not None:
+        connections = {kind: connections[kind] for kind in kinds if kind in connections}
+    return Profile(name=SANDBOX_PROFILE, connections=connections, builtin=True)
+
+
 class ProfileStore:
     """Reads and writes `profiles.toml`. Holds the built-in sandbox profile in memory when one is registered."""
 

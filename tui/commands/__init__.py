@@ -1,0 +1,16 @@
+"""Headless commands: the same clients and profiles as the app, data on stdout, narration and errors on stderr.
+
+Each module adds its subcommands to the command line (`register`) and names an async handler per action
+(`set_defaults(handler=...)`); `tui.cli` runs the handler with `common.run_command`.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from tui.commands import activity, docs, queues, tickets
+
+
+def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    for module in (docs, tickets, activity, queues):
+        module.register(sub)
