@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import make_app, start_sandbox, wait_for
@@ -108,6 +110,26 @@ async def test_post_from_the_editor(max_box, tmp_path, client):
         assert drafts.load(pane.post_draft_key) is None
         mine = await client.timeline(hashtag="panepost")
         assert [a.id for a in mine] == [pane.stream.entries[0].id]
+
+
+def drafts_on_disk(folder) -> list[str]:
+    """The texts of the draft files as they are on disk right now."""
+    return [json.loads(path.read_text(encoding="utf-8"))["data"]["text"] for path in folder.glob("*.json")]
+
+
+async def test_the_editors_write_the_draft_at_every_key_without_a_timer(max_box, tmp_path):
+    folder = tmp_path / "drafts"
+    app = make_app(max_box.profile(), tmp_path, pane="max", drafts=DraftStore(folder))
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        for key, typed in (("p", "Post"), ("c", "Reply")):  # the post editor, then the comment editor
+            await pilot.press(key)
+            await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen))
+            for length in range(1, len(typed) + 1):
+                await pilot.press(typed[length - 1])
+                assert typed[:length] in drafts_on_disk(folder)  # on disk at once: no pause, no timer waited for
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, ComposeScreen))
 
 
 async def test_open_comment_like_and_unlike(max_box, tmp_path, client):

@@ -162,8 +162,9 @@ class ComposeScreen(ModalScreen[SentT | None], Generic[SentT]):
         except ServiceError as exc:
             self.show_error(f"Not sent: {exc.readable} Your text is kept as a draft.")
             return
-        except Exception as exc:  # never a traceback: say what happened, keep the draft
-            self.show_error(f"Not sent ({type(exc).__name__}: {exc}). Your text is kept as a draft.")
+        except Exception as exc:  # a bug, not the server: never a traceback nor a class name, and the draft stays
+            self.log.error("sending failed", repr(exc))  # for the developer console only
+            self.show_error("Not sent: something unexpected went wrong. Your text is kept as a draft.")
             return
         finally:
             button.disabled = False

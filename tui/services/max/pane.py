@@ -168,6 +168,7 @@ class ActivityPane(ServicePane[MaxClient]):
         except ServiceError as exc:
             self.stream.empty_text = f"Could not load {view.title.lower()}. Press ctrl+r to try again."
             self.stream.set_entries([])
+            self.set_state("error", exc.message)  # whatever went wrong, the bar no longer says "connecting"
             self.report(exc, f"load {view.title.lower()}")
             return
         if view != self.view:

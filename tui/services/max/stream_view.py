@@ -31,6 +31,7 @@ from tui.services.max.render import content_text, relative_time
 GUTTER = 2
 TAIL_LINES = 2  # room under the oldest activity for a line saying whether more is coming
 MAX_CONTENT_LINES = 8
+PREVIEW_CHARS = 4000  # of an activity's content rendered in the stream: far more than its lines can show
 
 
 class ActivityStream(ScrollView, can_focus=True):
@@ -185,10 +186,12 @@ class ActivityStream(ScrollView, can_focus=True):
         if lines is None:
             width = max(10, self._width - GUTTER - 1)
             console = self.app.console
+            # only the start is shown: rendering a whole 2 MB post (a server may send one) would freeze the stream
+            cut = len(activity.content) > PREVIEW_CHARS
             rendered = console.render_lines(
-                content_text(activity.content), console.options.update_width(width), pad=False
+                content_text(activity.content[:PREVIEW_CHARS]), console.options.update_width(width), pad=False
             )
-            if len(rendered) > MAX_CONTENT_LINES:
+            if len(rendered) > MAX_CONTENT_LINES or cut:
                 rendered = [*rendered[: MAX_CONTENT_LINES - 1], [Segment("… (enter to read it all)", Style(dim=True))]]
             lines = [Strip(line) for line in rendered] or [Strip([Segment("(empty)", Style(dim=True))])]
             self._content[activity.id] = lines
