@@ -129,3 +129,62 @@ def test_profiles_test_names_an_unset_variable_and_list_masks_a_password_in_the_
     tested = run("profiles", "test", "work", env=env)
     assert tested.returncode == 1
     assert "NX_UNSET_PW is not set" in tested.stdout and "refused" not in tested.stdout
+
+
+# -- headless commands and serve: what every command shares ---------------------------------------------------------
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # nothing listens there once the socket is closed
+
+
+def test_headless_usage_errors_exit_2(home):
+    for args in (("docs",), ("tickets", "search", "--limit", "many"), ("queues", "workitems"), ("activity", "frob")):
+        result = run(*args, env=home)
+        assert result.returncode == 2 and "usage:" in result.stderr, args
+
+
+def test_headless_commands_name_the_missing_profile_wherever_profile_is_given(home):
+    before = run("--profile", "nope", "docs", "ls", "/", env=home)
+    after = run("docs", "ls", "/", "--profile", "nope", env=home)
+    for result in (before, after):
+        assert result.returncode == 1 and "no profile named 'nope'" in result.stderr
+        assert result.stderr.count("\n") == 1 and result.stdout == ""
+    none_yet = run("tickets", "search", "", env=home)
+    assert none_yet.returncode == 1 and "profiles add" in none_yet.stderr
+
+
+def test_the_sandbox_profile_without_a_running_sandbox_is_one_line(home):
+    env = {**home, "SERVICEDECK_SANDBOX_URL": f"http://127.0.0.1:{closed_port()}"}
+    for args in (("docs", "ls", "/"), ("tickets", "show", "1"), ("activity", "timeline")):
+        result = run(*args, "--profile", "sandbox", env=env)
+        assert result.returncode == 1 and result.stdout == "", args
+        assert result.stderr.startswith("servicedeck: ") and result.stderr.count("\n") == 1, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_a_host_beyond_loopback_without_public(home):
+    result = run("serve", "--host", "0.0.0.0", "--port", str(closed_port()), "--demo", env=home)
+    assert result.returncode == 1 and "--public" in result.stderr and "credentials" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_serve_public_warns_that_anyone_reaching_the_port_uses_the_profile(monkeypatch, capsys):
+    from textual_serve.server import Server
+
+    from tui.cli import main
+
+    served: list[Server] = []
+    monkeypatch.setattr(Server, "serve", lambda self, debug=False: served.append(self))
+    assert main(["serve", "--host", "0.0.0.0", "--port", "8123", "--public", "--profile", "sandbox"]) == 0
+    err = capsys.readouterr().err
+    assert "anyone who can reach that port" in err and "0.0.0.0:8123" in err
+    (server,) = served
+    assert (server.host, server.port) == ("0.0.0.0", 8123)
+    assert server.command.endswith("-m tui --profile sandbox")
+    assert main(["serve", "--host", "::1", "--port", "8124", "--profile", "sandbox"]) == 0  # loopback: no warning
+    assert "WARNING" not in capsys.readouterr().err
