@@ -4,18 +4,17 @@
     await client.timeline(limit=20)                           # a typed helper: a list of `Activity`
 
 The typed helpers (`timeline`, `post`, `comment`, `like`, ...) are what the pane uses; the values they return are in
-`models.py`. No Textual here: this module works from a plain script.
+`models.py`, made from replies checked against MAX's wire shapes (`wire.py`), so a reply of the wrong shape is a
+`ProtocolError` naming the request. Signing requests is in `auth.py`, MAX's error shape in `errors.py`. No Textual
+here: this module works from a plain script.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
-from collections.abc import AsyncGenerator, Generator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-import msgspec
 
 from tui.http import (
     AuthError,
@@ -24,10 +23,10 @@ from tui.http import (
     HttpConnection,
     HttpServiceClient,
     ProtocolError,
-    ServiceError,
-    error_for_status,
     redact_url,
 )
+from tui.services.max.auth import CLIENT_ID, SCOPE, MaxAuth, is_sendable_token, is_web_address
+from tui.services.max.errors import error_from_response
 from tui.services.max.models import (
     SERVICE,
     Activity,
@@ -44,7 +43,6 @@ from tui.services.max.wire import (
     CommentWire,
     ContextWire,
     ConversationWire,
-    ErrorWire,
     InfoWire,
     MessageWire,
     PersonWire,
@@ -55,90 +53,13 @@ from tui.services.max.wire import (
 if TYPE_CHECKING:
     from tui.profiles import Connection
 
-CLIENT_ID = "MAX"
-SCOPE = "widgetcli"
-# A token goes into a header as it is: printable ASCII only (anything else could not be sent, or would split the header)
-PRINTABLE_ASCII = re.compile(r"[\x21-\x7e]{1,4096}")
-
 T = TypeVar("T")
-
-# --------------------------------------------------------------------------------------------------------------------
-# Errors: MAX's shape is {"objectType": "error", "error": "<Name>", "error_description": "..."}.
-# --------------------------------------------------------------------------------------------------------------------
-
-
-def error_from_response(response: httpx.Response) -> ServiceError | None:
-    if response.status_code < 400:
-        return None
-    try:
-        doc = msgspec.json.decode(response.content, type=ErrorWire, strict=False)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        return None  # not MAX's shape: the generic mapping says what it was
-    if not (doc.error or doc.error_description):
-        return None
-    name = doc.error or ""
-    description = (doc.error_description or name).strip()
-    if description and description[-1] not in ".!?":
-        description += "."
-    cls = error_for_status(response.status_code)
-    if response.status_code == 401:
-        return AuthError(f"MAX did not accept the sign-in: {description}", status=401, service=SERVICE)
-    if response.status_code == 403:
-        return AuthError(
-            f"MAX refused: {description}",
-            status=403,
-            service=SERVICE,
-            hint="You are signed in but not allowed to do that.",
-        )
-    return cls(f"MAX: {description}", status=response.status_code, service=SERVICE)
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# OAuth: the password grant, then three headers on every request, a fresh token on 401.
-# --------------------------------------------------------------------------------------------------------------------
-
-
-def _is_web_address(address: str) -> bool:
-    """An http(s) URL, or a path on the MAX server itself, that httpx can send to: the address comes from the server,
-    and where the password goes must not be a surprise (nor a URL httpx refuses with its own exception)."""
-    if not PRINTABLE_ASCII.fullmatch(address):
-        return False
-    try:
-        url = httpx.URL(address)
-    except httpx.InvalidURL:
-        return False
-    return (url.scheme in ("http", "https") and bool(url.host)) or (not url.scheme and address.startswith("/"))
 
 
 def _consume_failure(fetch: asyncio.Future[str]) -> None:
     """Mark a failed fetch's error as seen: when every caller gave up before it ended, nobody else reads it."""
     if not fetch.cancelled():
         fetch.exception()
-
-
-class MaxAuth(httpx.Auth):
-    """Adds X-Oauth-Token/-Username/-Scope; on a 401, asks the OAuth server for a new token once and retries."""
-
-    def __init__(self, client: MaxClient):
-        self.client = client
-
-    def _sign(self, request: httpx.Request, token: str) -> None:
-        request.headers["X-Oauth-Token"] = token
-        request.headers["X-Oauth-Username"] = self.client.username.lower()
-        request.headers["X-Oauth-Scope"] = SCOPE
-
-    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        token = await self.client.ensure_token()
-        self._sign(request, token)
-        response = yield request
-        if response.status_code == 401 and self.client.can_renew:
-            await response.aread()
-            token = await self.client.renew_token(stale=token)
-            self._sign(request, token)
-            yield request
-
-    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        raise RuntimeError("MaxClient is async only")
 
 
 class MaxClient(HttpServiceClient):
@@ -244,7 +165,7 @@ class MaxClient(HttpServiceClient):
                 raise ProtocolError(
                     f"{where} answered /info without an OAuth server; is this a MAX server?", service=SERVICE
                 )
-            if not _is_web_address(server):
+            if not is_web_address(server):
                 raise ProtocolError("MAX named an OAuth server whose address is not a web address.", service=SERVICE)
             self.oauth_server = server
         return self.oauth_server
@@ -295,7 +216,7 @@ class MaxClient(HttpServiceClient):
         token = answer.access_token or answer.oauth_token
         if not token:
             raise ProtocolError("MAX's sign-in server answered without a token.", service=SERVICE)
-        if not PRINTABLE_ASCII.fullmatch(token):
+        if not is_sendable_token(token):
             raise ProtocolError("MAX's sign-in server answered with a token that cannot be sent back.", service=SERVICE)
         self._token = token
         self.http.secrets = tuple({*self.http.secrets, self._token})
