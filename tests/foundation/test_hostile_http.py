@@ -169,3 +169,17 @@ def test_a_reply_of_the_wrong_shape_is_a_protocol_error_naming_the_request_and_t
             expect(wrong, Page, service="Nuxeo", what="GET children")
         assert "Nuxeo answered GET children with data of an unexpected shape" in str(caught.value)
         assert place in str(caught.value)
+
+
+async def test_odd_headers_and_urls_are_service_errors_or_values(server):
+    server.answer(200, {"ok": True}, {"Content-Type": "application/json", "X-Note": "café ☕"})
+    async with connection(server, ExchangeLog()) as http:
+        assert await http.get_json("/x") == {"ok": True}
+        with pytest.raises(ServiceError):
+            await http.get_json("/x\x00y")
+    server.answer(200, {"ok": True}, {"Content-Type": "application/json", "Content-Length": "²"})
+    async with connection(server) as http:
+        try:
+            await http.get_json("/x")
+        except ServiceError:
+            pass

@@ -304,7 +304,7 @@ class HttpConnection:
         """The response with its whole body read, refused once it passes `max_body` (announced or actual, after
         decompression, so a compressed bomb is refused too)."""
         announced = response.headers.get("content-length", "")
-        if announced.isdigit() and int(announced) > self.max_body:
+        if announced.isascii() and announced.isdigit() and int(announced) > self.max_body:
             raise BodyTooLarge(announced)
         chunks: list[bytes] = []
         size = 0
@@ -314,7 +314,8 @@ class HttpConnection:
                 raise BodyTooLarge(size)
             chunks.append(chunk)
         # The same response, holding the decoded body (so without the headers that described the encoded one).
-        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _BODY_ENCODING_HEADERS]
+        # raw bytes: a header value outside ASCII (which servers do send) must not fail on the way
+        headers = [(k, v) for k, v in response.headers.raw if k.lower().decode("latin-1") not in _BODY_ENCODING_HEADERS]
         return httpx.Response(
             response.status_code,
             headers=headers,
@@ -324,9 +325,11 @@ class HttpConnection:
         )
 
     def _start_exchange(self, method: str, url: str, kwargs: dict[str, Any]) -> Exchange:
-        exchange = Exchange(
-            service=self.service, method=method, url=redact_url(str(self.client.base_url.join(url)), self.secrets)
-        )
+        try:
+            full_url = str(self.client.base_url.join(url))
+        except httpx.InvalidURL:  # reported when the request is built; the log shows what was asked for
+            full_url = url
+        exchange = Exchange(service=self.service, method=method, url=redact_url(full_url, self.secrets))
         if self.exchange_log is not None:
             self.exchange_log.add(exchange)
         return exchange
