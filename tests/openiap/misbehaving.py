@@ -120,7 +120,11 @@ class Peer:
         if envelope.command == "signin":
             self.reply(
                 envelope,
-                pb.SigninResponse(jwt="token", user=pb.User(_id="u1", name="Admin", username="admin")),
+                pb.SigninResponse(
+                    jwt="token",
+                    user=pb.User(_id="u1", name="Admin", username="admin"),
+                    config=self.server.signin_config,
+                ),
             )
             return
         if envelope.command in ("pong", "noop"):
@@ -136,9 +140,10 @@ class Peer:
 class MisbehavingServer:
     """`handler(peer, envelope)` gets every envelope but sign-in and ping; `peers` are the connections so far."""
 
-    def __init__(self, handler: Handler | None = None, *, answer_pings: bool = True):
+    def __init__(self, handler: Handler | None = None, *, answer_pings: bool = True, signin_config: str = "{}"):
         self.handler: Handler = handler or (lambda peer, envelope: None)
         self.answer_pings = answer_pings
+        self.signin_config = signin_config
         self.peers: list[Peer] = []
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()

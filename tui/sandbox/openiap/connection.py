@@ -1,10 +1,15 @@
-"""One client's websocket as the server sees it: who signed in, and the ordered outbox a writer task sends from."""
+"""One client's websocket as the server sees it: who signed in, and the ordered outbox a writer task sends from.
+
+The broker keeps each outbox under OUTBOX_LIMIT queue messages (what does not fit waits in the queue log), and hears
+from the writer through `on_sent` (a queue message went out: its row can go) and `on_room` (the outbox has room again).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -31,11 +36,16 @@ def username(caller: Caller) -> str:
     return str((caller.user or {}).get("username", ""))
 
 
+OUTBOX_LIMIT = 1000  # queue messages handed to one connection and not yet written (a broker's prefetch)
+REFILL_AT = OUTBOX_LIMIT // 2  # the writer asks for more when the outbox is down to this
+
+
 @dataclass
 class Outgoing:
     envelope: pb.Envelope
-    queuename: str = ""  # set for a queue event of a durable queue: it goes back to the queue if never sent
+    queuename: str = ""  # set for a queue event: the queue it came from
     expires_at: float = 0.0
+    message_seq: int = 0  # its row in the queue log, for a queue event
 
 
 class ClientConnection:
@@ -53,6 +63,9 @@ class ClientConnection:
         self.closed = False
         self.queues: set[str] = set()
         self.watches: set[str] = set()
+        self.queued = 0  # queue messages in the outbox
+        self.on_sent: Callable[[ClientConnection, Outgoing], None] = lambda conn, item: None
+        self.on_room: Callable[[ClientConnection], None] = lambda conn: None
         self._envelope_ids = itertools.count(1)
 
     def next_envelope_id(self) -> str:
@@ -67,7 +80,14 @@ class ClientConnection:
 
     def enqueue(self, item: Outgoing) -> None:
         self.outbox.append(item)
+        if item.message_seq:
+            self.queued += 1
         self.ready.set()
+
+    @property
+    def room(self) -> int:
+        """How many more queue messages the broker may hand to this connection now."""
+        return OUTBOX_LIMIT - self.queued
 
     async def write_loop(self) -> None:
         """Send the outbox in order; seq is assigned here so it counts what was really sent, without gaps."""
@@ -91,3 +111,8 @@ class ClientConnection:
                     self.closed = True
                     return
                 self.seq += 1
+                if item.message_seq:
+                    self.queued -= 1
+                    self.on_sent(self, item)
+            if self.queued <= REFILL_AT and (self.queued == REFILL_AT or not self.outbox):
+                self.on_room(self)

@@ -1,9 +1,13 @@
 """The OpenIAP sandbox: an OpenFlow-compatible websocket server (`/ws/v2`) backed by SQLite.
 
 Sign in as `admin` / `admin` (or with the JWT a sign-in returns). What it serves:
-- Message queues (`broker.py`): fan-out to every consumer, messages wait (bounded at `QUEUE_BOUND`, oldest dropped
-  first) while a queue has none; RegisterQueue with an empty name makes a temporary queue (`tmp.<hex>`).
-  `replyto` and `correlationId` travel with the message; `expiration` (ms) drops messages that waited too long.
+- Message queues (`broker.py`, `queue_log.py`): fan-out to every consumer, messages wait (bounded at `QUEUE_BOUND`,
+  oldest dropped first) while a queue has none; named queues and their messages are kept in SQLite and survive a
+  restart; each consumer gets at most `OUTBOX_LIMIT` messages ahead of its socket. RegisterQueue with an empty name
+  makes a temporary queue (`tmp.<hex>`, gone with its connection). `replyto` and `correlationId` travel with the
+  message; `expiration` (ms) drops messages that waited too long.
+- Frames: a declared length over `MAX_FRAME_BYTES` (`MAX_SIGNIN_FRAME_BYTES` before sign-in) closes the socket before
+  anything of the frame is buffered.
 - Collections in SQLite (`documents.py`, `store.py`, `query.py`): documents are JSON with a 24-hex `_id`, `_type`,
   `_created`, `_modified`. Query supports equality (also against array members), `$in`, `$nin`, `$gt`, `$gte`, `$lt`,
   `$lte`, `$ne`, `$eq`, `$regex` (+ `$options`), `$exists`, `$and`, `$or`, dotted paths, projection, orderby, top and
@@ -17,7 +21,8 @@ For tests and benchmarks, on the object `create()` returns (`OpenIAPSandbox`, fo
   A client can ask the same with `queue_message("$sandbox.flood", {"queue": "q", "n": 1000})`.
 - `drop_connections(agent=None)`: close every websocket (or only those whose sign-in `agent` matches) the way a network
   failure would; returns how many were dropped.
-- `consumers(queue)`, `waiting(queue)`, `dropped(queue)`, `watch_count()`: what the server has now, to assert on.
+- `consumers(queue)`, `waiting(queue)`, `dropped(queue)`, `watch_count()`, `outbox_peak()`: what the server has now,
+  to assert on.
 - `ctx.scale`: `openiap_queue_bound` (default 100000) bounds every named queue; `openiap_docs` seeds that many
   documents into `entities` (at least 20).
 With `ctx.demo` (servicedeck demo), `live` runs the demo activity of `seed.py`.
@@ -27,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sqlite3
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -44,6 +50,7 @@ from tui.sandbox.openiap.connection import ClientConnection
 from tui.sandbox.openiap.documents import Documents
 from tui.sandbox.openiap.errors import RequestError
 from tui.sandbox.openiap.query import Document, parse_json_arg
+from tui.sandbox.openiap.queue_log import QueueLog
 from tui.sandbox.openiap.seed import PASSWORD, USERNAME, DemoActivity, seed
 from tui.sandbox.openiap.store import Store
 from tui.sandbox.openiap.workitems import Workitems
@@ -51,15 +58,17 @@ from tui.services.openiap.wire import DecodeError, Message
 from tui.services.openiap.wire import openiap_pb2 as pb
 
 FLOOD_QUEUE = "$sandbox.flood"
+MAX_FRAME_BYTES = 64 * 1024 * 1024  # the largest envelope accepted from a signed-in client (as OpenIAP's clients)
+MAX_SIGNIN_FRAME_BYTES = 64 * 1024  # before sign-in: a stranger declaring a huge frame must cost nothing
 T = TypeVar("T")
 # (the connection, the envelope, the request unpacked from it or None) -> the reply, or None when the handler replied
 Handler = Callable[[ClientConnection, pb.Envelope, Any], Message | None]
 
 
 class OpenIAPServer:
-    def __init__(self, store: Store, queue_bound: int = QUEUE_BOUND):
+    def __init__(self, store: Store, log: QueueLog, queue_bound: int = QUEUE_BOUND):
         self.store = store
-        self.broker = Broker(queue_bound)
+        self.broker = Broker(log, queue_bound)
         self.documents = Documents(store)
         self.workitems = Workitems(self.documents)
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -89,6 +98,7 @@ class OpenIAPServer:
         self.loop = asyncio.get_running_loop()
         await websocket.accept()
         conn = ClientConnection(websocket)
+        self.broker.attach(conn)
         self.connections.add(conn)
         writer = asyncio.create_task(conn.write_loop())
         buffer = bytearray()
@@ -104,6 +114,9 @@ class OpenIAPServer:
                 # a byte stream: the official clients send the length and the body as separate messages
                 while len(buffer) >= 4:
                     size = int.from_bytes(buffer[:4], "little")
+                    if size > (MAX_FRAME_BYTES if conn.user is not None else MAX_SIGNIN_FRAME_BYTES):
+                        await self._refuse(conn, size)
+                        return
                     if len(buffer) < 4 + size:
                         break
                     body = bytes(buffer[4 : 4 + size])
@@ -115,6 +128,14 @@ class OpenIAPServer:
             self.detach(conn)
             writer.cancel()
             await asyncio.gather(writer, return_exceptions=True)
+
+    async def _refuse(self, conn: ClientConnection, size: int) -> None:
+        """A frame over the limit: say why and close, without reading any of it."""
+        conn.push("error", pb.ErrorResponse(message=f"a frame of {size} bytes is over the limit", code=413))
+        await asyncio.sleep(0.05)  # a moment for the writer to send the reason
+        self.detach(conn)
+        with contextlib.suppress(Exception):
+            await conn.websocket.close(code=1009)
 
     def handle(self, conn: ClientConnection, body: bytes) -> None:
         envelope = pb.Envelope()
@@ -214,7 +235,9 @@ class OpenIAPServer:
         if not request.validateonly:
             conn.user = {"_id": user["_id"], "name": user["name"], "username": user["username"]}
             conn.agent = request.agent
-        return pb.SigninResponse(jwt=make_token(self.store.signing_key, user), user=_user_pb(user), config="{}")
+        # stable_message_ids: a queue message keeps its envelope id on every delivery (see broker.py)
+        config = json.dumps({"stable_message_ids": True})
+        return pb.SigninResponse(jwt=make_token(self.store.signing_key, user), user=_user_pb(user), config=config)
 
     # -- queues --------------------------------------------------------------------------------------------------------
 
@@ -314,12 +337,21 @@ class OpenIAPSandbox(ServiceSandbox):
         """How many messages a full queue pushed out (oldest first)."""
         return self._server.broker.dropped(queue)
 
+    def outbox_peak(self) -> int:
+        """The most queue messages any consumer has waiting in its outbox now (bounded by OUTBOX_LIMIT)."""
+        return self._server.broker.outbox_peak()
+
 
 def create(ctx: SandboxContext) -> OpenIAPSandbox:
     store = Store(ctx.db_path("openiap"))
     if store.is_empty:
         seed(store, ctx.scale)
-    server = OpenIAPServer(store, queue_bound=ctx.scale.get("openiap_queue_bound", QUEUE_BOUND))
+    log = QueueLog(ctx.db_path("openiap"))
+    server = OpenIAPServer(store, log, queue_bound=ctx.scale.get("openiap_queue_bound", QUEUE_BOUND))
+
+    def close() -> None:
+        log.close()
+        store.close()
 
     def connection(base_url: str) -> Connection:
         return Connection(
@@ -339,6 +371,6 @@ def create(ctx: SandboxContext) -> OpenIAPSandbox:
         connection=connection,
         describe=describe,
         live=server.live if ctx.demo else None,
-        close=store.close,
+        close=close,
         server=server,
     )

@@ -66,7 +66,7 @@ class EnvelopeChannel:
     def _on_token(self, jwt: str) -> None:
         """The server sent a new sign-in token."""
 
-    def _on_event(self, command: str, message: Message | None) -> None:
+    def _on_event(self, command: str, message: Message | None, envelope_id: str) -> None:
         """A message the server pushed on its own (a queue or watch event); the client routes them."""
 
     def _fail_pending(self) -> None:
@@ -199,7 +199,7 @@ class EnvelopeChannel:
                 await self._send(reply)
         else:
             try:
-                self._on_event(command, message)
+                self._on_event(command, message, envelope.id)
             except Exception:  # a message that cannot be delivered must not stop the ones after it
                 self._traffic.note("RECV", f"a {command} could not be delivered and was dropped")
 

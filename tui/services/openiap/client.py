@@ -31,7 +31,7 @@ from tui.services.openiap.models import (
     workitem_from_reply,
     workitem_to_pb,
 )
-from tui.services.openiap.subscriptions import QueueSubscription, WatchSubscription
+from tui.services.openiap.subscriptions import QueueSubscription, RecentMessages, WatchSubscription
 from tui.services.openiap.wire import Message
 from tui.services.openiap.wire import openiap_pb2 as pb
 
@@ -86,9 +86,15 @@ class OpenIAPClient(OpenIAPConnection):
         self._subscriptions: list[QueueSubscription] = []
         self._watch_subscriptions: list[WatchSubscription] = []
         self._unclaimed: dict[str, list[pb.QueueEvent]] = {}
+        self._recent = RecentMessages()
         self._rpc_queue: QueueSubscription | None = None
         self._rpc_waiters: dict[str, asyncio.Future[QueueMessage]] = {}
         self._rpc_lock = asyncio.Lock()
+
+    @property
+    def redelivered(self) -> int:
+        """Queue messages the server sent a second time, recognised and dropped."""
+        return self._recent.redelivered
 
     @classmethod
     def from_connection(cls, connection: Connection, secret: str, *, exchange_log: ExchangeLog | None = None) -> Self:
@@ -132,8 +138,10 @@ class OpenIAPClient(OpenIAPConnection):
             if not watch.closed:
                 await self._watch_on_server(watch)
 
-    def _on_event(self, command: str, message: Message | None) -> None:
+    def _on_event(self, command: str, message: Message | None, envelope_id: str) -> None:
         if command == "queueevent" and isinstance(message, pb.QueueEvent):
+            if self.stable_message_ids and self._recent.seen(message.queuename, envelope_id, message.data):
+                return  # the server sent it again (it was killed before it could forget it): delivered already
             subscriptions = self._queues.get(message.queuename)
             if subscriptions:
                 for subscription in subscriptions:

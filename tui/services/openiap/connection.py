@@ -10,9 +10,11 @@ to register its queues and watches again. Nothing here imports Textual.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 from httpx_ws import AsyncWebSocketSession, aconnect_ws
@@ -75,6 +77,8 @@ class OpenIAPConnection(EnvelopeChannel):
         self.state = "disconnected"
         self.user: SignedInUser | None = None
         self.reconnects = 0  # how many times the connection came back after a drop
+        # the server says a queue message keeps its envelope id when it is sent again (the sandbox's broker does)
+        self.stable_message_ids = False
 
         self._state_listeners: list[StateListener] = []
         self._http: httpx.AsyncClient | None = None
@@ -262,6 +266,7 @@ class OpenIAPConnection(EnvelopeChannel):
             what = "sign-in token" if use_jwt else "username or password"
             raise AuthError(f"OpenIAP refused the {what}.", service=SERVICE) from None
         self._jwt = reply.jwt or self._jwt
+        self.stable_message_ids = _server_config(reply.config).get("stable_message_ids") is True
         user = reply.user
         self.user = SignedInUser(
             id=user._id, name=user.name, username=user.username, roles=[r.name for r in user.roles]
@@ -329,3 +334,12 @@ class OpenIAPConnection(EnvelopeChannel):
             self._http = None
         if self.state != "disconnected":
             self._set_state("disconnected", "Closed.")
+
+
+def _server_config(text: str) -> dict[str, Any]:
+    """The `config` of a sign-in reply: a JSON object of server settings; anything else counts as none."""
+    try:
+        value = json.loads(text) if text else {}
+    except (ValueError, RecursionError):
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
@@ -16,6 +17,31 @@ from tui.services.openiap.wire import openiap_pb2 as pb
 
 ItemT = TypeVar("ItemT")
 _CLOSED: Any = object()  # the end marker in a subscription's buffer
+REMEMBERED = 20_000  # queue messages whose identity the client keeps, to recognise a second delivery
+
+
+class RecentMessages:
+    """The identities (queue, envelope id, hash of the data) of the last REMEMBERED queue messages.
+
+    A broker that is killed after sending a message and before it could forget it sends it again after the restart.
+    Used only with a server whose sign-in config says `stable_message_ids` (the sandbox: the envelope id is `q<seq>`
+    on every delivery of a message, and never reused for another): elsewhere ids may be per-connection counters."""
+
+    def __init__(self) -> None:
+        self._seen: set[tuple[str, str, int]] = set()
+        self._order: deque[tuple[str, str, int]] = deque()
+        self.redelivered = 0
+
+    def seen(self, queuename: str, envelope_id: str, data: str) -> bool:
+        identity = (queuename, envelope_id, hash(data))
+        if identity in self._seen:
+            self.redelivered += 1
+            return True
+        self._seen.add(identity)
+        self._order.append(identity)
+        if len(self._order) > REMEMBERED:
+            self._seen.discard(self._order.popleft())
+        return False
 
 
 class Subscription(Generic[ItemT]):
