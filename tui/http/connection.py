@@ -26,6 +26,9 @@ _BODY_ENCODING_HEADERS = frozenset({"content-encoding", "content-length", "trans
 
 StateListener = Callable[[str, str], None]
 
+# What can go wrong on the way: httpx's family, the deadline, a header that cannot be encoded (a non-ASCII token)
+_FAILURES = (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, TimeoutError, UnicodeEncodeError)
+
 
 class BodyTooLarge(Exception):
     """Raised while reading a body that passes `max_body`; becomes a `ProtocolError`."""
@@ -155,7 +158,7 @@ class HttpConnection:
         try:
             async with asyncio.timeout(self.deadline):
                 response = await self.client.send(self.client.build_request(method, url, **kwargs), stream=True)
-        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, TimeoutError) as exc:
+        except _FAILURES as exc:
             error = self._failure(exc)
             exchange.error = error.message
             raise error from None
@@ -174,7 +177,7 @@ class HttpConnection:
                         service=self.service,
                     )
             yield response
-        except (httpx.HTTPError, httpx.StreamError, TimeoutError, BodyTooLarge) as exc:
+        except (*_FAILURES, BodyTooLarge) as exc:
             error = self._failure(exc)
             exchange.error = error.message
             raise error from None
@@ -258,6 +261,12 @@ class HttpConnection:
             error = ProtocolError(
                 f"{service} at {where} closed the connection or broke the HTTP protocol.", service=service
             )
+        elif isinstance(exc, UnicodeEncodeError):
+            error = BadRequestError(
+                f"The request to {service} could not be sent: a header holds characters outside ASCII.",
+                hint="Check the username and secret of this connection in the profile.",
+                service=service,
+            )
         elif isinstance(exc, httpx.InvalidURL):
             error = BadRequestError(f"The address for {service} is not a valid URL: {where}.", service=service)
         else:
@@ -286,7 +295,7 @@ class HttpConnection:
                     response = await self._read_capped(streamed)
                 finally:
                     await streamed.aclose()
-        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, TimeoutError, BodyTooLarge) as exc:
+        except (*_FAILURES, BodyTooLarge) as exc:
             exchange.elapsed_ms = (time.perf_counter() - started) * 1000
             error = self._failure(exc)
             exchange.error = error.message
