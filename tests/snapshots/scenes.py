@@ -46,6 +46,9 @@ class SteadyExchangeLog(ExchangeLog):
     def __iter__(self) -> Iterator[Exchange]:
         return iter([_steady(e) for e in super().__iter__()])
 
+    def changed(self, exchange: Exchange) -> None:
+        super().changed(_steady(exchange))
+
 
 MACHINE_HEADERS = {"user-agent": "python-httpx", "accept-encoding": "gzip, deflate"}
 

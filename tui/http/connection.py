@@ -26,6 +26,14 @@ _BODY_ENCODING_HEADERS = frozenset({"content-encoding", "content-length", "trans
 
 StateListener = Callable[[str, str], None]
 
+# Failures that mean the request never left this machine
+_NEVER_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.InvalidURL,
+    httpx.UnsupportedProtocol,
+    UnicodeEncodeError,
+)
 # What can go wrong on the way: httpx's family, the deadline, a header that cannot be encoded (a non-ASCII token)
 _FAILURES = (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, TimeoutError, UnicodeEncodeError)
 
@@ -299,6 +307,7 @@ class HttpConnection:
             exchange.elapsed_ms = (time.perf_counter() - started) * 1000
             error = self._failure(exc)
             exchange.error = error.message
+            exchange.sent = not isinstance(exc, _NEVER_SENT)
             if self.exchange_log is not None:
                 self.exchange_log.changed(exchange)
             if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import shlex
 import time
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from tui.http.redact import redact_text, redact_url
 
 PREVIEW_LIMIT = 4000
+WEBSOCKET_METHODS = frozenset({"WS", "SEND", "RECV"})
 _exchange_ids = itertools.count(1)
 
 
@@ -49,8 +51,14 @@ class Exchange:
     response_body: str = ""
     error: str = ""
     note: str = ""  # what a websocket message was ("signin", "queueevent orders")
+    sent: bool = True  # False when the request never left (no connection could be made, an invalid URL)
     started: float = field(default_factory=time.time)
     id: int = field(default_factory=lambda: next(_exchange_ids))
+
+    @property
+    def is_message(self) -> bool:
+        """A websocket message (or the socket's opening), as opposed to an HTTP request and its response."""
+        return self.method in WEBSOCKET_METHODS
 
     @property
     def summary(self) -> str:
@@ -61,7 +69,7 @@ class Exchange:
 
     def as_curl(self) -> str:
         """A curl command that repeats this request; redacted headers stay redacted (fill them in yourself)."""
-        if self.method in ("WS", "SEND", "RECV"):
+        if self.is_message:
             return f"# {self.method} over a websocket, not repeatable with curl\n# {self.url}\n{self.request_body}"
         parts = ["curl", "-X", self.method, shlex.quote(self.url)]
         for key, value in self.request_headers:
@@ -74,14 +82,18 @@ class Exchange:
 
 
 class ExchangeLog:
-    """A bounded, observable record of every exchange with every service."""
+    """A bounded, observable record of every exchange with every service.
 
-    def __init__(self, limit: int = 2000):
-        self.entries: deque[Exchange] = deque(maxlen=limit)
+    HTTP exchanges and websocket messages are kept in rings of their own: a queue streaming thousands of messages
+    a minute never pushes the last HTTP requests out."""
+
+    def __init__(self, limit: int = 2000, message_limit: int = 2000):
+        self._requests: deque[Exchange] = deque(maxlen=limit)
+        self._messages: deque[Exchange] = deque(maxlen=message_limit)
         self._listeners: list[Callable[[Exchange], None]] = []
 
     def add(self, exchange: Exchange) -> Exchange:
-        self.entries.append(exchange)
+        (self._messages if exchange.is_message else self._requests).append(exchange)
         self.changed(exchange)
         return exchange
 
@@ -94,11 +106,16 @@ class ExchangeLog:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
+    @property
+    def entries(self) -> list[Exchange]:
+        """Every exchange kept, oldest first."""
+        return list(heapq.merge(self._requests, self._messages, key=lambda e: e.id))
+
     def __iter__(self) -> Iterator[Exchange]:
-        return iter(list(self.entries))
+        return iter(self.entries)
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self._requests) + len(self._messages)
 
 
 def log_message(

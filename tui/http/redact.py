@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
 
 REDACTED = "•••"
 SECRET_HEADERS = frozenset(
@@ -44,6 +44,11 @@ def _mask_literals(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+def _form(pairs: list[tuple[str, str]]) -> str:
+    """Pairs encoded as a form, the redaction mark kept readable (not `%E2%80%A2…`)."""
+    return urlencode(pairs).replace(quote_plus(REDACTED), REDACTED)
+
+
 def _redact_json(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: (REDACTED if is_secret_field(str(k)) else _redact_json(v)) for k, v in value.items()}
@@ -72,7 +77,7 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     elif "=" in text and "\n" not in stripped and " " not in stripped:
         pairs = parse_qsl(stripped, keep_blank_values=True)
         if pairs:
-            text = urlencode([(k, REDACTED if is_secret_field(k) else v) for k, v in pairs])
+            text = _form([(k, REDACTED if is_secret_field(k) else v) for k, v in pairs])
     text = _SECRET_FIELD_IN_TEXT.sub(lambda m: m.group(1) + REDACTED, text)
     text = _JWT.sub(REDACTED, text)
     return _mask_literals(text, secrets)
@@ -95,7 +100,5 @@ def redact_url(url: str, secrets: Iterable[str] = ()) -> str:
         netloc = f"{user}:{REDACTED}@{host}" if colon else f"{REDACTED}@{host}"
     query = parts.query
     if query:
-        query = urlencode(
-            [(k, REDACTED if is_secret_field(k) else v) for k, v in parse_qsl(query, keep_blank_values=True)]
-        )
+        query = _form([(k, REDACTED if is_secret_field(k) else v) for k, v in parse_qsl(query, keep_blank_values=True)])
     return _mask_literals(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)), secrets)

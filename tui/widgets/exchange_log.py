@@ -1,68 +1,53 @@
-"""The Exchanges tab: every request and response of every service, secrets already redacted, copyable as curl."""
+"""The Exchanges tab: every request and response of every service, secrets already redacted, copyable as curl.
+
+Oldest at the top, newest at the bottom, like a log that follows: new rows are added (never the whole table rebuilt)
+in batches a few times a second while the tab is shown. The view follows the newest row unless the person moves
+away from it; then a line counts the newer rows and `end` follows again. `/` filters on text, `s` on a service,
+`space` pauses.
+"""
 
 from __future__ import annotations
 
-import time
 from typing import ClassVar
 
-from rich.console import Group, RenderableType
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.containers import Vertical, VerticalScroll
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable, Input, Static
 
 from tui.http import Exchange, ExchangeLog
-from tui.widgets.json_view import highlighted
+from tui.widgets.exchange_detail import detail, matches, row_cells
 
-REFRESH_SECONDS = 0.25
-
-
-def status_text(exchange: Exchange) -> Text:
-    if exchange.status is None:
-        if exchange.method in ("SEND", "RECV"):
-            return Text(exchange.method.lower(), style="cyan")
-        return Text(exchange.error[:20] or "…", style="red" if exchange.error else "dim")
-    style = "green" if exchange.status < 300 else "yellow" if exchange.status < 400 else "red"
-    return Text(str(exchange.status), style=style)
+FLUSH_SECONDS = 0.2
+COLUMNS = (("time", "time"), ("service", "service"), ("method", "method"), ("what", "what"), ("status", "status"))
+SERVICES = ("", "Nuxeo", "Cerb", "MAX", "OpenIAP")  # "" is every service
 
 
-def shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+class ExchangeTable(DataTable[str | Text]):
+    """Home and end go to the first and the last exchange (a plain table scrolls sideways)."""
 
-
-def detail_renderables(exchange: Exchange) -> list[RenderableType]:
-    lines: list[RenderableType] = [Text(f"{exchange.method} {exchange.url}", style="bold")]
-    status = exchange.status if exchange.status is not None else "-"
-    meta = f"status {status} · {exchange.elapsed_ms:.0f} ms · {exchange.service}"
-    for extra in (exchange.note, exchange.error):
-        if extra:
-            meta += f" · {extra}"
-    lines.append(Text(meta, style="dim"))
-    for title, headers, body in (
-        ("Request", exchange.request_headers, exchange.request_body),
-        ("Response", exchange.response_headers, exchange.response_body),
-    ):
-        if not headers and not body:
-            continue
-        lines.append(Text(f"\n{title}", style="bold underline"))
-        for key, value in headers:
-            lines.append(Text.assemble((f"{key}: ", "cyan"), value))
-        if body:
-            lines.append(Text(""))
-            lines.append(highlighted(body) if body.lstrip()[:1] in ("{", "[") else Text(body))
-    return lines
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "scroll_top", "First", show=False),
+        Binding("end", "scroll_bottom", "Newest", show=False),
+    ]
 
 
 class ExchangeLogView(Vertical):
-    """Newest first. Refreshes on a timer (not per exchange) so a busy pane never floods the screen with redraws."""
-
     DEFAULT_CSS = """
     ExchangeLogView { height: 1fr; }
-    ExchangeLogView > DataTable { height: 2fr; }
-    ExchangeLogView > #exchange-detail { height: 3fr; border-top: solid $accent; overflow-y: auto; padding: 0 1; }
+    ExchangeLogView > #exchange-filter { display: none; }
+    ExchangeLogView.filtering > #exchange-filter { display: block; }
+    ExchangeLogView > ExchangeTable { height: 2fr; }
+    ExchangeLogView > #exchange-status { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
+    ExchangeLogView > #exchange-detail { height: 3fr; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter", id="exchanges.filter"),
+        Binding("s", "next_service", "Service", id="exchanges.service"),
+        Binding("space", "pause", "Pause", id="exchanges.pause"),
         Binding("c", "copy_curl", "Copy as curl", id="exchanges.copy-curl"),
         Binding("b", "copy_body", "Copy response", id="exchanges.copy-body"),
     ]
@@ -70,68 +55,185 @@ class ExchangeLogView(Vertical):
     def __init__(self, log: ExchangeLog):
         super().__init__()
         self.exchange_log = log
-        self._dirty = True
-        self._shown: list[Exchange] = []
+        self.words = ""
+        self.service = ""
+        self.paused = False
+        self.following = True
+        self.newer = 0  # rows added below while the person looks elsewhere
+        self._rows: dict[int, Exchange] = {}  # what the table shows, by exchange id, in table order
+        self._pending: dict[int, Exchange] = {}  # added to the log since the last flush
+        self._completed: dict[int, Exchange] = {}  # shown, and changed since (their answer came)
+        self._filled = False
 
     def compose(self) -> ComposeResult:
-        table: DataTable[str | Text] = DataTable(id="exchange-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("time", "service", "method", "url", "status", "ms")
+        yield Input(placeholder="filter: words that every exchange shown contains", id="exchange-filter")
+        table = ExchangeTable(id="exchange-table", cursor_type="row", zebra_stripes=True)
+        for label, key in COLUMNS:
+            table.add_column(label, key=key)
+        table.add_column("ms", key="ms")
         yield table
-        yield Static("Select an exchange to see its headers and bodies.", id="exchange-detail")
+        yield Static("", id="exchange-status")
+        with VerticalScroll(id="exchange-detail"):
+            yield Static("Select an exchange to see its headers and bodies.", id="exchange-body")
 
     def on_mount(self) -> None:
         self._unsubscribe = self.exchange_log.subscribe(self._changed)
-        self.set_interval(REFRESH_SECONDS, self._refresh_if_dirty)
+        self.set_interval(FLUSH_SECONDS, self._flush)
 
     def on_unmount(self) -> None:
         self._unsubscribe()
 
-    def _changed(self, exchange: Exchange) -> None:
-        self._dirty = True
-
-    def _refresh_if_dirty(self) -> None:
-        if not self._dirty or not self._showing:
-            return
-        self._dirty = False
-        table = self.query_one(DataTable)
-        selected = self.selected()
-        self._shown = list(reversed(list(self.exchange_log)))
-        table.clear()
-        for exchange in self._shown:
-            table.add_row(
-                time.strftime("%H:%M:%S", time.localtime(exchange.started)),
-                exchange.service,
-                exchange.method,
-                shorten(f"{exchange.note}  {exchange.url}" if exchange.note else exchange.url, 90),
-                status_text(exchange),
-                f"{exchange.elapsed_ms:.0f}" if exchange.status is not None else "",
-                key=str(exchange.id),
-            )
-        if selected is not None and any(e.id == selected.id for e in self._shown):
-            table.move_cursor(row=table.get_row_index(str(selected.id)), animate=False)
-
     @property
-    def _showing(self) -> bool:
-        """Laid out in the visible tab (a hidden tab's table is not rebuilt)."""
-        return self.display and self.region.height > 0
+    def table(self) -> ExchangeTable:
+        return self.query_one(ExchangeTable)
+
+    def _changed(self, exchange: Exchange) -> None:
+        if exchange.id in self._rows:
+            self._completed[exchange.id] = exchange
+        else:
+            self._pending[exchange.id] = exchange
+
+    def _wanted(self, exchange: Exchange) -> bool:
+        return (not self.service or exchange.service == self.service) and matches(exchange, self.words)
+
+    # -- keeping the table up to date -------------------------------------------------------------------------------
 
     def on_show(self) -> None:
-        self._dirty = True
-        self._refresh_if_dirty()
+        if not self._filled:
+            self._rebuild()  # the first look: built now, not while the app starts
+        self._flush()
+
+    def _showing(self) -> bool:
+        """Laid out in the visible tab (a hidden tab's table waits: its updates pile up and land on show)."""
+        return self.display and self.region.height > 0
+
+    def _rebuild(self) -> None:
+        table = self.table
+        table.clear()
+        self._rows.clear()
+        self._pending.clear()
+        self._completed.clear()
+        self._filled = True
+        for exchange in self.exchange_log:
+            if self._wanted(exchange):
+                self._add_row(table, exchange)
+        self.newer = 0
+        if self.following or table.cursor_row >= table.row_count:
+            self._follow()
+        self._show_status()
+
+    def _add_row(self, table: ExchangeTable, exchange: Exchange) -> None:
+        self._rows[exchange.id] = exchange
+        table.add_row(*row_cells(exchange), key=str(exchange.id))
+
+    def _flush(self) -> None:
+        if not self._filled or not self._showing():
+            return
+        table = self.table
+        self._drop_evicted(table)
+        for exchange in self._completed.values():
+            if exchange.id in self._rows:
+                self._rows[exchange.id] = exchange
+                cells = row_cells(exchange)
+                table.update_cell(str(exchange.id), "status", cells[4])
+                table.update_cell(str(exchange.id), "ms", cells[5])
+        self._completed.clear()
+        if self.paused:
+            self._show_status()
+            return
+        added = [e for e in self._pending.values() if self._wanted(e)]
+        self._pending.clear()
+        for exchange in added:
+            self._add_row(table, exchange)
+        if added:
+            if self.following:
+                self._follow()
+            else:
+                self.newer += len(added)
+        self._show_status()
+
+    def _drop_evicted(self, table: ExchangeTable) -> None:
+        """Rows whose exchange the log has let go of (it keeps a bounded number) leave the table too."""
+        if len(self._rows) + len(self._pending) <= len(self.exchange_log):
+            return
+        kept = {e.id for e in self.exchange_log}
+        for exchange_id in [i for i in self._rows if i not in kept]:
+            del self._rows[exchange_id]
+            table.remove_row(str(exchange_id))
+        for exchange_id in [i for i in self._pending if i not in kept]:
+            del self._pending[exchange_id]
+
+    def _follow(self) -> None:
+        table = self.table
+        self.following, self.newer = True, 0
+        if table.row_count:
+            table.move_cursor(row=table.row_count - 1, animate=False)
+
+    def _show_status(self) -> None:
+        parts = [f"{len(self._rows):,} shown"]
+        if self.words:
+            parts.append(f"filter “{self.words}”")
+        parts.append(f"service {self.service or 'all'} (s)")
+        if self.paused:
+            parts.append(f"paused: {len(self._pending):,} new (space resumes)")
+        elif not self.following and self.newer:
+            parts.append(f"+{self.newer:,} newer (end follows)")
+        elif self.following:
+            parts.append("following the newest")
+        self.query_one("#exchange-status", Static).update(Text("  ·  ".join(parts)))
+
+    # -- the person -------------------------------------------------------------------------------------------------
 
     def focus_table(self) -> None:
-        self.query_one(DataTable).focus(scroll_visible=False)
+        self.table.focus(scroll_visible=False)
 
     def selected(self) -> Exchange | None:
-        table = self.query_one(DataTable)
-        if not self._shown or table.cursor_row is None or table.cursor_row >= len(self._shown):
+        table = self.table
+        if not self._rows or table.cursor_row is None or table.cursor_row >= table.row_count:
             return None
-        return self._shown[table.cursor_row]
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
+        return self._rows.get(int(key)) if key is not None else None
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        table = self.table
+        at_end = event.cursor_row >= table.row_count - 1
+        if at_end and not self.following:
+            self.following, self.newer = True, 0
+        elif not at_end:
+            self.following = False
+        self._show_status()
         exchange = self.selected()
         if exchange is not None:
-            self.query_one("#exchange-detail", Static).update(Group(*detail_renderables(exchange)))
+            self.query_one("#exchange-body", Static).update(detail(exchange))
+
+    def action_filter(self) -> None:
+        self.add_class("filtering")
+        self.query_one("#exchange-filter", Input).focus()
+
+    @on(Input.Changed, "#exchange-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.words = event.value.strip()
+        self._rebuild()
+
+    @on(Input.Submitted, "#exchange-filter")
+    def _filter_done(self) -> None:
+        self.focus_table()
+
+    def key_escape(self) -> None:
+        if self.has_class("filtering"):
+            self.query_one("#exchange-filter", Input).value = ""
+            self.remove_class("filtering")
+            self.focus_table()
+
+    def action_next_service(self) -> None:
+        self.service = SERVICES[(SERVICES.index(self.service) + 1) % len(SERVICES)]
+        self._rebuild()
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        self._flush()
+        self._show_status()
 
     def action_copy_curl(self) -> None:
         exchange = self.selected()
