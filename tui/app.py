@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
 from textual.containers import Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Static, TabbedContent, TabPane
 from textual.worker import WorkerFailed
 
@@ -24,6 +25,7 @@ from tui.services import SERVICES, ServiceKind
 from tui.widgets.connection_bar import ConnectionBar
 from tui.widgets.exchange_log import ExchangeLogView
 from tui.widgets.key_footer import KeyFooter
+from tui.widgets.keys_screen import KeysScreen, key_rows
 from tui.widgets.pane import ConnectionChanged, PaneContext, ServicePane
 
 EXCHANGES_TAB = "tab-exchanges"
@@ -264,10 +266,25 @@ class ServiceDeckApp(App[None]):
             self.run_pane_action(pane, action)
 
     def action_toggle_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
-        else:
-            self.action_show_help_panel()
+        """Every key of where the focus is and of the app, searchable (`?` again or esc closes it)."""
+        if isinstance(self.screen, KeysScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(KeysScreen(key_rows(self.screen, self._place_of)))
+
+    def _place_of(self, node: object) -> str:
+        """Where a binding lives, as the keys list names it: the app, a pane (or a widget inside one), a dialog."""
+        if isinstance(node, App):
+            return "everywhere"
+        if isinstance(node, ServicePane):
+            return SERVICES[node.kind].title
+        if isinstance(node, Widget):
+            pane = next((a for a in node.ancestors if isinstance(a, ServicePane)), None)
+            if pane is not None:
+                return SERVICES[pane.kind].title
+            if isinstance(node, ExchangeLogView) or any(isinstance(a, ExchangeLogView) for a in node.ancestors):
+                return "Exchanges"
+        return type(node).__name__
 
     @on(ConnectionChanged)
     def _connection_changed(self, event: ConnectionChanged) -> None:
