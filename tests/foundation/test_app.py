@@ -163,3 +163,16 @@ async def test_dialogs_show_brackets_in_titles_notes_and_errors_as_text(tmp_path
         app.push_screen(ConfirmDialog("Delete “[/x]”?"))
         await pilot.pause()
         assert "Delete “[/x]”?" in " ".join(str(w.render()) for w in app.screen.query(Static))
+
+
+async def test_the_top_bar_shows_every_service_at_80_columns(tmp_path):
+    app = make_app(Profile("a-longer-profile-name"), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bar = app.query_one(ConnectionBar)
+        bar.set_state("cerb", "error", "Cannot connect to Cerb at http://help.example.com/rest/")
+        await pilot.pause()
+        shown = str(bar.render())
+        assert len(shown) <= 78 and "a-longer-profile-name" in shown
+        assert all(title[:4] in shown for title in ("Documents", "Tickets", "Activity", "Queues"))
+        assert shown.count("○") + shown.count("✖") == 4  # each state shows, the failed one too

@@ -24,30 +24,37 @@ class ConnectionBar(Static):
         self.services = services
         self.states: dict[str, tuple[str, str]] = {kind: ("idle", "") for kind, _ in services}
 
-    def on_mount(self) -> None:
-        self.update(self.render_bar())
-
     def set_state(self, kind: str, state: str, detail: str = "") -> None:
         self.states[kind] = (state, detail)
-        self.update(self.render_bar())
+        self.refresh()
         self.tooltip = "\n".join(
             f"{title}: {self.states[k][0]} {self.states[k][1]}".rstrip() for k, title in self.services
         )
 
-    def render_bar(self) -> Text:
+    def render(self) -> Text:
+        """The fullest bar that fits: at 80 columns the version goes, then the details, then the titles shrink to
+        their first letters; every service's state always shows."""
+        width = self.size.width or 200
+        for level in range(4):
+            text = self.render_bar(level)
+            if text.cell_len <= width:
+                return text
+        return text
+
+    def render_bar(self, level: int = 0) -> Text:
         text = Text()
         text.append("servicedeck", style="bold")
-        if self.version:
+        if self.version and level == 0:
             text.append(f" {self.version}", style="dim")
-        text.append("  profile ", style="dim")
+        text.append("  profile " if level < 2 else " ", style="dim")
         text.append(self.profile, style="bold cyan")
         for kind, title in self.services:
             state, detail = self.states.get(kind, ("idle", ""))
             icon, style = STATE_STYLE.get(state, ("?", ""))
-            text.append("   ")
+            text.append("   " if level < 3 else "  ")
             text.append(icon, style=style)
-            text.append(f" {title}")
-            if state in ("error", "reconnecting") and detail:
+            text.append(f" {title if level < 3 else title[:4]}")
+            if state in ("error", "reconnecting") and detail and level < 2:
                 text.append(f" ({detail[:40]})", style=style)
         return text
 
