@@ -47,21 +47,32 @@ class ServiceSection(Vertical):
             conn.url if conn else "",
             placeholder=f"URL, e.g. {self.service.default_url} (blank: no connection)",
             id="url",
+            select_on_focus=False,
         )
         with Horizontal():
-            yield Input(conn.username if conn else "", placeholder=self.service.username_label, id="username")
+            yield Input(
+                conn.username if conn else "",
+                placeholder=self.service.username_label,
+                id="username",
+                select_on_focus=False,
+            )
             secret = conn.secret if conn and conn.secret_source in ("file", "memory") else ""
             hint = (
                 "(kept in the keyring; blank keeps it)"
                 if conn and conn.secret_source == "keyring"
                 else self.service.secret_label
             )
-            yield Input(secret, placeholder=hint, password=True, id="secret")
+            yield Input(secret, placeholder=hint, password=True, id="secret", select_on_focus=False)
         with Horizontal():
             places = secret_places()
             current = conn.secret_source if conn and conn.secret_source in dict((v, k) for k, v in places) else "file"
             yield Select(places, value=current, allow_blank=False, id="place")
-            yield Input(conn.secret_env if conn else "", placeholder="environment variable name", id="env")
+            yield Input(
+                conn.secret_env if conn else "",
+                placeholder="environment variable name",
+                id="env",
+                select_on_focus=False,
+            )
         with Horizontal():
             yield Button("Test connection", id="test")
         yield Static("", classes="test-result")
@@ -164,10 +175,10 @@ class ProfileEditor(ModalScreen[Profile | None]):
             if self.intro:
                 yield Static(self.intro)
             yield Label("Name", classes="field-label")
-            yield Input(self.profile.name or "default", id="profile-name")
+            yield Input(self.profile.name or "default", id="profile-name", select_on_focus=False)
             for service in SERVICES.values():
                 yield ServiceSection(service, self.profile.connection(service.kind), self.profile.name)
-            yield Static(f"Saved to {self.store.path}", classes="field-label")
+            yield Static(f"Saving writes {self.store.path}", classes="field-label", markup=False)
             yield Static("", classes="error", id="form-error")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
@@ -178,6 +189,8 @@ class ProfileEditor(ModalScreen[Profile | None]):
             section = self.query_one(f"#section-{self.focus_kind}", ServiceSection)
             section.query_one("#url", Input).focus()
             section.scroll_visible(animate=False)
+        else:  # the first field: what is typed goes somewhere, and the form does not shift under it
+            self.query_one("#profile-name", Input).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":

@@ -176,3 +176,17 @@ async def test_the_top_bar_shows_every_service_at_80_columns(tmp_path):
         assert len(shown) <= 78 and "a-longer-profile-name" in shown
         assert all(title[:4] in shown for title in ("Documents", "Tickets", "Activity", "Queues"))
         assert shown.count("○") + shown.count("✖") == 4  # each state shows, the failed one too
+
+
+async def test_the_profile_editor_opens_with_its_first_field_focused_and_typing_adds(tmp_path):
+    store = ProfileStore(tmp_path / "profiles.toml")
+    app = ServiceDeckApp(None, store=store, drafts=DraftStore(tmp_path / "drafts"), exchange_log=ExchangeLog())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileEditor))
+        await pilot.pause()
+        name = app.screen.query_one("#profile-name", Input)
+        assert app.focused is name
+        await pilot.press("end", *"-2")
+        assert name.value == "default-2"  # typed text adds to what is there; focus selected nothing
+        saved_line = " ".join(str(w.render()) for w in app.screen.query(".field-label"))
+        assert "Saved to" not in saved_line and "Saving writes" in saved_line

@@ -106,7 +106,13 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
                         allow_blank=not f.value,
                     )
                 else:
-                    yield Input(f.value, placeholder=f.placeholder, password=f.kind == "password", id=f"field-{f.name}")
+                    yield Input(
+                        f.value,
+                        placeholder=f.placeholder,
+                        password=f.kind == "password",
+                        id=f"field-{f.name}",
+                        select_on_focus=False,  # focusing must not arm "replace everything" (a restored draft)
+                    )
             yield Static("", classes="error", id="form-error")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
