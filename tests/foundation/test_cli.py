@@ -188,3 +188,20 @@ def test_serve_public_warns_that_anyone_reaching_the_port_uses_the_profile(monke
     assert server.command.endswith("-m tui --profile sandbox")
     assert main(["serve", "--host", "::1", "--port", "8124", "--profile", "sandbox"]) == 0  # loopback: no warning
     assert "WARNING" not in capsys.readouterr().err
+
+
+def test_profiles_test_speaks_of_no_app_keys_when_a_server_is_down(home):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**home, "SD_DOWN_PW": "pw"}
+    added = run(
+        "profiles", "add", "down", "--kind", "nuxeo", "--url", f"http://127.0.0.1:{port}/nuxeo",
+        "--username", "a", "--password-env", "SD_DOWN_PW", env=env,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    tested = run("profiles", "test", "down", env=env)
+    assert tested.returncode == 1 and "Cannot connect to Nuxeo" in tested.stdout
+    assert "ctrl+" not in tested.stdout

@@ -57,7 +57,7 @@ class ProtocolError(ServiceError):
 
 
 class UnavailableError(ServiceError):
-    default_hint = "Check that the server is running and the URL in the profile is right, then reload (ctrl+r)."
+    default_hint = "Check that the server is running and the URL in the profile is right, then try again."
 
 
 def error_for_status(status: int) -> type[ServiceError]:

@@ -138,6 +138,8 @@ class ServicePane(Vertical, Generic[ClientT]):
                 text = f"Could not {doing}: {text}"
             if isinstance(error, (UnavailableError, AuthError)):
                 self.set_state("error", error.message)
+            if isinstance(error, UnavailableError):  # the hint is the client's, for any caller: the app adds its key
+                text += " (ctrl+r reloads)"
         else:
             text = (
                 f"Could not {doing or 'finish that'}: something unexpected went wrong. Try again, or reload (ctrl+r)."
