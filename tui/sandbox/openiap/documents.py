@@ -66,10 +66,7 @@ class Documents:
         return pb.UpdateOneResponse(result=json.dumps(doc))
 
     def delete_one(self, request: pb.DeleteOneRequest) -> pb.DeleteOneResponse:
-        collection = collection_name(request.collectionname)
-        doc = self.store.delete(collection, request.id)
-        if doc is not None:
-            self.notify(collection, "delete", doc)
+        doc = self.remove(collection_name(request.collectionname), request.id)
         return pb.DeleteOneResponse(affectedrows=1 if doc is not None else 0)
 
     @staticmethod
@@ -89,6 +86,12 @@ class Documents:
     def replace(self, caller: Caller, collection: str, doc: Document) -> Document:
         doc = self.store.replace(collection, doc, display_name(caller))
         self.notify(collection, "update", doc)
+        return doc
+
+    def remove(self, collection: str, doc_id: str) -> Document | None:
+        doc = self.store.delete(collection, doc_id)
+        if doc is not None:
+            self.notify(collection, "delete", doc)
         return doc
 
     # -- watches -------------------------------------------------------------------------------------------------------

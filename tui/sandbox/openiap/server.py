@@ -12,8 +12,10 @@ Sign in as `admin` / `admin` (or with the JWT a sign-in returns). What it serves
   `_created`, `_modified`. Query supports equality (also against array members), `$in`, `$nin`, `$gt`, `$gte`, `$lt`,
   `$lte`, `$ne`, `$eq`, `$regex` (+ `$options`), `$exists`, `$and`, `$or`, dotted paths, projection, orderby, top and
   skip. Watch pushes insert/update/delete events.
-- Work item queues (`workitems.py`): seeded `demo-wiq` and `default-wiq`; create more by inserting
-  `{"_type": "workitemqueue", "name": ..., "maxretries": 3}` into `mq`.
+- Work item queues (`workitems.py`, `workitem_queues.py`): seeded `demo-wiq` and `default-wiq`; AddWorkItemQueue,
+  UpdateWorkItemQueue (with `purge`: delete every item), DeleteWorkItemQueue and DeleteWorkitem as @openiap/nodeapi
+  sends them (or insert `{"_type": "workitemqueue", "name": ..., "maxretries": 3}` into `mq`). Pushing to a queue
+  that does not exist is refused ("Work item queue ... not found").
 
 For tests and benchmarks, on the object `create()` returns (`OpenIAPSandbox`, found in `Sandbox.services`):
 - `flood(queue, n, data=None)`: the server itself queues `n` messages to `queue` as fast as it can (fan-out or waiting
@@ -53,6 +55,7 @@ from tui.sandbox.openiap.query import Document, parse_json_arg
 from tui.sandbox.openiap.queue_log import QueueLog
 from tui.sandbox.openiap.seed import PASSWORD, USERNAME, DemoActivity, seed
 from tui.sandbox.openiap.store import Store
+from tui.sandbox.openiap.workitem_queues import WorkitemQueues
 from tui.sandbox.openiap.workitems import Workitems
 from tui.services.openiap.wire import DecodeError, Message
 from tui.services.openiap.wire import openiap_pb2 as pb
@@ -71,6 +74,7 @@ class OpenIAPServer:
         self.broker = Broker(log, queue_bound)
         self.documents = Documents(store)
         self.workitems = Workitems(self.documents)
+        self.workitem_queues = WorkitemQueues(self.workitems)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.connections: set[ClientConnection] = set()
         self.handlers: dict[str, Handler] = {
@@ -90,6 +94,10 @@ class OpenIAPServer:
             "pushworkitem": lambda conn, envelope, request: self.workitems.push(conn, request),
             "popworkitem": lambda conn, envelope, request: self.workitems.pop(conn, request),
             "updateworkitem": lambda conn, envelope, request: self.workitems.update(conn, request),
+            "deleteworkitem": lambda conn, envelope, request: self.workitem_queues.delete_item(conn, request),
+            "addworkitemqueue": lambda conn, envelope, request: self.workitem_queues.add(conn, request),
+            "updateworkitemqueue": lambda conn, envelope, request: self.workitem_queues.update(conn, request),
+            "deleteworkitemqueue": lambda conn, envelope, request: self.workitem_queues.delete(conn, request),
         }
 
     # -- the websocket -------------------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """The OpenIAP (OpenFlow) client: queues, request/reply, collection watches, documents and work items.
 
-`OpenIAPClient` adds the public API to `OpenIAPConnection` (socket, sign-in, reconnects): every call returns the
-typed objects of `models.py`, and the subscriptions it hands out keep going across reconnects. Nothing here imports
-Textual.
+`OpenIAPClient` is the public API: `OpenIAPConnection` (socket, sign-in, reconnects), the one-request calls of
+`OpenIAPCalls` (collections, work items and their queues), and here the subscriptions (queues, watches), which keep
+going across reconnects. Every call returns the typed objects of `models.py`. Nothing here imports Textual.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
 from tui.http import ExchangeLog, ProtocolError, UnavailableError
 from tui.profiles import Connection
-from tui.services.openiap.connection import AGENT, BACKOFF_CAP, BACKOFF_START, PING_INTERVAL, OpenIAPConnection
+from tui.services.openiap.calls import OpenIAPCalls
+from tui.services.openiap.connection import AGENT, BACKOFF_CAP, BACKOFF_START, PING_INTERVAL
 from tui.services.openiap.errors import SERVICE, suppress_service_errors
 from tui.services.openiap.models import (
     Collection,
@@ -24,12 +24,7 @@ from tui.services.openiap.models import (
     SignedInUser,
     WatchEvent,
     Workitem,
-    json_document,
-    json_documents,
-    workitem_from_document,
-    workitem_from_pb,
-    workitem_from_reply,
-    workitem_to_pb,
+    WorkitemQueue,
 )
 from tui.services.openiap.subscriptions import QueueSubscription, RecentMessages, WatchSubscription
 from tui.services.openiap.wire import Message
@@ -44,12 +39,13 @@ __all__ = [
     "WatchEvent",
     "WatchSubscription",
     "Workitem",
+    "WorkitemQueue",
 ]
 
 UNCLAIMED_LIMIT = 10_000  # queue events kept per queue while its registration reply is on its way
 
 
-class OpenIAPClient(OpenIAPConnection):
+class OpenIAPClient(OpenIAPCalls):
     service = SERVICE
 
     def __init__(
@@ -282,94 +278,3 @@ class OpenIAPClient(OpenIAPConnection):
                         wait_online=False,
                         empty_ok=True,
                     )
-
-    # -- collections ---------------------------------------------------------------------------------------------------
-
-    async def query(
-        self,
-        collection: str,
-        query: dict[str, Any] | None = None,
-        *,
-        projection: dict[str, Any] | None = None,
-        top: int = 100,
-        skip: int = 0,
-        orderby: dict[str, Any] | None = None,
-    ) -> list[dict[str, Any]]:
-        request = pb.QueryRequest(
-            collectionname=collection,
-            query=json.dumps(query or {}),
-            projection=json.dumps(projection) if projection else "",
-            top=top,
-            skip=skip,
-            orderby=json.dumps(orderby) if orderby else "",
-        )
-        reply = await self._request("query", request, pb.QueryResponse)
-        return json_documents(reply.results, "query")
-
-    async def list_collections(self) -> list[Collection]:
-        reply = await self._request("listcollections", pb.ListCollectionsRequest(), pb.ListCollectionsResponse)
-        return [
-            Collection(name=str(r.get("name", "")), type=str(r.get("type", "collection")))
-            for r in json_documents(reply.results, "listcollections")
-        ]
-
-    async def count(self, collection: str, query: dict[str, Any] | None = None) -> int:
-        request = pb.CountRequest(collectionname=collection, query=json.dumps(query or {}))
-        reply = await self._request("count", request, pb.CountResponse)
-        return reply.result
-
-    async def insert_one(self, collection: str, item: dict[str, Any]) -> dict[str, Any]:
-        request = pb.InsertOneRequest(collectionname=collection, item=json.dumps(item))
-        reply = await self._request("insertone", request, pb.InsertOneResponse)
-        return json_document(reply.result, "insertone")
-
-    async def update_one(self, collection: str, item: dict[str, Any]) -> dict[str, Any]:
-        request = pb.UpdateOneRequest(collectionname=collection, item=json.dumps(item))
-        reply = await self._request("updateone", request, pb.UpdateOneResponse)
-        return json_document(reply.result, "updateone")
-
-    async def delete_one(self, collection: str, id: str) -> int:
-        request = pb.DeleteOneRequest(collectionname=collection, id=id)
-        reply = await self._request("deleteone", request, pb.DeleteOneResponse, empty_ok=True)
-        return reply.affectedrows
-
-    # -- work items ----------------------------------------------------------------------------------------------------
-
-    async def push_workitem(
-        self, wiq: str, name: str, payload: Any, *, priority: int = 2, nextrun: datetime | None = None
-    ) -> Workitem:
-        request = pb.PushWorkitemRequest(wiq=wiq, name=name, payload=json.dumps(payload), priority=priority)
-        if nextrun is not None:
-            request.nextrun.FromDatetime(nextrun if nextrun.tzinfo else nextrun.replace(tzinfo=UTC))
-        reply = await self._request("pushworkitem", request, pb.PushWorkitemResponse)
-        return workitem_from_reply(reply, "pushworkitem")
-
-    async def pop_workitem(self, wiq: str) -> Workitem | None:
-        reply = await self._request(
-            "popworkitem", pb.PopWorkitemRequest(wiq=wiq), pb.PopWorkitemResponse, empty_ok=True
-        )
-        if not reply.HasField("workitem") or not reply.workitem._id:
-            return None  # nothing to do
-        return workitem_from_pb(reply.workitem)
-
-    async def update_workitem(
-        self, item: Workitem, *, state: str | None = None, errormessage: str = "", ignoremaxretries: bool = False
-    ) -> Workitem:
-        message = workitem_to_pb(item)
-        if state is not None:
-            message.state = state
-        if errormessage:
-            message.errormessage = errormessage
-        reply = await self._request(
-            "updateworkitem",
-            pb.UpdateWorkitemRequest(workitem=message, ignoremaxretries=ignoremaxretries),
-            pb.UpdateWorkitemResponse,
-        )
-        return workitem_from_reply(reply, "updateworkitem")
-
-    async def workitems(self, wiq: str, state: str | None = None, top: int = 200) -> list[Workitem]:
-        query: dict[str, Any] = {"_type": "workitem", "wiq": wiq}
-        if state:
-            query["state"] = state
-        documents = await self.query("workitems", query, top=top, orderby={"_created": -1})
-        return [workitem_from_document(d) for d in documents]

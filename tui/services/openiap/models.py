@@ -53,6 +53,20 @@ class Workitem:
     username: str
 
 
+WORKITEM_STATES = ("new", "processing", "successful", "failed", "retry")
+
+
+@dataclass
+class WorkitemQueue:
+    name: str
+    maxretries: int = 3
+    retrydelay: int = 0  # seconds before a retried item runs again
+    initialdelay: int = 0  # seconds before a new item runs
+    success_wiq: str = ""  # where a successful item is copied to
+    failed_wiq: str = ""  # where a failed item is copied to
+    id: str = ""  # empty until the server made it
+
+
 @dataclass
 class Collection:
     name: str
@@ -157,7 +171,9 @@ def workitem_from_reply(reply: pb.PushWorkitemResponse | pb.UpdateWorkitemRespon
 def _whole_number(doc: dict[str, Any], name: str) -> int:
     value = doc.get(name) or 0
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ProtocolError(f"OpenIAP sent a work item whose {name} is not a number.", service=SERVICE)
+        raise ProtocolError(
+            f"OpenIAP sent a {doc.get('_type') or 'document'} whose {name} is not a number.", service=SERVICE
+        )
     return int(value)
 
 
@@ -166,7 +182,9 @@ def _text(doc: dict[str, Any], name: str) -> str:
     if value is None:
         return ""
     if isinstance(value, (dict, list)):
-        raise ProtocolError(f"OpenIAP sent a work item whose {name} is not text.", service=SERVICE)
+        raise ProtocolError(
+            f"OpenIAP sent a {doc.get('_type') or 'document'} whose {name} is not text.", service=SERVICE
+        )
     return str(value)
 
 
@@ -207,6 +225,45 @@ def workitem_to_pb(item: Workitem) -> pb.Workitem:
     if item.lastrun is not None:
         message.lastrun.FromDatetime(item.lastrun)
     return message
+
+
+def workitem_queue_from_pb(queue: pb.WorkItemQueue, command: str) -> WorkitemQueue:
+    if not queue._id or not queue.name:
+        raise ProtocolError(f"OpenIAP answered {command} without the work item queue.", service=SERVICE)
+    return WorkitemQueue(
+        name=queue.name,
+        maxretries=queue.maxretries,
+        retrydelay=queue.retrydelay,
+        initialdelay=queue.initialdelay,
+        success_wiq=queue.success_wiq,
+        failed_wiq=queue.failed_wiq,
+        id=queue._id,
+    )
+
+
+def workitem_queue_from_document(doc: dict[str, Any]) -> WorkitemQueue:
+    """A work item queue as `mq` stores it (what a Query returns); fields of the wrong type are a ProtocolError."""
+    return WorkitemQueue(
+        name=_text(doc, "name"),
+        maxretries=_whole_number(doc, "maxretries"),
+        retrydelay=_whole_number(doc, "retrydelay"),
+        initialdelay=_whole_number(doc, "initialdelay"),
+        success_wiq=_text(doc, "success_wiq"),
+        failed_wiq=_text(doc, "failed_wiq"),
+        id=_text(doc, "_id"),
+    )
+
+
+def workitem_queue_to_pb(queue: WorkitemQueue) -> pb.WorkItemQueue:
+    return pb.WorkItemQueue(
+        _id=queue.id,
+        name=queue.name,
+        maxretries=queue.maxretries,
+        retrydelay=queue.retrydelay,
+        initialdelay=queue.initialdelay,
+        success_wiq=queue.success_wiq,
+        failed_wiq=queue.failed_wiq,
+    )
 
 
 def queue_message_from_pb(event: pb.QueueEvent, received_at: float, seq: int) -> QueueMessage:

@@ -464,3 +464,57 @@ class UpdateWorkitemResponse(_message.Message):
     WORKITEM_FIELD_NUMBER: _ClassVar[int]
     workitem: Workitem
     def __init__(self, workitem: _Optional[_Union[Workitem, _Mapping]] = ...) -> None: ...
+
+class DeleteWorkitemRequest(_message.Message):
+    __slots__ = ("_id",)
+    _ID_FIELD_NUMBER: _ClassVar[int]
+    _id: str
+    def __init__(self, _id: _Optional[str] = ...) -> None: ...
+
+class DeleteWorkitemResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class AddWorkItemQueueRequest(_message.Message):
+    __slots__ = ("workitemqueue", "skiprole")
+    WORKITEMQUEUE_FIELD_NUMBER: _ClassVar[int]
+    SKIPROLE_FIELD_NUMBER: _ClassVar[int]
+    workitemqueue: WorkItemQueue
+    skiprole: bool
+    def __init__(self, workitemqueue: _Optional[_Union[WorkItemQueue, _Mapping]] = ..., skiprole: bool = ...) -> None: ...
+
+class AddWorkItemQueueResponse(_message.Message):
+    __slots__ = ("workitemqueue",)
+    WORKITEMQUEUE_FIELD_NUMBER: _ClassVar[int]
+    workitemqueue: WorkItemQueue
+    def __init__(self, workitemqueue: _Optional[_Union[WorkItemQueue, _Mapping]] = ...) -> None: ...
+
+class UpdateWorkItemQueueRequest(_message.Message):
+    __slots__ = ("workitemqueue", "skiprole", "purge")
+    WORKITEMQUEUE_FIELD_NUMBER: _ClassVar[int]
+    SKIPROLE_FIELD_NUMBER: _ClassVar[int]
+    PURGE_FIELD_NUMBER: _ClassVar[int]
+    workitemqueue: WorkItemQueue
+    skiprole: bool
+    purge: bool
+    def __init__(self, workitemqueue: _Optional[_Union[WorkItemQueue, _Mapping]] = ..., skiprole: bool = ..., purge: bool = ...) -> None: ...
+
+class UpdateWorkItemQueueResponse(_message.Message):
+    __slots__ = ("workitemqueue",)
+    WORKITEMQUEUE_FIELD_NUMBER: _ClassVar[int]
+    workitemqueue: WorkItemQueue
+    def __init__(self, workitemqueue: _Optional[_Union[WorkItemQueue, _Mapping]] = ...) -> None: ...
+
+class DeleteWorkItemQueueRequest(_message.Message):
+    __slots__ = ("wiq", "wiqid", "purge")
+    WIQ_FIELD_NUMBER: _ClassVar[int]
+    WIQID_FIELD_NUMBER: _ClassVar[int]
+    PURGE_FIELD_NUMBER: _ClassVar[int]
+    wiq: str
+    wiqid: str
+    purge: bool
+    def __init__(self, wiq: _Optional[str] = ..., wiqid: _Optional[str] = ..., purge: bool = ...) -> None: ...
+
+class DeleteWorkItemQueueResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
