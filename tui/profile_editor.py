@@ -15,6 +15,7 @@ from tui.http import ServiceError
 from tui.profiles import Connection, Profile, ProfileError, ProfileStore, SecretUnavailable, keyring_available
 from tui.services import SERVICES, ServiceKind
 from tui.widgets.dialogs import DIALOG_CSS
+from tui.widgets.key_footer import KeyFooter
 
 SECRET_PLACES = [("in the profile file (0600)", "file"), ("from an environment variable", "env")]
 
@@ -183,6 +184,7 @@ class ProfileEditor(ModalScreen[Profile | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         if self.focus_kind and self.query(f"#section-{self.focus_kind}"):

@@ -190,3 +190,42 @@ async def test_the_profile_editor_opens_with_its_first_field_focused_and_typing_
         assert name.value == "default-2"  # typed text adds to what is there; focus selected nothing
         saved_line = " ".join(str(w.render()) for w in app.screen.query(".field-label"))
         assert "Saved to" not in saved_line and "Saving writes" in saved_line
+
+
+async def test_a_dialog_shows_its_own_keys_not_the_panes(tmp_path):
+    from textual.widgets._footer import FooterKey
+
+    from tui.widgets.dialogs import Field, FormDialog
+    from tui.widgets.key_footer import KeyFooter
+
+    app = make_app(Profile("bare"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        base_footer = app.screen.query_one(KeyFooter)
+        app.push_screen(FormDialog("Rename", [Field("name", "Name")]))
+        await pilot.pause(0.2)
+        assert not base_footer.display
+        dialog_keys = [str(k.description) for k in app.screen.query(FooterKey)]
+        assert "Submit" in dialog_keys and "Reload" not in dialog_keys
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert base_footer.display and base_footer.query(FooterKey)
+
+
+async def test_the_footer_shows_keys_right_after_a_profile_switch(tmp_path, box):
+    from textual.widgets._footer import FooterKey
+
+    from tui.widgets.key_footer import KeyFooter
+
+    store = ProfileStore(tmp_path / "profiles.toml")
+    store.save(box.profile().__class__("other", connections=dict(box.profile().connections)))
+    app = ServiceDeckApp(box.profile(), store=store, drafts=DraftStore(tmp_path / "drafts"), exchange_log=ExchangeLog())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"Switch profile: other")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.profile.name == "other")
+        await wait_for(pilot, lambda: bool(app.screen.query_one(KeyFooter).query(FooterKey)), timeout=5)

@@ -15,6 +15,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
+from tui.widgets.key_footer import KeyFooter
+
 DIALOG_CSS = """
 .dialog {
     width: 80%; max-width: 110; height: auto; max-height: 90%;
@@ -50,6 +52,7 @@ class ConfirmDialog(ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="no")
                 yield Button(self.confirm_label, id="yes", variant="error" if self.danger else "primary")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#yes", Button).focus()
@@ -117,6 +120,7 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(f"{self.submit_label} (ctrl+s)", id="submit", variant="primary")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         if self.fields:
