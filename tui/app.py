@@ -86,15 +86,25 @@ class ServiceDeckCommands(Provider):
                 (
                     f"Show {service.title} ({service.product})",
                     partial(app.show_pane, service.kind),
-                    f"Switch to the {service.title} pane",
+                    self._with_key(f"Switch to the {service.title} pane", f"show_pane('{service.kind}')"),
                 )
             )
         commands.append(
-            ("Show exchanges", partial(app.show_pane, "exchanges"), "Every request and response, secrets redacted")
+            (
+                "Show exchanges",
+                partial(app.show_pane, "exchanges"),
+                self._with_key("Every request and response, secrets redacted", "show_pane('exchanges')"),
+            )
         )
-        commands.append(("Reload pane", app.action_reload, "Load the current pane again from the server"))
         commands.append(
-            ("Edit profile", app.action_edit_profile, "Connections of the current profile, with test connection")
+            ("Reload pane", app.action_reload, self._with_key("Load the current pane again from the server", "reload"))
+        )
+        commands.append(
+            (
+                "Edit profile",
+                app.action_edit_profile,
+                self._with_key("Connections of the current profile, with test connection", "edit_profile"),
+            )
         )
         for name in app.profile_names():
             if name != app.profile.name:
@@ -104,9 +114,26 @@ class ServiceDeckCommands(Provider):
         for service in SERVICES.values():
             if app.profile.connection(service.kind) is None:
                 continue
-            for title, action in getattr(service.pane_class(), "COMMANDS", []):
-                commands.append((title, partial(app.open_pane_action, service.kind, action), f"{service.title} pane"))
+            pane_class = service.pane_class()
+            for title, action in pane_class.COMMANDS:
+                key = self._key_of(action, pane_class.BINDINGS)
+                where = f"{service.title} pane" + (f" · key {key}" if key else "")
+                commands.append((title, partial(app.open_pane_action, service.kind, action), where))
         return commands
+
+    def _key_of(self, action: str, bindings: Iterable[BindingType] = ()) -> str:
+        """The key that does `action` now (remapped keys included), as the footer would show it; "" if none."""
+        for active in self.screen.active_bindings.values():  # the screen the palette was opened on
+            if active.binding.action == action:
+                return self.app.get_key_display(active.binding)
+        for binding in bindings:
+            if isinstance(binding, Binding) and binding.action == action:
+                return self.app.get_key_display(binding)
+        return ""
+
+    def _with_key(self, help_text: str, action: str) -> str:
+        key = self._key_of(action)
+        return f"{help_text} · key {key}" if key else help_text
 
     async def discover(self) -> Hits:
         for title, callback, help_text in self._commands():

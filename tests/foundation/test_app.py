@@ -100,8 +100,9 @@ async def test_palette_lists_panes_and_profile_commands(tmp_path, box):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         provider = ServiceDeckCommands(app.screen)
-        titles = [title for title, _, _ in provider._commands()]
-        assert "Show Tickets (Cerb)" in titles and "Show exchanges" in titles and "Reload pane" in titles
+        commands = {title: help_text for title, _, help_text in provider._commands()}
+        assert "Show Tickets (Cerb)" in commands and "Show exchanges" in commands and "Reload pane" in commands
+        assert commands["Show Tickets (Cerb)"].endswith("key 2") and commands["Reload pane"].endswith("key ^r")
 
 
 async def test_keys_can_be_remapped_by_binding_id(tmp_path):

@@ -53,6 +53,8 @@ class ServicePane(Vertical, Generic[ClientT]):
     # answers; then the pane reloads. A pane whose client reconnects by itself (OpenIAP) turns this off.
     RECOVERY_DELAYS: ClassVar[tuple[float, ...]] = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
     recovers_by_probing: ClassVar[bool] = True
+    # (title, action) pairs the command palette offers for this pane, even before the pane is built
+    COMMANDS: ClassVar[list[tuple[str, str]]] = []
 
     def __init__(self, client: ClientT, context: PaneContext, **kwargs: Any):
         super().__init__(**kwargs)
