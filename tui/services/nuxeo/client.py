@@ -6,7 +6,6 @@ so requests are pooled, retried when safe, logged with secrets redacted, and eve
 
 from __future__ import annotations
 
-import functools
 import mimetypes
 import os
 import re
@@ -141,7 +140,9 @@ class NuxeoClient(HttpServiceClient):
             exchange_log=exchange_log,
             secrets=[password, token],
             public=[username],
-            error_from_response=functools.partial(nuxeo_error, with_token=bool(token)),
+            error_from_response=lambda response: nuxeo_error(
+                response, with_token=bool(token), secrets=self.http.secrets
+            ),
             transport=transport,
             **kwargs,
         )
@@ -274,7 +275,8 @@ class NuxeoClient(HttpServiceClient):
                     if progress:
                         progress(0, total)
                     window_start, window_bytes = time.monotonic(), 0
-                    async for chunk in response.aiter_bytes(CHUNK_SIZE):
+                    async for chunk in response.aiter_bytes():
+                        # as the bytes come (no chunk size: one would wait until that many arrived, dripped or not)
                         handle.write(chunk)
                         done += len(chunk)
                         window_bytes += len(chunk)

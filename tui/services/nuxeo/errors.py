@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import httpx
 
-from tui.http import AuthError, BadRequestError, ConflictError, NotFoundError, ServiceError, error_for_status
+from tui.http import (
+    AuthError,
+    BadRequestError,
+    ConflictError,
+    NotFoundError,
+    ServiceError,
+    error_for_status,
+    redact_text,
+)
 from tui.services.nuxeo.wire import SERVICE
 
 
-def nuxeo_error(response: httpx.Response, *, with_token: bool = False) -> ServiceError | None:
+def nuxeo_error(
+    response: httpx.Response, *, with_token: bool = False, secrets: Iterable[str] = ()
+) -> ServiceError | None:
     """Nuxeo's error shape is `{"entity-type": "exception", "status", "message"}`; turn it into a readable error.
 
     Returns None for success statuses, and for bodies that are not Nuxeo's JSON (HttpConnection then describes
-    an HTML page or a bare status itself).
+    an HTML page or a bare status itself). A server may echo the password or token back in its message: `secrets`
+    are masked here, before the error exists, so no copy of the message (its repr, a log line) holds them.
     """
     status = response.status_code
     if status < 400:
@@ -32,7 +45,7 @@ def nuxeo_error(response: httpx.Response, *, with_token: bool = False) -> Servic
     except (ValueError, RecursionError):  # not JSON (an HTML page, a bare status): HttpConnection describes it
         body = None
     if isinstance(body, dict) and isinstance(body.get("message"), str):
-        message = body["message"].strip()
+        message = redact_text(body["message"].strip(), secrets)
     if not message:
         return None
     message = message if message.endswith((".", "!", "?")) else message + "."
