@@ -19,7 +19,15 @@ from tui import __version__
 from tui.commands import register_all, serve
 from tui.commands.common import CommandError, load_profile, run_command
 from tui.http import redact_url, warm_up_tls
-from tui.profiles import Connection, Profile, ProfileError, ProfileStore, SecretUnavailable
+from tui.profiles import (
+    Connection,
+    Profile,
+    ProfileError,
+    ProfileStore,
+    SecretUnavailable,
+    check_url,
+    keyring_available,
+)
 from tui.services import SERVICES
 
 DEFAULT_SANDBOX_PORT = 8470
@@ -211,11 +219,16 @@ def run_profiles(args: argparse.Namespace) -> int:
                 print(f"  {kind:<8} {redact_url(conn.url)}  user {conn.username or '-'}  {describe_secret(conn)}")
         return 0
     if args.action == "add":
-        try:
-            profile = store.get(args.name)
-        except ProfileError:
-            profile = Profile(name=args.name)
-        conn = Connection(kind=args.kind, url=args.url, username=args.username)
+        # Everything that can refuse the command is checked before the secret is asked for.
+        url = check_url(args.url)
+        known = store.names()  # a profiles file that cannot be read is reported now, and never overwritten
+        if args.keyring and not keyring_available():
+            raise CommandError(
+                "no OS keyring is available: install keyring support (pip install 'servicedeck[keyring]') "
+                "or use --password-env."
+            )
+        profile = store.get(args.name) if args.name in known else Profile(name=args.name)
+        conn = Connection(kind=args.kind, url=url, username=args.username)
         if args.password_env:
             conn.secret_source, conn.secret_env = "env", args.password_env
         elif not args.no_secret:

@@ -12,7 +12,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from tui.http import ServiceError
-from tui.profiles import Connection, Profile, ProfileError, ProfileStore, SecretUnavailable, keyring_available
+from tui.profiles import (
+    Connection,
+    Profile,
+    ProfileError,
+    ProfileStore,
+    SecretUnavailable,
+    check_url,
+    keyring_available,
+)
 from tui.services import SERVICES, ServiceKind
 from tui.widgets.dialogs import DIALOG_CSS
 from tui.widgets.key_footer import KeyFooter
@@ -86,8 +94,10 @@ class ServiceSection(Vertical):
         url = self.value("url")
         if not url:
             return None
-        if url.split("://", 1)[0] not in ("http", "https", "ws", "wss"):
-            raise ValueError(f"{self.service.product}: the URL must start with http://, https://, ws:// or wss://.")
+        try:
+            url = check_url(url)
+        except ProfileError as exc:
+            raise ValueError(f"{self.service.product}: {exc}") from None
         place = self.query_one("#place", Select).value
         conn = Connection(kind=self.service.kind, url=url, username=self.value("username"), secret_source=str(place))
         secret = self.query_one("#secret", Input).value

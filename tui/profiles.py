@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 import tomli_w
@@ -27,6 +28,19 @@ class ProfileError(Exception):
 
 class SecretUnavailable(ProfileError):
     """The connection's secret is not where the profile says it is (an unset variable, an empty keyring entry)."""
+
+
+URL_SCHEMES = ("http", "https", "ws", "wss")
+
+
+def check_url(url: str) -> str:
+    """The URL as given, or a `ProfileError` saying what a service URL needs (a scheme and a host)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in URL_SCHEMES or not parts.hostname:
+        raise ProfileError(
+            f"{url!r} is not a service URL: it must start with http://, https://, ws:// or wss:// and name a host."
+        )
+    return url.strip()
 
 
 def config_dir() -> Path:

@@ -205,3 +205,29 @@ def test_profiles_test_speaks_of_no_app_keys_when_a_server_is_down(home):
     tested = run("profiles", "test", "down", env=env)
     assert tested.returncode == 1 and "Cannot connect to Nuxeo" in tested.stdout
     assert "ctrl+" not in tested.stdout
+
+
+def test_profiles_add_refuses_before_asking_for_the_secret(home, tmp_path):
+    refused = run("profiles", "add", "w", "--kind", "nuxeo", "--url", "notaurl", env=home, input="")
+    assert refused.returncode == 1 and "is not a service URL" in refused.stderr
+    assert "Password" not in refused.stdout + refused.stderr  # no prompt came first
+
+    config = Path(home["XDG_CONFIG_HOME"]) / "servicedeck"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "profiles.toml").write_text("this is [not toml\n")
+    broken = run("profiles", "add", "w", "--kind", "nuxeo", "--url", "https://n.example/nuxeo", env=home, input="")
+    assert broken.returncode == 1 and "profiles.toml" in broken.stderr and "line 1" in broken.stderr
+    assert "Password" not in broken.stdout + broken.stderr
+    assert (config / "profiles.toml").read_text() == "this is [not toml\n"  # never overwritten
+
+
+def test_profiles_add_with_keyring_says_how_to_get_one_before_asking(home):
+    from tui.profiles import keyring_available
+
+    if keyring_available():
+        pytest.skip("this machine has a working OS keyring")
+    refused = run(
+        "profiles", "add", "w", "--kind", "nuxeo", "--url", "https://n.example/nuxeo", "--keyring", env=home, input=""
+    )  # fmt: skip
+    assert refused.returncode == 1 and "pip install 'servicedeck[keyring]'" in refused.stderr
+    assert "Password" not in refused.stdout + refused.stderr
