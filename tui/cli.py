@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import getpass
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -143,11 +144,16 @@ def run_demo(args: argparse.Namespace) -> int:
 
     print("Starting the sandbox…", file=sys.stderr)
     with Sandbox(port=0, data_dir=args.data, demo=True) as box:
-        ServiceDeckApp(
+        app = ServiceDeckApp(
             box.profile(),
             initial_pane=args.pane,
             notice=f"Demo: every service runs in the embedded sandbox at {box.base_url}.",
-        ).run()
+        )
+        # A closed terminal (SIGHUP) or a polite kill (SIGTERM) would end the process where it stands and leave the
+        # sandbox's temporary data behind: end the app instead, so that leaving `with` removes it.
+        for number in (signal.SIGHUP, signal.SIGTERM):
+            signal.signal(number, lambda *_: app.exit())
+        app.run()
     return 0
 
 
