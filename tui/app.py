@@ -301,7 +301,7 @@ class ServiceDeckApp(App[None]):
 
     def _place_of(self, node: object) -> str:
         """Where a binding lives, as the keys list names it: the app, a pane (or a widget inside one), a dialog."""
-        if isinstance(node, App):
+        if isinstance(node, (App, Screen)):  # the app's keys and the screen's own (focus next, copy)
             return "everywhere"
         if isinstance(node, ServicePane):
             return SERVICES[node.kind].title

@@ -31,17 +31,17 @@ def status_text(exchange: Exchange) -> Text:
     return Text(str(exchange.status), style=style)
 
 
-def row_cells(exchange: Exchange) -> tuple[str, str, str, str, Text, str]:
-    """time, service, method, what, status, ms."""
+def row_cells(exchange: Exchange) -> tuple[str, str, str, Text, str, str]:
+    """time, service, method, status, ms, what (the long one last, so a narrow terminal cuts only it)."""
     what = f"{exchange.note}  {exchange.url}" if exchange.note else exchange.url
     elapsed = f"{exchange.elapsed_ms:.0f}" if exchange.status is not None else ""
     return (
         time.strftime("%H:%M:%S", time.localtime(exchange.started)),
         exchange.service,
         exchange.method,
-        shorten(what, URL_WIDTH),
         status_text(exchange),
         elapsed,
+        shorten(what, URL_WIDTH),
     )
 
 

@@ -22,7 +22,7 @@ from tui.http import Exchange, ExchangeLog
 from tui.widgets.exchange_detail import detail, matches, row_cells
 
 FLUSH_SECONDS = 0.2
-COLUMNS = (("time", "time"), ("service", "service"), ("method", "method"), ("what", "what"), ("status", "status"))
+COLUMNS = ("time", "service", "method", "status", "ms", "what")  # labels, also the keys of the cells
 SERVICES = ("", "Nuxeo", "Cerb", "MAX", "OpenIAP")  # "" is every service
 
 
@@ -68,9 +68,8 @@ class ExchangeLogView(Vertical):
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: words that every exchange shown contains", id="exchange-filter")
         table = ExchangeTable(id="exchange-table", cursor_type="row", zebra_stripes=True)
-        for label, key in COLUMNS:
-            table.add_column(label, key=key)
-        table.add_column("ms", key="ms")
+        for label in COLUMNS:
+            table.add_column(label, key=label)
         yield table
         yield Static("", id="exchange-status")
         with VerticalScroll(id="exchange-detail"):
@@ -135,8 +134,8 @@ class ExchangeLogView(Vertical):
             if exchange.id in self._rows:
                 self._rows[exchange.id] = exchange
                 cells = row_cells(exchange)
-                table.update_cell(str(exchange.id), "status", cells[4])
-                table.update_cell(str(exchange.id), "ms", cells[5])
+                table.update_cell(str(exchange.id), "status", cells[3])
+                table.update_cell(str(exchange.id), "ms", cells[4])
         self._completed.clear()
         if self.paused:
             self._show_status()
