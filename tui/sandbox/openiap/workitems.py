@@ -152,7 +152,8 @@ class Workitems:
         doc = self.store.get("workitems", item._id)
         if doc is None or doc.get("_type") != "workitem":
             raise RequestError(f"Work item {item._id} not found", 404)
-        state = item.state or doc.get("state", "new")
+        previous = doc.get("state", "new")
+        state = item.state or previous
         if state not in STATES:
             raise RequestError(f"Invalid state {state}: use successful, failed, retry or processing", 400)
         wiq = self.queue(doc.get("wiq", ""), doc.get("wiqid", ""))
@@ -176,6 +177,8 @@ class Workitems:
         doc["state"] = state
         doc = self.documents.replace(caller, "workitems", doc)
         follow = doc.get("success_wiq") if state == "successful" else doc.get("failed_wiq") if state == "failed" else ""
+        if state == previous:
+            follow = ""  # an edit of a finished item: it was copied on when it finished
         if follow:
             try:
                 priority = int(doc.get("priority") or 2)

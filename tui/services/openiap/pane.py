@@ -24,7 +24,7 @@ from tui.profiles import SANDBOX_PROFILE
 from tui.services.openiap.client import OpenIAPClient, QueueMessage, WatchEvent
 from tui.services.openiap.collections_view import CollectionsView
 from tui.services.openiap.connection_line import ConnectionLine
-from tui.services.openiap.dialogs import PromptDialog, PublishDialog
+from tui.services.openiap.dialogs import PromptDialog, PublishDialog, WorkitemQueuesDialog
 from tui.services.openiap.inspector import Inspector, TailItem, message_document
 from tui.services.openiap.render import QueueMessageFormat, WatchEventFormat
 from tui.services.openiap.source_list import BROWSE_KEY, SourceList
@@ -332,7 +332,11 @@ class QueuesPane(ServicePane[OpenIAPClient]):
         self._prompt_add("watch")
 
     def action_add_wiq(self) -> None:
-        self._prompt_add("wiq")
+        def done(name: str | None) -> None:
+            if name:
+                self._add("wiq", name)
+
+        self.app.push_screen(WorkitemQueuesDialog(self.client), done)
 
     def action_remove_source(self) -> None:
         key = self.side_list.highlighted_key()

@@ -1,4 +1,4 @@
-"""A work item queue's items by state: push, pop, and mark successful / failed / retry."""
+"""A work item queue's items by state: push, pop, mark successful / failed / retry, edit and delete one."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Static
 
 from tui.drafts import DraftStore
 from tui.services.openiap.client import OpenIAPClient, Workitem
-from tui.widgets.dialogs import Field, FormDialog
+from tui.widgets.dialogs import ConfirmDialog, Field, FormDialog
 from tui.widgets.json_view import JsonView
 
 STATES = ("new", "processing", "retry", "successful", "failed")
@@ -52,6 +52,8 @@ class WorkitemsView(Vertical):
         Binding("f", "mark('failed')", "Failed"),
         Binding("t", "mark('retry')", "Retry"),
         Binding("v", "cycle_state", "By state"),
+        Binding("e", "edit_item", "Edit item"),
+        Binding("x", "delete_item", "Delete item"),
     ]
     RELOAD_SECONDS: ClassVar[float] = 3.0  # work items move on the server (other workers, retries): look again
 
@@ -179,7 +181,7 @@ class WorkitemsView(Vertical):
             style = STATE_STYLES[state] if counts.get(state) else "dim"
             text.append(f"  {state} {counts.get(state, 0)}", style=style)
         text.append(f"   showing: {self.state_filter or 'all states'} (v)", style="dim")
-        text.append("   n push · o pop · s successful · f failed · t retry", style="dim italic")
+        text.append("   n push · o pop · s successful · f failed · t retry · e edit · x delete", style="dim italic")
         self.query_one("#wi-header", Static).update(text)
 
     def selected_id(self) -> str:
@@ -301,3 +303,68 @@ class WorkitemsView(Vertical):
             return
         self.app.notify(f"{updated.name!r} is now {updated.state}.")
         self.load(updated.id)
+
+    def action_edit_item(self, values: dict[str, Any] | None = None, error: str = "") -> None:
+        item = self.selected()
+        if item is None:
+            self.app.notify("Select a work item first.", severity="warning")
+            return
+        values = values or {
+            "name": item.name,
+            "payload": json.dumps(item.payload, indent=2, ensure_ascii=False),
+            "priority": str(item.priority),
+        }
+        fields = [
+            Field("name", "Name", values["name"]),
+            Field("payload", "Payload (JSON)", values["payload"], kind="multiline"),
+            Field("priority", "Priority (lower runs first)", values["priority"]),
+        ]
+
+        def done(result: dict[str, Any] | None) -> None:
+            if result is None:
+                return
+            try:
+                payload = json.loads(result["payload"] or "{}")
+                priority = int(result["priority"] or 2)
+            except ValueError as exc:
+                self.action_edit_item(result, f"Not saved: {exc}. Fix it and save again.")
+                return
+            item.name, item.payload, item.priority = result["name"] or item.name, payload, priority
+            self._save_item(item)
+
+        note = error or f"The item stays {item.state}."
+        self.app.push_screen(FormDialog(f"Edit the work item {item.name}", fields, submit="Save", note=note), done)
+
+    @work(group="workitems-change")
+    async def _save_item(self, item: Workitem) -> None:
+        try:
+            updated = await self.client.update_workitem(item)
+        except Exception as exc:
+            self.report(exc, f"save the work item {item.name!r}")
+            self.load(item.id)
+            return
+        self.app.notify(f"Saved {updated.name!r}.")
+        self.load(updated.id)
+
+    def action_delete_item(self) -> None:
+        item = self.selected()
+        if item is None:
+            self.app.notify("Select a work item first.", severity="warning")
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self._delete_item(item)
+
+        question = f"Delete the work item {item.name!r} ({item.state})? This cannot be undone."
+        self.app.push_screen(ConfirmDialog(question, confirm="Delete", danger=True), done)
+
+    @work(group="workitems-change")
+    async def _delete_item(self, item: Workitem) -> None:
+        try:
+            await self.client.delete_workitem(item.id)
+        except Exception as exc:
+            self.report(exc, f"delete the work item {item.name!r}")
+            return
+        self.app.notify(f"Deleted {item.name!r}.")
+        self.load()
