@@ -71,10 +71,13 @@ WRITES: dict[str, Call] = {
     "comment": lambda c: c.signed_in.comment(SOME_ID, "Nice"),
     "like": lambda c: c.signed_in.like(SOME_ID),
     "unlike": lambda c: c.signed_in.unlike(SOME_ID),
+    "favorite": lambda c: c.signed_in.favorite(SOME_ID),
+    "unfavorite": lambda c: c.signed_in.unfavorite(SOME_ID),
     "start_conversation": lambda c: c.signed_in.start_conversation(["bob"], "Hi", title="Lunch"),
     "send_message": lambda c: c.signed_in.send_message(SOME_ID, "Hi again"),
     "create_context": lambda c: c.signed_in.create_context(CONTEXT_URL, "Web team"),
     "subscribe": lambda c: c.signed_in.subscribe(CONTEXT_URL),
+    "unsubscribe": lambda c: c.signed_in.unsubscribe(CONTEXT_URL),
     "create_person": lambda c: c.signed_in.create_person("carol", "Carol"),
 }
 # Public async methods that are no typed call of their own: the raw request every typed call goes through, closing.

@@ -128,6 +128,8 @@ def seed(store: MaxStore, count: int) -> None:
         for who in rng.sample(usernames, rng.choice((0, 0, 1, 2, 4))):
             likes.append((aid, who, ts + 30))
     comments.sort()
+    # admin keeps a handful of favorites: every 97th activity, so they are spread over the past
+    favorites: list[tuple[Any, ...]] = [(a[0], ADMIN[0], a[6] + 60) for a in activities[::97]]
     for table, rows in (
         ("people", people),
         ("contexts", contexts),
@@ -137,8 +139,52 @@ def seed(store: MaxStore, count: int) -> None:
         ("hashtags", tags),
         ("comments", comments),
         ("likes", likes),
+        ("favorites", favorites),
     ):
         store.insert_many(table, rows)
+    seed_conversations(store, now)
+
+
+# Private conversations of the demo: (title or "" for a two-person one, participants, messages as (who, text)).
+# The last messages of each come from someone else, so admin opens the demo with unread messages.
+CONVERSATIONS = [
+    (
+        "",
+        ("admin", "alice"),
+        [
+            ("admin", "Do you have a minute for the release notes?"),
+            ("alice", "Sure, after lunch."),
+            ("alice", "I left my comments on the draft #release"),
+        ],
+    ),
+    (
+        "Friday demo",
+        ("admin", "bob", "carla"),
+        [
+            ("bob", "Who shows the new search page?"),
+            ("admin", "Carla, if she is back by then."),
+            ("carla", "I am! I'll take it."),
+            ("bob", "Great, I book room 2."),
+        ],
+    ),
+    ("", ("admin", "david"), [("admin", "The staging cluster is yours this week."), ("david", "Thanks!")]),
+]
+
+
+def seed_conversations(store: MaxStore, now: float) -> None:
+    """Conversations with admin, read by admin up to its own last message (so what came after is unread)."""
+    for n, (title, people, messages) in enumerate(CONVERSATIONS):
+        start = now - (len(CONVERSATIONS) - n) * 3600
+        cid = store.ids.make(start)
+        store.insert_many("conversations", [(cid, title, start)])
+        store.insert_many("participants", [(cid, who) for who in people])
+        rows = [
+            (store.ids.make(start + 60 * k), cid, who, text, start + 60 * k) for k, (who, text) in enumerate(messages)
+        ]
+        store.insert_many("messages", rows)
+        read = [row[0] for row in rows if row[2] == ADMIN[0]]
+        if read:
+            store.insert_many("conversation_reads", [(cid, ADMIN[0], read[-1])])
 
 
 def post_as(store: MaxStore, username: str, content: str, context_url: str | None = None) -> str:

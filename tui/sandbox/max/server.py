@@ -25,11 +25,19 @@ from tui.sandbox.common import base_url, int_param, json_object
 from tui.sandbox.host import Sandbox, SandboxContext, ServiceSandbox
 from tui.sandbox.max.conversations import ConversationRoutes
 from tui.sandbox.max.oauth import OAuthServer
+from tui.sandbox.max.reactions import ReactionRoutes
 from tui.sandbox.max.replies import Endpoint, MaxError, counted, forbidden, guarded, not_found, object_content, reply
 from tui.sandbox.max.seed import ADMIN, live_activity, post_as, seed
 from tui.sandbox.max.store import Caller, MaxStore, context_hash, iso
 
 USERNAME = re.compile(r"[a-z0-9._-]+")
+
+
+def is_true(value: str | None) -> bool:
+    """A query flag the way MAX's server reads one (pyramid's asbool)."""
+    return (value or "").strip().lower() in ("true", "yes", "on", "y", "t", "1")
+
+
 # unary + keeps SQLite from a multi-index OR plus a sort of everything: walking ids newest first and filtering stops
 # as soon as the page is full, which is what a timeline wants
 TIMELINE_SCOPE = (
@@ -44,6 +52,7 @@ class MaxApi:
     def __init__(self, store: MaxStore):
         self.store = store
         self.conversations = ConversationRoutes(store)
+        self.reactions = ReactionRoutes(store)
 
     def routes(self) -> list[BaseRoute]:
         def route(path: str, endpoint: Endpoint, methods: list[str]) -> Route:
@@ -57,14 +66,19 @@ class MaxApi:
             route("/people/{username}/timeline", self.timeline, read),
             route("/people/{username}/activities", self.user_activities, [*read, "POST"]),
             route("/people/{username}/subscriptions", self.subscriptions, [*read, "POST"]),
+            # MAX 5 unsubscribes at the context; the older route under the person still works there
+            route("/contexts/{hash}/subscriptions/{username}", self.unsubscribe, ["DELETE"]),
+            route("/people/{username}/subscriptions/{hash}", self.unsubscribe, ["DELETE"]),
             route("/people/{username}/follows/{followee}", self.follow, ["POST", "DELETE"]),
             route("/contexts", self.contexts, [*read, "POST"]),
             route("/contexts/{hash}", self.context, ["GET"]),
             route("/contexts/{hash}/activities", self.context_activities, [*read, "POST"]),
             route("/activities/{id}", self.activity, ["GET", "DELETE"]),
             route("/activities/{id}/comments", self.comments, [*read, "POST"]),
-            route("/activities/{id}/likes", self.likes, [*read, "POST"]),
-            route("/activities/{id}/likes/{username}", self.unlike, ["DELETE"]),
+            route("/activities/{id}/likes", self.reactions.likes, [*read, "POST"]),
+            route("/activities/{id}/likes/{username}", self.reactions.unlike, ["DELETE"]),
+            route("/activities/{id}/favorites", self.reactions.favorites, [*read, "POST"]),
+            route("/activities/{id}/favorites/{username}", self.reactions.unfavorite, ["DELETE"]),
             route("/conversations", self.conversations.conversations, [*read, "POST"]),
             route("/conversations/{id}/messages", self.conversations.messages, [*read, "POST"]),
         ]
@@ -160,6 +174,9 @@ class MaxApi:
     def _page(self, request: Request, caller: Caller, scope_sql: str, scope_args: tuple[Any, ...]) -> Response:
         s = self.store
         params = dict(request.query_params)
+        # MAX reads every `keyword` given (keyword=a&keyword=b) and `favorites=true` as "the ones I favorited"
+        params["keyword"] = " ".join(request.query_params.getlist("keyword"))
+        params["favorites"] = caller.username if is_true(params.get("favorites")) else ""
         with s.lock:
             if request.method == "HEAD":
                 return counted(s.count_activities(scope_sql, scope_args, params))
@@ -283,6 +300,20 @@ class MaxApi:
                 return counted(len(rows))
             return reply([s.context_json(r, True) for r in rows])
 
+    async def unsubscribe(self, request: Request) -> Response:
+        caller = self.store.caller(request.headers)
+        username, h = request.path_params["username"].lower(), request.path_params["hash"]
+        if username != caller.username and not caller.manager:
+            raise forbidden("You can only unsubscribe yourself.")
+        s = self.store
+        with s.lock, s.db:
+            s.person(username)
+            s.context_row(h)
+            gone = s.db.execute("DELETE FROM subscriptions WHERE username=? AND hash=?", (username, h)).rowcount
+        if not gone:
+            raise not_found(f"{username} is not subscribed to context {h}")
+        return Response(status_code=204)
+
     # -- one activity --------------------------------------------------------------------------------------------------
 
     async def activity(self, request: Request) -> Response:
@@ -334,37 +365,6 @@ class MaxApi:
                 return counted(len(rows))
             names = s.names({r["actor"] for r in rows})
             return reply([s.comment_json(r, names) for r in rows])
-
-    async def likes(self, request: Request) -> Response:
-        caller = self.store.caller(request.headers)
-        aid = request.path_params["id"]
-        s = self.store
-        with s.lock:
-            s.activity_row(aid)
-            if request.method == "POST":
-                with s.db:
-                    created = s.db.execute(
-                        "INSERT OR IGNORE INTO likes VALUES (?,?,?)", (aid, caller.username, time.time())
-                    ).rowcount
-                return reply(s.activity_json(aid, caller), status=201 if created else 200)
-            rows = s.all("SELECT * FROM likes WHERE activity=? ORDER BY published", (aid,))
-            if request.method == "HEAD":
-                return counted(len(rows))
-            names = s.names({r["username"] for r in rows})
-            return reply([s.like_json(r, names) for r in rows])
-
-    async def unlike(self, request: Request) -> Response:
-        caller = self.store.caller(request.headers)
-        aid, username = request.path_params["id"], request.path_params["username"].lower()
-        if username != caller.username and not caller.manager:
-            raise forbidden("You can only remove your own like.")
-        s = self.store
-        with s.lock, s.db:
-            s.activity_row(aid)
-            gone = s.db.execute("DELETE FROM likes WHERE activity=? AND username=?", (aid, username)).rowcount
-        if not gone:
-            raise not_found(f"{username} has not liked activity {aid}")
-        return Response(status_code=204)
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -80,7 +80,11 @@ CREATE TABLE likes (activity TEXT NOT NULL, username TEXT NOT NULL, published RE
                     PRIMARY KEY (activity, username));
 """
 
-CONVERSATIONS_SCHEMA = """
+# Tables added after the first release: created in a database made before them too
+LATER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS favorites (activity TEXT NOT NULL, username TEXT NOT NULL, published REAL NOT NULL,
+                                      PRIMARY KEY (activity, username));
+CREATE INDEX IF NOT EXISTS favorites_user ON favorites (username, activity);
 CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY, display_name TEXT NOT NULL, published REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS participants (conversation TEXT NOT NULL, username TEXT NOT NULL,
                                          PRIMARY KEY (conversation, username));
@@ -88,6 +92,8 @@ CREATE INDEX IF NOT EXISTS participants_user ON participants (username);
 CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY, conversation TEXT NOT NULL, actor TEXT NOT NULL,
                                      content TEXT NOT NULL, published REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS messages_conversation ON messages (conversation, id);
+CREATE TABLE IF NOT EXISTS conversation_reads (conversation TEXT NOT NULL, username TEXT NOT NULL,
+                                               last_read TEXT NOT NULL, PRIMARY KEY (conversation, username));
 """
 
 
@@ -111,7 +117,7 @@ class MaxStore:
         self.tokens: dict[str, tuple[str, float]] = {}  # token -> (username, expires at)
         if self.fresh:
             self.db.executescript(SCHEMA)
-        self.db.executescript(CONVERSATIONS_SCHEMA)  # also added to a database made before conversations existed
+        self.db.executescript(LATER_SCHEMA)
         row = self.db.execute(
             "SELECT max(id) FROM (SELECT max(id) AS id FROM activities UNION SELECT max(id) FROM comments "
             "UNION SELECT max(id) FROM messages UNION SELECT max(id) FROM conversations)"
@@ -259,6 +265,9 @@ class MaxStore:
         likes: dict[str, list[sqlite3.Row]] = {}
         for like in self.all(f"SELECT * FROM likes WHERE activity IN ({marks}) ORDER BY published", ids):
             likes.setdefault(like["activity"], []).append(like)
+        favorites: dict[str, list[sqlite3.Row]] = {}
+        for fav in self.all(f"SELECT * FROM favorites WHERE activity IN ({marks}) ORDER BY published", ids):
+            favorites.setdefault(fav["activity"], []).append(fav)
         hashes = tuple({r["context"] for r in rows if r["context"]})
         contexts: dict[str, sqlite3.Row] = {}
         if hashes:
@@ -267,11 +276,11 @@ class MaxStore:
         names = self.names(
             {r["actor"] for r in rows}
             | {c["actor"] for cs in replies.values() for c in cs}
-            | {lk["username"] for ls in likes.values() for lk in ls}
+            | {lk["username"] for ls in [*likes.values(), *favorites.values()] for lk in ls}
         )
         out = []
         for r in rows:
-            act_likes = likes.get(r["id"], [])
+            act_likes, act_favorites = likes.get(r["id"], []), favorites.get(r["id"], [])
             act_replies = [self.comment_json(c, names) for c in replies.get(r["id"], [])]
             doc: dict[str, Any] = {
                 "id": r["id"],
@@ -286,11 +295,11 @@ class MaxStore:
                 "lastComment": act_replies[-1]["id"] if act_replies else None,
                 "likes": [self.like_json(lk, names) for lk in act_likes],
                 "likesCount": len(act_likes),
-                "favorites": [],
-                "favoritesCount": 0,
+                "favorites": [self.like_json(f, names) for f in act_favorites],
+                "favoritesCount": len(act_favorites),
                 "generator": r["generator"],
                 "liked": any(lk["username"] == caller.username for lk in act_likes),
-                "favorited": False,
+                "favorited": any(f["username"] == caller.username for f in act_favorites),
                 "deletable": r["actor"] == caller.username or caller.manager,
                 "keywords": sorted(hashtags_of(r["content"])),
             }
@@ -318,6 +327,9 @@ class MaxStore:
             for word in params["keyword"].split():
                 where.append("content LIKE ?")
                 args.append(f"%{word}%")
+        if params.get("favorites"):  # the route puts the caller's username here for `favorites=true`
+            where.append("id IN (SELECT activity FROM favorites WHERE username=?)")
+            args.append(params["favorites"])
         if params.get("actor"):
             where.append("actor=?")
             args.append(params["actor"].lower())
@@ -391,6 +403,6 @@ class MaxStore:
 
     def delete_activity(self, aid: str) -> None:
         with self.lock, self.db:
-            for table, column in (("comments", "activity"), ("likes", "activity"), ("hashtags", "activity")):
-                self.db.execute(f"DELETE FROM {table} WHERE {column}=?", (aid,))
+            for table in ("comments", "likes", "favorites", "hashtags"):
+                self.db.execute(f"DELETE FROM {table} WHERE activity=?", (aid,))
             self.db.execute("DELETE FROM activities WHERE id=?", (aid,))

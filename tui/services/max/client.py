@@ -43,6 +43,7 @@ from tui.services.max.wire import (
     CommentWire,
     ContextWire,
     ConversationWire,
+    FavoriteWire,
     InfoWire,
     MessageWire,
     PersonWire,
@@ -263,6 +264,10 @@ class MaxClient(HttpServiceClient):
             return self.contexts[view.value].activities, {}
         if view.kind == "hashtag":
             return self.people[self.username].timeline, {"hashtag": view.value.lstrip("#")}
+        if view.kind == "search":
+            return self.people[self.username].timeline, {"keyword": view.keywords}
+        if view.kind == "favorites":
+            return self.people[self.username].timeline, {"favorites": "true"}
         return self.people[self.username].timeline, {}
 
     async def stream(
@@ -323,6 +328,19 @@ class MaxClient(HttpServiceClient):
     async def unlike(self, activity_id: str) -> None:
         await self.activities[activity_id].likes[self.username].delete()
 
+    async def favorite(self, activity_id: str) -> bool:
+        """Mark an activity a favorite; True if this made it one, False if it already was (MAX answers 200)."""
+        resource = self.activities[activity_id].favorites
+        response = await self.request("POST", resource.path, json={})
+        checked(self.decode(response), FavoriteWire, f"POST {resource.path}")
+        return response.status_code == 201
+
+    async def unfavorite(self, activity_id: str) -> None:
+        resource = self.activities[activity_id].favorites[self.username]
+        answer = await resource.delete()
+        if answer is not None:  # MAX answers the unfavorite activity; an empty 204 would do as well
+            checked(answer, FavoriteWire, f"DELETE {resource.path}")
+
     # -- typed helpers: private conversations --------------------------------------------------------------------------
 
     async def conversations_list(self) -> list[Conversation]:
@@ -335,11 +353,11 @@ class MaxClient(HttpServiceClient):
         data = {"object": {"objectType": "message", "content": content}, "contexts": [context]}
         return Message.from_wire(await self._post(self.conversations, MessageWire, data=data))
 
-    async def messages(self, conversation_id: str) -> list[Message]:
-        return [
-            Message.from_wire(w)
-            for w in await self._get(self.conversations[conversation_id].messages, list[MessageWire])
-        ]
+    async def messages(self, conversation_id: str, *, limit: int = 50, before: str | None = None) -> list[Message]:
+        """A conversation's messages, newest first (MAX answers 10 unless asked for more)."""
+        resource = self.conversations[conversation_id].messages
+        qs = self._paging(limit, before, None)
+        return [Message.from_wire(w) for w in await self._get(resource, list[MessageWire], qs=qs)]
 
     async def send_message(self, conversation_id: str, content: str) -> Message:
         resource = self.conversations[conversation_id].messages
@@ -363,6 +381,10 @@ class MaxClient(HttpServiceClient):
     async def subscribe(self, context_url: str, username: str = "") -> Context:
         resource = self.people[username or self.username].subscriptions
         return Context.from_wire(await self._post(resource, ContextWire, object_url=context_url))
+
+    async def unsubscribe(self, context: str, username: str = "") -> None:
+        """Stop following a context (its hash or URL): MAX 5's `DELETE /contexts/{hash}/subscriptions/{username}`."""
+        await self.contexts[context].subscriptions[username or self.username].delete()
 
     async def person(self, username: str) -> Person:
         return Person.from_wire(await self._get(self.people[username], PersonWire))

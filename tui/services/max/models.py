@@ -114,6 +114,8 @@ class Activity:
     likes: list[Person] = field(default_factory=list)
     likes_count: int = 0
     liked: bool = False
+    favorites_count: int = 0
+    favorited: bool = False
     deletable: bool = False
     generator: str | None = None
     created: bool = True  # for a post: False when MAX answered 200 (the same content was already posted)
@@ -137,6 +139,8 @@ class Activity:
             likes=likes,
             likes_count=len(likes) if wire.likes_count is None else wire.likes_count,
             liked=bool(wire.liked),
+            favorites_count=wire.favorites_count or 0,
+            favorited=bool(wire.favorited),
             deletable=bool(wire.deletable),
             generator=wire.generator,
         )
@@ -186,6 +190,16 @@ class Conversation:
     participants: tuple[Person, ...]
     messages: int = 0
     last_message: str = ""
+    last_published: datetime | None = None
+    unread: int | None = None  # None: the server does not count unread messages
+    group: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.display_name or ", ".join(p.name for p in self.participants) or self.id
+
+    def others(self, username: str) -> list[Person]:
+        return [p for p in self.participants if p.username != username]
 
     @classmethod
     def from_wire(cls, wire: ConversationWire) -> Conversation:
@@ -196,15 +210,19 @@ class Conversation:
             participants=tuple(Person.from_wire(p) for p in wire.participants or ()),
             messages=wire.messages or 0,
             last_message=(last.content if last is not None else None) or "",
+            last_published=parse_time(last.published) if last is not None else None,
+            unread=wire.unread_messages,
+            group="group" in (wire.tags or ()),
         )
 
 
 @dataclass(frozen=True)
 class StreamView:
-    """Which stream to read: my timeline, one person's activities, a context's stream, or a hashtag on my timeline."""
+    """Which stream to read: my timeline, one person's activities, a context's stream, a hashtag or keywords on my
+    timeline, or my favorites."""
 
-    kind: str = "timeline"  # "timeline" | "user" | "context" | "hashtag"
-    value: str = ""  # username, context hash, or hashtag (without #)
+    kind: str = "timeline"  # "timeline" | "user" | "context" | "hashtag" | "search" | "favorites"
+    value: str = ""  # username, context hash, hashtag (without #), or the keywords searched for
     label: str = ""  # what to call it on screen (a display name, a context title)
 
     @property
@@ -215,4 +233,13 @@ class StreamView:
             return f"Context: {self.label or self.value}"
         if self.kind == "hashtag":
             return f"#{self.value} on my timeline"
+        if self.kind == "search":
+            return f"“{self.value}” on my timeline"
+        if self.kind == "favorites":
+            return "My favorites"
         return "My timeline"
+
+    @property
+    def keywords(self) -> list[str]:
+        """The words of a search, each sent as its own `keyword` (MAX matches every one)."""
+        return self.value.split() if self.kind == "search" else []

@@ -90,12 +90,26 @@ class ActivityWire(Wire):
     likes: list[PersonWire] | None = None
     likes_count: Count | None = None
     liked: bool | None = None
+    favorites_count: Count | None = None
+    favorited: bool | None = None
     deletable: bool | None = None
     generator: str | None = None
 
 
+class FavoriteObjectWire(Wire):
+    """The `object` of the activity MAX answers a favorite or an unfavorite with: the activity's favorites now."""
+
+    favorites_count: Count | None = None
+    favorited: bool | None = None
+
+
+class FavoriteWire(Wire):
+    object: FavoriteObjectWire | None = None
+
+
 class LastMessageWire(Wire):
     content: str | None = None
+    published: str | None = None
 
 
 class ConversationWire(Wire):
@@ -103,7 +117,9 @@ class ConversationWire(Wire):
     display_name: str | None = None
     participants: list[PersonWire] | None = None
     messages: Count | None = None
+    unread_messages: Count | None = None  # the sandbox counts them; None where a server does not
     last_message: LastMessageWire | None = None
+    tags: list[str] | None = None
 
 
 class MessageWire(Wire):
