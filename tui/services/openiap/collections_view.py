@@ -1,18 +1,22 @@
-"""The collections browser: pick a collection, type a JSON query, see the matching documents."""
+"""The collections browser: pick a collection, type a JSON query, see the matching documents; insert, edit (as JSON,
+checked before it is sent) and delete them. A watch on the collection shows each change as it happens."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.services.openiap.client import OpenIAPClient
+from tui.services.openiap.dialogs import DocumentEditor
+from tui.widgets.dialogs import ConfirmDialog
 from tui.widgets.json_view import JsonView
 
 RESULT_LIMIT = 100
@@ -41,6 +45,11 @@ class CollectionsView(Horizontal):
     CollectionsView #col-results { height: 1fr; }
     CollectionsView #col-document { height: 1fr; border-top: solid $panel; }
     """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "insert_document", "New document"),
+        Binding("e", "edit_document", "Edit"),
+        Binding("x", "delete_document", "Delete"),
+    ]
 
     def __init__(self, client: OpenIAPClient, report: Callable[[BaseException, str], None], **kwargs: Any):
         super().__init__(**kwargs)
@@ -51,6 +60,7 @@ class CollectionsView(Horizontal):
         self.loaded = False
         self._listing = False
         self._query_serial = 0
+        self._select_after = ""  # the _id to put the cursor on when the next results come
 
     def compose(self) -> ComposeResult:
         yield OptionList(id="col-list")
@@ -142,11 +152,83 @@ class CollectionsView(Horizontal):
                 key=str(index),
             )
         more = " (first 100)" if len(documents) >= RESULT_LIMIT else ""
-        status.update(f"{len(documents)} document(s) in {collection}{more} for {json.dumps(query)}")
+        status.update(
+            f"{len(documents)} document(s) in {collection}{more} for {json.dumps(query)}   n new · e edit · x delete"
+        )
         self.query_one("#col-document", JsonView).show(documents[0] if documents else {"result": "no documents match"})
+        index = next((i for i, d in enumerate(documents) if d.get("_id") == self._select_after), 0)
+        self._select_after = ""
+        if documents:
+            table.move_cursor(row=index)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "col-results" and event.row_key is not None:
             index = int(str(event.row_key.value))
             if 0 <= index < len(self.documents):
                 self.query_one("#col-document", JsonView).show(self.documents[index])
+
+    # -- changing documents -------------------------------------------------------------------------------------------
+
+    def selected_document(self) -> dict[str, Any] | None:
+        table = self.query_one("#col-results", DataTable)
+        if table.row_count == 0:
+            return None
+        index = table.cursor_row
+        return self.documents[index] if 0 <= index < len(self.documents) else None
+
+    def action_insert_document(self) -> None:
+        collection = self.collection
+        if not collection:
+            self.app.notify("Pick a collection on the left first.", severity="warning")
+            return
+
+        async def save(document: dict[str, Any]) -> dict[str, Any]:
+            return await self.client.insert_one(collection, document)
+
+        editor = DocumentEditor(f"A new document in {collection}", {"_type": "", "name": ""}, save)
+        self.app.push_screen(editor, lambda saved: self._saved(saved, "Inserted"))
+
+    def action_edit_document(self) -> None:
+        document, collection = self.selected_document(), self.collection
+        if document is None:
+            self.app.notify("Select a document first.", severity="warning")
+            return
+        doc_id = str(document.get("_id", ""))
+
+        async def save(changed: dict[str, Any]) -> dict[str, Any]:
+            return await self.client.update_one(collection, changed)
+
+        editor = DocumentEditor(f"Edit {doc_id} in {collection}", document, save, keep_id=doc_id)
+        self.app.push_screen(editor, lambda saved: self._saved(saved, "Saved"))
+
+    def _saved(self, document: dict[str, Any] | None, what: str) -> None:
+        if document is None:
+            return
+        self.app.notify(f"{what} {document.get('_id', 'the document')} in {self.collection}.")
+        self._select_after = str(document.get("_id", ""))
+        self.run_query()
+
+    def action_delete_document(self) -> None:
+        document, collection = self.selected_document(), self.collection
+        if document is None:
+            self.app.notify("Select a document first.", severity="warning")
+            return
+        doc_id = str(document.get("_id", ""))
+        label = f"{document.get('name')!r} ({doc_id})" if document.get("name") else doc_id
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self._delete(collection, doc_id)
+
+        question = f"Delete the document {label} from {collection}? This cannot be undone."
+        self.app.push_screen(ConfirmDialog(question, confirm="Delete", danger=True), done)
+
+    @work(group="collections-change")
+    async def _delete(self, collection: str, doc_id: str) -> None:
+        try:
+            deleted = await self.client.delete_one(collection, doc_id)
+        except Exception as exc:
+            self.report(exc, f"delete {doc_id} from {collection}")
+            return
+        self.app.notify(f"Deleted {doc_id} from {collection}." if deleted else f"{doc_id} was already gone.")
+        self.run_query()
