@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -21,7 +23,17 @@ from tests.hostile import MODES, HostileServer
 from tui.http import ExchangeLog, ProtocolError, ServiceError
 from tui.services.cerb import render
 from tui.services.cerb.client import MAX_PAGES, CerbClient
-from tui.services.cerb.models import Bucket, Comment, Conversation, Group, Message, Ticket, TicketPage, Worker
+from tui.services.cerb.models import (
+    Attachment,
+    Bucket,
+    Comment,
+    Conversation,
+    Group,
+    Message,
+    Ticket,
+    TicketPage,
+    Worker,
+)
 
 DEADLINE = 1.5  # seconds per exchange; the drip and stall modes cost this much
 MARGIN = 1.5
@@ -42,6 +54,8 @@ READS: dict[str, tuple[Call, type | tuple[type, type]]] = {
     "groups": (lambda c: c.groups(), (list, Group)),
     "buckets": (lambda c: c.buckets(2), (list, Bucket)),
     "workers": (lambda c: c.workers(), (list, Worker)),
+    "attachments": (lambda c: c.attachments([9]), dict),
+    "download": (lambda c: c.download(Attachment(3, "a.txt", "text/plain", 5), Path(tempfile.mkdtemp())), Path),
 }
 # The writes read a reply too, so they are driven the same way.
 WRITES: dict[str, tuple[Call, type | tuple[type, type]]] = {
@@ -49,8 +63,17 @@ WRITES: dict[str, tuple[Call, type | tuple[type, type]]] = {
     "compose": (lambda c: c.compose(group_id=1, to="a@example.com", subject="Hi", content="Hello"), Ticket),
     "reply": (lambda c: c.reply(9, "Thanks"), Ticket),
     "comment": (lambda c: c.comment(7, "Noted"), int),
+    "upload": (lambda c: c.upload(a_file()), Attachment),
 }
 LIFECYCLE = {"aclose"}
+
+
+def a_file() -> Path:
+    path = Path(tempfile.mkdtemp()) / "note.txt"
+    path.write_text("a note")
+    return path
+
+
 CALLS = {**READS, **WRITES}
 
 

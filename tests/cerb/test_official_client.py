@@ -47,12 +47,13 @@ def test_creates_a_ticket_and_replies(official):
         "POST", "tickets/reply", payload=(("content", "Reply!"), ("message_id", ticket["latest_message_id"]))
     )
     assert reply["num_messages"] == 2
-    messages = official.search_records("message", f"ticket.id:{ticket['id']} sort:created")
+    # a message's body comes only when asked for, as on a real Cerb
+    messages = official.search_records("message", f"ticket.id:{ticket['id']} sort:created", expand=["content"])
     assert [m["content"] for m in messages["results"]] == ["Hello from the official client", "Reply!"]
 
 
 def test_not_found_is_an_http_200_error(official):
-    with pytest.raises(CerbException, match="Invalid ticket id"):
+    with pytest.raises(CerbException, match=r"Invalid record cerberusweb\.contexts\.ticket"):  # Cerb 10.4's words
         official.get_record("ticket", 99999999)
 
 
@@ -70,5 +71,6 @@ def test_legacy_ticket_search_with_sort_parameters(official):
         payload=(("limit", 3), ("page", 1), ("q", "status:o"), ("sortAsc", 1), ("sortBy", "id")),
     )
     ids = [t["id"] for t in found["results"]]
-    assert len(ids) == 3 and ids == sorted(ids) and found["total"] >= 3
+    # Cerb's legacy search sends its total as text ("59"), as a real Cerb 10.4 does
+    assert len(ids) == 3 and ids == sorted(ids) and int(found["total"]) >= 3
     assert all(t["status"] == "open" for t in found["results"])

@@ -16,7 +16,8 @@ def customer_writes(store: CerbStore, rng: random.Random) -> int:
     """One customer writes: half the time an answer that reopens a waiting ticket, else a new ticket.
     Returns the id of the ticket written to."""
     now = int(time.time())
-    customer = store.must("SELECT * FROM addresses WHERE worker_id = 0 ORDER BY random() LIMIT 1")
+    # customers: not a worker's address, nor a group's (those have no name)
+    customer = store.must("SELECT * FROM addresses WHERE worker_id = 0 AND first_name != '' ORDER BY random() LIMIT 1")
     waiting = store.one("SELECT * FROM tickets WHERE status_id = ? ORDER BY random() LIMIT 1", WAITING)
     with store.db:
         if waiting is not None and rng.random() < 0.5:
@@ -24,7 +25,8 @@ def customer_writes(store: CerbStore, rng: random.Random) -> int:
             text = f"Thanks for getting back to me. One more question about this, though.\n\n{sender['first_name']}"
             mid = store.add_message(waiting["id"], sender["id"], 0, now, text)
             store.db.execute(
-                "UPDATE tickets SET status_id = ?, updated = ?, latest_message_id = ?, num_messages = ? WHERE id = ?",
+                "UPDATE tickets SET status_id = ?, updated = ?, latest_message_id = ?, num_messages = ?,"
+                " num_messages_in = num_messages_in + 1, reopen_date = 0 WHERE id = ?",
                 (OPEN, now, mid, waiting["num_messages"] + 1, waiting["id"]),
             )
             return int(waiting["id"])
@@ -50,6 +52,7 @@ def customer_writes(store: CerbStore, rng: random.Random) -> int:
                 "updated": now,
                 "closed": 0,
                 "num_messages": 1,
+                "num_messages_in": 1,
                 "first_wrote_address_id": customer["id"],
             }
         )

@@ -2,14 +2,17 @@
 
 `status:o group.id:2 subject:"*refund*" sort:-updated` -> a WHERE clause with parameters and an ORDER BY.
 Filters are looked up in a per-record table (`FilterSet`), so tickets, messages, comments and the small records
-share one tokenizer. Unknown filters are an error (the caller reports `ERROR_PARAM_INVALID`), not silently ignored.
+share one tokenizer. `parse(..., strict=True)` explains a mistake (`QueryError`); the server parses leniently, as Cerb
+does: a filter it does not know, or a value it cannot read, matches nothing, and an unknown sort is ignored.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 TOKEN = re.compile(
     r"""\s*(?:
@@ -123,13 +126,84 @@ def status_filter(column: str) -> Filter:
     return apply
 
 
-def deep_filter(inner: dict[str, Filter]) -> Filter:
-    """`on.ticket:(id:5)`, `group:(id:2)`: a parenthesised sub-query on the same row."""
+UNITS = {"sec": 1, "second": 1, "min": 60, "minute": 60, "hour": 3600, "day": 86400, "week": 604800}
+UNITS |= {"month": 2592000, "year": 31536000}
+
+
+def moment(text: str, now: float) -> int:
+    """One end of a date range as Cerb reads it: now, today, yesterday, tomorrow, "-1 week", "+2 days",
+    "3 hours ago", a date ("2024-05-01", "2024-05-01 14:30") or Unix seconds."""
+    text = text.strip().lower()
+    midnight = datetime.fromtimestamp(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    named = {"now": now, "today": midnight.timestamp(), "yesterday": (midnight - timedelta(days=1)).timestamp()}
+    named["tomorrow"] = (midnight + timedelta(days=1)).timestamp()
+    if text in named:
+        return int(named[text])
+    if text.isdigit():
+        return int(text)
+    match = re.fullmatch(r"([+-]?)\s*(\d+)\s*([a-z]+?)s?(\s+ago)?", text)
+    if match and match.group(3) in UNITS:
+        sign = -1 if match.group(1) == "-" or match.group(4) else 1
+        return int(now + sign * int(match.group(2)) * UNITS[match.group(3)])
+    for form in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            return int(datetime.strptime(text, form).timestamp())
+        except ValueError:
+            pass
+    raise QueryError(f'\'{text}\' is not a date (try "-1 week", "today to now" or 2024-05-01).')
+
+
+def date_filter(column: str) -> Filter:
+    """`created:"-1 week"` (since then), `updated:"today to now"`, `closed:"2024-01-01 to 2024-02-01"`."""
+
+    def apply(query: Query, value: str) -> None:
+        now = time.time()
+        start, _, end = unquote(value).partition(" to ")
+        query.add(f"{column} BETWEEN ? AND ?", moment(start, now), moment(end, now) if end else int(now))
+
+    return apply
+
+
+def related_name(column: str, table: str) -> str:
+    """A condition on the name of the record `column` points at, with its own `?` for the pattern."""
+    return f"{column} IN (SELECT id FROM {table} WHERE name LIKE ? ESCAPE '\\')"
+
+
+def name_filter(column: str, table: str) -> Filter:
+    """`group:(name:Sales)`: the name of the related record."""
+
+    def apply(query: Query, value: str) -> None:
+        items, negate = values_of(value)
+        clause = " OR ".join(related_name(column, table) for _ in items)
+        query.add(f"NOT ({clause})" if negate else clause, *(like_pattern(v) for v in items))
+
+    return apply
+
+
+def prefix_filter(column: str) -> Filter:
+    """Cerb's mask filter: the text starts the value (`mask:ABC` finds ABC-12345-678)."""
+
+    def apply(query: Query, value: str) -> None:
+        items, negate = values_of(value)
+        patterns = [like_pattern(v) if "*" in v else like_pattern(v + "*") for v in items]
+        clause = " OR ".join(f"{column} LIKE ? ESCAPE '\\'" for _ in items)
+        query.add(f"NOT ({clause})" if negate else clause, *patterns)
+
+    return apply
+
+
+def deep_filter(inner: dict[str, Filter], text_column: str | None = None) -> Filter:
+    """`on.ticket:(id:5)`, `group:(id:2)`: a parenthesised sub-query on the same row; `group:Sales` (a bare word)
+    searches the related record's name (`text_column`), as Cerb does."""
 
     def apply(query: Query, value: str) -> None:
         if not (value.startswith("(") and value.endswith(")")):
-            raise QueryError(f"'{value}' needs a sub-query in parentheses, like (id:5).")
-        sub = parse(value[1:-1], FilterSet(inner, text_columns=[], sorts={}))
+            if text_column is None:
+                raise QueryError(f"'{value}' needs a sub-query in parentheses, like (id:5).")
+            value = f"({value})"
+        sub = parse(
+            value[1:-1], FilterSet(inner, text_columns=[text_column] if text_column else [], sorts={}), strict=True
+        )
         query.where.extend(sub.where)
         query.params.extend(sub.params)
 
@@ -144,7 +218,8 @@ class FilterSet:
     default_sort: list[tuple[str, bool]] = field(default_factory=list)
 
 
-def parse(text: str, filters: FilterSet) -> Query:
+def parse(text: str, filters: FilterSet, *, strict: bool = True) -> Query:
+    """The query as SQL. Strict: a mistake raises `QueryError`; lenient (Cerb's way): it matches nothing."""
     query = Query()
     position = 0
     text = text or ""
@@ -173,19 +248,27 @@ def parse(text: str, filters: FilterSet) -> Query:
                 ascending = not part.startswith("-")
                 name = part.lstrip("+-")
                 if name not in filters.sorts:
-                    raise QueryError(f"Cannot sort by '{name}' (try {', '.join(sorted(filters.sorts))}).")
+                    if strict:
+                        raise QueryError(f"Cannot sort by '{name}' (try {', '.join(sorted(filters.sorts))}).")
+                    continue
                 query.sort.append((filters.sorts[name], ascending))
             continue
         if key in ("limit", "page"):
             try:
                 setattr(query, key, int(unquote(value)))
             except ValueError:
-                raise QueryError(f"{key}:{value} needs a number.") from None
+                if strict:
+                    raise QueryError(f"{key}:{value} needs a number.") from None
             continue
         handler = filters.filters.get(key)
-        if handler is None:
-            raise QueryError(f"Unknown search filter '{key}'.")
-        handler(query, value)
+        try:
+            if handler is None:
+                raise QueryError(f"Unknown search filter '{key}'.")
+            handler(query, value)
+        except QueryError:
+            if strict:
+                raise
+            query.add("0")  # what Cerb does with a filter it cannot use: nothing matches
     return query
 
 
@@ -203,13 +286,23 @@ TICKETS = FilterSet(
         "id": ids_filter("id"),
         "status": status_filter("status_id"),
         "group.id": ids_filter("group_id"),
-        "group": deep_filter({"id": ids_filter("group_id")}),
+        "group": deep_filter(
+            {"id": ids_filter("group_id"), "name": name_filter("group_id", "groups")},
+            related_name("group_id", "groups"),
+        ),
         "bucket.id": ids_filter("bucket_id"),
-        "bucket": deep_filter({"id": ids_filter("bucket_id")}),
+        "bucket": deep_filter(
+            {"id": ids_filter("bucket_id"), "name": name_filter("bucket_id", "buckets")},
+            related_name("bucket_id", "buckets"),
+        ),
         "owner.id": ids_filter("owner_id"),
         "owner": deep_filter({"id": ids_filter("owner_id")}),
         "org.id": ids_filter("org_id"),
-        "mask": text_filter("mask"),
+        "mask": prefix_filter("mask"),
+        "created": date_filter("created"),
+        "updated": date_filter("updated"),
+        "closed": date_filter("closed"),
+        "spam.training": text_filter("spam_training"),
         "subject": text_filter("subject"),
         "importance": number_filter("importance"),
         "messages.count": number_filter("num_messages"),
@@ -275,7 +368,10 @@ BUCKETS = FilterSet(
         "id": ids_filter("id"),
         "name": text_filter("name"),
         "group.id": ids_filter("group_id"),
-        "group": deep_filter({"id": ids_filter("group_id")}),
+        "group": deep_filter(
+            {"id": ids_filter("group_id"), "name": name_filter("group_id", "groups")},
+            related_name("group_id", "groups"),
+        ),
     },
     text_columns=["name"],
     sorts={"id": "id", "name": "name", "group": "group_id"},
@@ -294,4 +390,34 @@ ORGS = FilterSet(
     text_columns=["name"],
     sorts={"id": "id", "name": "name"},
     default_sort=[("name", True)],
+)
+
+
+def on_messages_filter() -> Filter:
+    """`on.message:(id:5)`, `on.message:(ticket.id:9)`: files attached to the messages the sub-query finds."""
+
+    def apply(query: Query, value: str) -> None:
+        if not (value.startswith("(") and value.endswith(")")):
+            raise QueryError(f"'{value}' needs a sub-query in parentheses, like (id:5).")
+        sub = parse(value[1:-1], MESSAGES, strict=True)
+        query.add(
+            "id IN (SELECT attachment_id FROM attachment_links WHERE message_id IN"
+            f" (SELECT id FROM messages WHERE {sub.where_sql()}))",
+            *sub.params,
+        )
+
+    return apply
+
+
+ATTACHMENTS = FilterSet(
+    filters={
+        "id": ids_filter("id"),
+        "name": text_filter("name"),
+        "mimetype": text_filter("mime_type"),
+        "on.message": on_messages_filter(),
+        "on.msg": on_messages_filter(),
+    },
+    text_columns=["name"],
+    sorts={"id": "id", "name": "name", "updated": "updated"},
+    default_sort=[("id", True)],
 )

@@ -17,19 +17,24 @@ CREATE TABLE workers (id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT, e
 CREATE TABLE api_keys (access_key TEXT PRIMARY KEY, secret TEXT, worker_id INTEGER);
 CREATE TABLE oauth_tokens (token TEXT PRIMARY KEY, worker_id INTEGER, expires INTEGER);
 CREATE TABLE groups (id INTEGER PRIMARY KEY, name TEXT, is_default INTEGER DEFAULT 0, is_private INTEGER DEFAULT 0,
-    updated INTEGER);
+    updated INTEGER, replyto_id INTEGER DEFAULT 0);
 CREATE TABLE buckets (id INTEGER PRIMARY KEY, group_id INTEGER, name TEXT, is_default INTEGER DEFAULT 0,
     updated INTEGER);
 CREATE TABLE orgs (id INTEGER PRIMARY KEY, name TEXT, city TEXT, country TEXT, website TEXT, updated INTEGER);
 CREATE TABLE addresses (id INTEGER PRIMARY KEY, email TEXT UNIQUE, first_name TEXT, last_name TEXT, org_id INTEGER,
-    worker_id INTEGER DEFAULT 0);
+    worker_id INTEGER DEFAULT 0, created INTEGER DEFAULT 0);
 CREATE TABLE tickets (id INTEGER PRIMARY KEY, mask TEXT UNIQUE, subject TEXT, status_id INTEGER, importance INTEGER,
     group_id INTEGER, bucket_id INTEGER, owner_id INTEGER, org_id INTEGER, created INTEGER, updated INTEGER,
     closed INTEGER, initial_message_id INTEGER, latest_message_id INTEGER, num_messages INTEGER,
-    first_wrote_address_id INTEGER);
+    first_wrote_address_id INTEGER, num_messages_in INTEGER DEFAULT 0, reopen_date INTEGER DEFAULT 0,
+    spam_score REAL DEFAULT 0.0001, spam_training TEXT DEFAULT '');
 CREATE TABLE messages (id INTEGER PRIMARY KEY, ticket_id INTEGER, sender_id INTEGER, worker_id INTEGER,
     created INTEGER, is_outgoing INTEGER, content TEXT);
 CREATE TABLE comments (id INTEGER PRIMARY KEY, ticket_id INTEGER, worker_id INTEGER, created INTEGER, comment TEXT);
+CREATE TABLE attachments (id INTEGER PRIMARY KEY, name TEXT, mime_type TEXT, sha1 TEXT, content BLOB,
+    updated INTEGER);
+CREATE TABLE attachment_links (attachment_id INTEGER, message_id INTEGER);
+CREATE INDEX attachment_links_message ON attachment_links(message_id);
 CREATE INDEX tickets_updated ON tickets(updated);
 CREATE INDEX tickets_status_updated ON tickets(status_id, updated);
 CREATE INDEX tickets_group ON tickets(group_id, updated);
@@ -42,6 +47,13 @@ ACCESS_KEY = "sandbox"
 SECRET = "sandbox-secret"
 OAUTH_TOKEN = "sandbox-oauth-token"
 ME = 1  # the worker the sandbox key signs in as
+SCHEMA_MARK = ("tickets", "spam_training")  # a database without this column predates the schema above
+
+
+def reply_address(group_id: int) -> int:
+    """The id of the address a group's outgoing mail is sent from."""
+    return 50 + group_id
+
 
 WORKERS = [
     (1, "Jamie", "Torres", "jamie@support.example", "Support lead", 1),
@@ -365,13 +377,13 @@ def seed(db: sqlite3.Connection, tickets: int = 300, now: int | None = None) -> 
         buckets_by_group: dict[int, dict[str | None, int]] = {}
         bucket_id = 0
         for gid, name, bucket_names in GROUPS:
-            group_rows.append((gid, name, 1 if gid == 1 else 0, 0, now - 86400 * 60))
+            group_rows.append((gid, name, 1 if gid == 1 else 0, 0, now - 86400 * 60, reply_address(gid)))
             buckets_by_group[gid] = {}
             for bname in [None, *bucket_names]:  # None: the group's inbox (its default bucket)
                 bucket_id += 1
                 bucket_rows.append((bucket_id, gid, bname or "Inbox", 1 if bname is None else 0, now - 86400 * 60))
                 buckets_by_group[gid][bname] = bucket_id
-        db.executemany("INSERT INTO groups VALUES (?,?,?,?,?)", group_rows)
+        db.executemany("INSERT INTO groups VALUES (?,?,?,?,?,?)", group_rows)
         db.executemany("INSERT INTO buckets VALUES (?,?,?,?,?)", bucket_rows)
         db.executemany(
             "INSERT INTO orgs VALUES (?,?,?,?,?,?)",
@@ -380,7 +392,10 @@ def seed(db: sqlite3.Connection, tickets: int = 300, now: int | None = None) -> 
                 for i, (n, c, k) in enumerate(ORGS)
             ],
         )
-        address_rows = [(w[0], w[3], w[1], w[2], 0, w[0]) for w in WORKERS]  # workers' own addresses, same ids
+        created = now - 86400 * 365
+        address_rows = [(w[0], w[3], w[1], w[2], 0, w[0], created) for w in WORKERS]  # workers' own, same ids
+        # each group answers from its own address, as Cerb's groups do
+        address_rows += [(reply_address(g[0]), f"{g[1].lower()}@help.example", "", "", 0, 0, created) for g in GROUPS]
         customers = []
         for i in range(80):
             first, last = FIRST[i % len(FIRST)], LAST[(i * 7) % len(LAST)]
@@ -388,9 +403,9 @@ def seed(db: sqlite3.Connection, tickets: int = 300, now: int | None = None) -> 
             domain = ORGS[org_id - 1][0].split()[0].lower().replace("&", "") + ".example"
             email = f"{first.lower()}.{last.lower().replace(' ', '')}{i}@{domain}".replace("á", "a").replace("é", "e")
             address_id = 100 + i
-            address_rows.append((address_id, email, first, last, org_id, 0))
+            address_rows.append((address_id, email, first, last, org_id, 0, created))
             customers.append((address_id, first, org_id))
-        db.executemany("INSERT INTO addresses VALUES (?,?,?,?,?,?)", address_rows)
+        db.executemany("INSERT INTO addresses VALUES (?,?,?,?,?,?,?)", address_rows)
 
         used: set[str] = set()
         ticket_rows, message_rows, comment_rows = [], [], []
@@ -415,7 +430,7 @@ def seed(db: sqlite3.Connection, tickets: int = 300, now: int | None = None) -> 
                     (
                         message_id,
                         tid,
-                        worker[0] if outgoing else address_id,
+                        reply_address(group_id) if outgoing else address_id,
                         worker[0] if outgoing else 0,
                         at,
                         1 if outgoing else 0,
@@ -451,11 +466,17 @@ def seed(db: sqlite3.Connection, tickets: int = 300, now: int | None = None) -> 
                     message_id,
                     len(steps),
                     address_id,
+                    sum(1 for who, _ in steps if who != "w"),
                 )
             )
             if tickets <= 5000 and rng.random() < 0.25:
                 comment_id += 1
                 comment_rows.append((comment_id, tid, rng.choice(WORKERS)[0], created + 1800, rng.choice(COMMENTS)))
-        db.executemany("INSERT INTO tickets VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", ticket_rows)
+        db.executemany(
+            "INSERT INTO tickets (id, mask, subject, status_id, importance, group_id, bucket_id, owner_id, org_id,"
+            " created, updated, closed, initial_message_id, latest_message_id, num_messages, first_wrote_address_id,"
+            " num_messages_in) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            ticket_rows,
+        )
         db.executemany("INSERT INTO messages VALUES (?,?,?,?,?,?,?)", message_rows)
         db.executemany("INSERT INTO comments VALUES (?,?,?,?,?)", comment_rows)

@@ -2,7 +2,8 @@
 
 It checks the `Cerb-Auth` signature the way the real server does (over the raw path the client sent, the query
 sorted by key, the raw body and the md5 of the secret), answers controller errors with HTTP 200 and
-`__status: error`, and pages and sorts searches in SQL, so 100,000 tickets cost no more than 100.
+`__status: error`, and pages and sorts searches in SQL, so 100,000 tickets cost no more than 100. What it answers,
+error texts included, is compared with a real Cerb 10.4 by tests/real/cerb/test_conformance.py.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import hashlib
 import hmac
 import random
 import time
-from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,26 +24,43 @@ from starlette.routing import Route
 from tui.profiles import Connection
 from tui.sandbox.cerb import query as q
 from tui.sandbox.cerb.activity import customer_writes
+from tui.sandbox.cerb.attachments import download, upload
+from tui.sandbox.cerb.fields import CerbError, legacy_changes, mail_options, php_int, record_changes
 from tui.sandbox.cerb.records import (
+    CONTEXT_IDS,
     CONTEXTS,
-    STATUS_IDS,
-    STATUS_NAMES,
+    Build,
     Record,
+    attachment_record,
     bucket_record,
+    comment_record,
     group_record,
+    message_record,
     org_record,
+    ticket_record,
     worker_record,
 )
 from tui.sandbox.cerb.seed import ACCESS_KEY, SECRET
-from tui.sandbox.cerb.store import CerbError, CerbStore
-from tui.sandbox.common import BadRequest, form_fields, int_param, json_reply
+from tui.sandbox.cerb.store import CerbStore
+from tui.sandbox.common import BadRequest, json_reply
 from tui.sandbox.host import SandboxContext, ServiceSandbox
 
 MOUNT = "/cerb"
 VERSION = "10.4.12"
-BUILD = "2024090301"
+BUILD = 2024090301
 CLOCK_SKEW = 600  # seconds a request's Date may be off, as on the real server
-TICKET_FIELDS = ("status_id", "owner_id", "group_id", "bucket_id", "importance", "org_id")
+
+# record alias -> (table, query filters, how a row looks)
+KINDS: dict[str, tuple[str, q.FilterSet, Build]] = {
+    "ticket": ("tickets", q.TICKETS, ticket_record),
+    "message": ("messages", q.MESSAGES, message_record),
+    "comment": ("comments", q.COMMENTS, comment_record),
+    "group": ("groups", q.GROUPS, group_record),
+    "bucket": ("buckets", q.BUCKETS, bucket_record),
+    "worker": ("workers", q.WORKERS, worker_record),
+    "org": ("orgs", q.ORGS, org_record),
+    "attachment": ("attachments", q.ATTACHMENTS, attachment_record),
+}
 
 
 class Unauthorized(Exception):
@@ -52,7 +70,7 @@ class Unauthorized(Exception):
 def error_reply(code: str, message: str) -> Response:
     """Cerb's controller error: HTTP 200, `__status: error`. Every refusal of a request ends up here."""
     return json_reply(
-        {"__status": "error", "__error": code, "message": message, "__version": VERSION, "__build": BUILD}
+        {"__status": "error", "__version": VERSION, "__build": BUILD, "__error": code, "message": message}
     )
 
 
@@ -68,61 +86,27 @@ def signature(verb: str, date: str, path: str, query: str, body: str, secret: st
     return hashlib.md5(text.encode("utf-8")).hexdigest()
 
 
-def number(value: str, name: str) -> int:
-    """A number the request carries; unlike an optional parameter, an empty one is as wrong as a word."""
-    if not value.strip():
-        raise BadRequest(f"The parameter '{name}' must be a number, not {value!r}.")
-    return int_param(value, name, 0)
-
-
-def required(fields: dict[str, str], *names: str) -> None:
-    for name in names:
-        if not fields.get(name, "").strip():
-            raise CerbError("ERROR_PARAM_REQUIRED", f"The '{name}' parameter is required.")
-
-
-def status_field(fields: dict[str, str]) -> int | None:
-    """The `status` of a compose or reply: a letter, a name or a number; None when not given."""
-    value = fields.get("status")
-    if value is None or value == "":
-        return None
-    if value.isdigit() and int(value) in STATUS_NAMES:
-        return int(value)
-    if value.lower() in STATUS_IDS:
-        return STATUS_IDS[value.lower()]
-    raise CerbError("ERROR_PARAM_INVALID", f"'{value}' is not a valid status (o, w, c).")
-
-
-def legacy_changes(fields: dict[str, str]) -> dict[str, Any]:
-    """`PUT tickets/1.json` with `status_id=2&owner_id=3`."""
-    changes: dict[str, Any] = {name: number(fields[name], name) for name in TICKET_FIELDS if name in fields}
-    if "subject" in fields:
-        changes["subject"] = fields["subject"]
-    return changes
-
-
-def record_changes(fields: dict[str, str]) -> dict[str, Any]:
-    """`PUT records/ticket/1.json` with `fields[status]=c&fields[owner_id]=3`."""
-    changes: dict[str, Any] = {}
-    for key, value in fields.items():
-        if not key.startswith("fields[") or not key.endswith("]"):
-            continue
-        name = key[len("fields[") : -1]
-        if name == "status":
-            if value.lower() not in STATUS_IDS:
-                raise CerbError("ERROR_PARAM_INVALID", f"'{value}' is not a valid status (o, w, c, d).")
-            changes["status_id"] = STATUS_IDS[value.lower()]
-        elif name in TICKET_FIELDS:
-            changes[name] = number(value, name)
-        elif name == "subject":
-            changes["subject"] = value
-        else:
-            raise CerbError("ERROR_PARAM_INVALID", f"'{name}' is not a valid field.")
-    return changes
-
-
-def results(rows: list[Record], total: int, page: int, limit: int) -> Record:
+def results(rows: list[Record], total: int | str, page: int, limit: int) -> Record:
     return {"results": rows, "total": total, "count": len(rows), "page": page, "limit": limit}
+
+
+def context_record(context: str, name: str, alias: str) -> Record:
+    return {
+        "alias": alias,
+        "custom_fieldsets": [],
+        "id": context,
+        "name": name,
+        "params": {"names": {name.lower(): "singular"}},
+        "plugin_id": "cerberusweb.core",
+    }
+
+
+def first_address(to: str) -> str:
+    """The first recipient of a `to` line ("Ana <ana@x.example>, bo@y.example" -> ana@x.example)."""
+    first = to.split(",")[0].strip()
+    if "<" in first and first.endswith(">"):
+        first = first[first.index("<") + 1 : -1]
+    return first.strip()
 
 
 class CerbSandbox:
@@ -136,42 +120,51 @@ class CerbSandbox:
         try:
             worker_id = self.authenticate(request, body)
         except Unauthorized as exc:
-            return json_reply({"__status": "error", "message": f"Access denied! ({exc})"}, status=401)
+            return json_reply({"__status": "error", "message": str(exc)}, status=401)
         fields: dict[str, str] = dict(request.query_params)
+        pairs: list[tuple[str, str]] = []
         if body and "json" not in request.headers.get("content-type", ""):
-            fields.update(await form_fields(request))
+            pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+            fields.update(pairs)
+        files = [v for k, v in pairs if k in ("file_id[]", "file_id")]
         base = str(request.base_url).rstrip("/") + MOUNT
+        path = request.path_params["path"]
         try:
             with self.store.lock:
-                payload = self.route(request.method, request.path_params["path"], fields, worker_id, base)
+                if request.method == "GET" and path.startswith("attachments/") and path.endswith("/download.json"):
+                    return download(self.store, path.split("/")[1])
+                payload = self.route(request.method, path, fields, files, worker_id, base)
         except CerbError as exc:
             return error_reply(exc.code, exc.message)
         except BadRequest as exc:
             return error_reply("ERROR_PARAM_INVALID", exc.message)
+        if payload is None:  # Cerb's dispatcher, not a controller: no code, no version
+            return json_reply({"__status": "error", "message": f"Unknown command ({path})"})
         return json_reply({"__status": "success", "__version": VERSION, "__build": BUILD, **payload})
 
     def authenticate(self, request: Request, body: bytes) -> int:
+        """The worker a request signs in as, checked in Cerb's order: bearer token, else date, key, signature."""
         bearer = request.headers.get("authorization", "")
-        if bearer.lower().startswith("bearer "):
-            worker = self.store.worker_for_token(bearer[7:].strip())
-            if worker is None:
-                raise Unauthorized("Invalid credentials: token")
-            return worker
         header = request.headers.get("cerb-auth") or request.headers.get("cerb5-auth")
-        if not header or ":" not in header:
-            raise Unauthorized("Invalid credentials: access key")
+        if bearer:
+            worker = self.store.worker_for_token(bearer[7:].strip()) if bearer.lower().startswith("bearer ") else None
+            if worker is None:
+                raise Unauthorized("The resource owner or authorization server denied the request.")
+            return worker
+        if not header:
+            raise Unauthorized("Unauthorized request")
         access_key, _, given = header.partition(":")
-        found = self.store.worker_for_key(access_key.strip())
-        if found is None:
-            raise Unauthorized("Invalid credentials: access key")
-        worker_id, secret = found
         date = request.headers.get("x-date") or request.headers.get("date") or ""
         try:
             sent_at = parsedate_to_datetime(date).timestamp()
         except (TypeError, ValueError, IndexError):
-            raise Unauthorized("Invalid timestamp") from None
+            raise Unauthorized("Access denied! (Invalid timestamp)") from None
         if abs(time.time() - sent_at) > CLOCK_SKEW:
-            raise Unauthorized("Invalid timestamp")
+            raise Unauthorized("Access denied! (Invalid timestamp)")
+        found = self.store.worker_for_key(access_key.strip())
+        if found is None:
+            raise Unauthorized("Access denied! (Invalid credentials: access key)")
+        worker_id, secret = found
         # the path exactly as the client sent it (percent-escapes and all), which is what the client signed
         raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
         signed_body = body.decode("utf-8", "replace") if request.method in ("POST", "PUT", "PATCH") else ""
@@ -184,133 +177,160 @@ class CerbSandbox:
             secret,
         )
         if not hmac.compare_digest(expected, given.strip().lower()):
-            raise Unauthorized("Invalid credentials: checksum")
+            raise Unauthorized("Access denied! (Invalid credentials: checksum)")
         return worker_id
 
-    def route(self, method: str, path: str, fields: dict[str, str], me: int, base: str) -> Record:
+    def route(
+        self, method: str, path: str, fields: dict[str, str], files: list[str], me: int, base: str
+    ) -> Record | None:
+        """The reply's payload; None for a path Cerb has no controller for."""
         if not path.endswith(".json"):
-            raise CerbError("ERROR", f"Unknown command ({path})")
+            return None
         parts = path[: -len(".json")].split("/")
-        expand = {e.strip() for e in fields.get("expand", "").split(",") if e.strip()}
+        expand = fields.get("expand", "")
         s = self.store
         match method, parts:
             case "GET", ["contexts", "list"]:
-                return {
-                    "results": [
-                        {"id": c, "name": n, "plugin_id": "cerberusweb.core", "alias": a} for c, n, a in CONTEXTS
-                    ]
-                }
+                return {"results": [context_record(*context) for context in CONTEXTS]}
             case "GET", ["workers", "me"]:
-                return worker_record(s.must("SELECT * FROM workers WHERE id = ?", me))
-            case "GET", (["workers", wid] | ["records", "worker", wid]) if wid.isdigit():
-                return worker_record(s.record_row("workers", int(wid), "worker"))
-            case (("GET" | "POST"), ["tickets", "search"]):
-                sort_by = fields.get("sortBy")
-                sort = None
-                if sort_by:
-                    column = q.TICKETS.sorts.get(sort_by)
-                    if column is None:
-                        raise CerbError("ERROR_PARAM_INVALID", f"Cannot sort by '{sort_by}'.")
-                    sort = [(column, fields.get("sortAsc", "1") not in ("0", "false"))]
-                return self.ticket_search(fields, base, expand, sort=sort)
-            case "GET", ["records", "ticket", "search"]:
-                return self.ticket_search(fields, base, expand)
+                return self.one("worker", me, base, expand)
+            case "GET", ["workers", wid] if wid.isdigit():
+                if s.row("workers", int(wid)) is None:
+                    raise CerbError("ERROR", f"Invalid worker id '{int(wid)}'")
+                return self.one("worker", int(wid), base, expand)
+            case "GET", ["tickets", "search"]:
+                raise CerbError("ERROR_NOT_IMPLEMENTED", "Not implemented.")
+            case "POST", ["tickets", "search"]:
+                found = self.search("ticket", fields, base, expand)
+                found["total"] = str(found["total"])  # Cerb's legacy search sends its total as text
+                return found
             case "GET", ["records", kind, "search"]:
-                return self.record_search(kind, fields)
-            case "GET", (["tickets", tid] | ["records", "ticket", tid]) if tid.isdigit():
-                return s.ticket(int(tid), base, expand)
-            case "PUT", ["tickets", tid] if tid.isdigit():
-                s.update_ticket(int(tid), legacy_changes(fields))
-                return s.ticket(int(tid), base, expand)
+                if kind not in KINDS:
+                    raise CerbError("ERROR_NOT_FOUND", "Record not found.")
+                return self.search(kind, fields, base, expand)
+            case "GET", ["tickets", tid] if tid.isdigit():
+                if s.row("tickets", int(tid)) is None:
+                    raise CerbError("ERROR", f"Invalid ticket id '{int(tid)}'")
+                return self.one("ticket", int(tid), base, expand)
+            case "GET", ["records", kind, rid]:
+                if kind not in KINDS or not rid.isdigit():
+                    raise CerbError("ERROR_NOT_FOUND", "Record not found.")
+                return self.one(kind, int(rid), base, expand)
             case "PUT", ["records", "ticket", tid] if tid.isdigit():
                 s.update_ticket(int(tid), record_changes(fields))
-                return s.ticket(int(tid), base, expand)
-            case "DELETE", (["tickets", tid] | ["records", "ticket", tid]) if tid.isdigit():
+                return self.one("ticket", int(tid), base, expand)
+            case "PUT", ["tickets", tid] if tid.isdigit():
+                s.update_ticket(int(tid), legacy_changes(fields), legacy=True)
+                return self.one("ticket", int(tid), base, expand)
+            case "DELETE", ["records", "ticket", tid] if tid.isdigit():
                 s.update_ticket(int(tid), {"status_id": 3})
-                return {"id": int(tid)}
+                return {}
             case "POST", ["tickets", "compose"]:
-                return s.ticket(self.compose(fields, me), base, expand)
+                return self.one("ticket", self.compose(fields, files, me), base, expand)
             case "POST", ["tickets", "reply"]:
-                return s.ticket(self.reply(fields, me), base, expand)
+                return self.one("ticket", self.reply(fields, files, me), base, expand)
             case "POST", ["tickets", tid, "comment"] if tid.isdigit():
-                return {"ticket_id": int(tid), "comment_id": s.add_comment(int(tid), me, fields.get("comment", ""))}
-            case "GET", ["records", kind, rid] if rid.isdigit():
-                return self.record_get(kind, int(rid))
-        raise CerbError("ERROR", f"Unknown command ({path})")
+                return {"ticket_id": int(tid), "comment_id": self.comment(int(tid), me, fields.get("comment", ""))}
+            case "POST", ["records", "comment", "create"]:
+                return self.one("comment", self.create_comment(fields), base, expand)
+            case "POST", ["records", kind, "create"]:
+                if kind not in KINDS:
+                    raise CerbError("ERROR_NOT_FOUND", "Record not found.")
+                raise CerbError("ERROR_NOT_IMPLEMENTED", "Not implemented.")  # the sandbox creates only comments
+            case "POST", ["attachments", "upload"]:
+                file_id = upload(s, fields)
+                return self.one("attachment", file_id, base, "") | {"file_id": file_id}
+            case "GET", ["attachments", aid] if aid.isdigit():
+                if s.row("attachments", int(aid)) is None:
+                    raise CerbError("ERROR", f"Invalid attachment id '{int(aid)}'")
+                return self.one("attachment", int(aid), base, "") | {"file_id": int(aid)}
+        if parts[0] in ("records", "tickets", "workers", "attachments", "contexts"):
+            raise CerbError("ERROR_NOT_IMPLEMENTED", "Not implemented.")
+        return None
 
     # -- records -------------------------------------------------------------------------------------------------------
 
-    def record_get(self, kind: str, rid: int) -> Record:
-        s = self.store
-        if kind == "group":
-            return group_record(s.record_row("groups", rid, "group"))
-        if kind == "bucket":
-            return bucket_record(s.record_row("buckets", rid, "bucket"))
-        if kind == "org":
-            return org_record(s.record_row("orgs", rid, "org"))
-        if kind == "message":
-            return s.messages([s.record_row("messages", rid, "message")])[0]
-        if kind == "comment":
-            return s.comments([s.record_row("comments", rid, "comment")])[0]
-        raise CerbError("ERROR", f"Unknown command (records/{kind}/{rid})")
+    def one(self, kind: str, rid: int, base: str, expand: str) -> Record:
+        table, _, build = KINDS[kind]
+        row = self.store.row(table, rid)
+        if row is None:
+            raise CerbError("ERROR_NOT_FOUND", f"Invalid record {CONTEXT_IDS[kind]} #{rid}")
+        return self.store.records(kind, [row], build, base, expand)[0]
 
-    def record_search(self, kind: str, fields: dict[str, str]) -> Record:
-        s = self.store
-        searchable: dict[str, tuple[str, q.FilterSet, Callable[[list[Any]], list[Record]]]] = {
-            "message": ("messages", q.MESSAGES, s.messages),
-            "comment": ("comments", q.COMMENTS, s.comments),
-            "group": ("groups", q.GROUPS, lambda rows: [group_record(r) for r in rows]),
-            "bucket": ("buckets", q.BUCKETS, lambda rows: [bucket_record(r) for r in rows]),
-            "worker": ("workers", q.WORKERS, lambda rows: [worker_record(r) for r in rows]),
-            "org": ("orgs", q.ORGS, lambda rows: [org_record(r) for r in rows]),
-        }
-        if kind not in searchable:
-            raise CerbError("ERROR", f"Unknown command (records/{kind}/search)")
-        table, filters, build = searchable[kind]
-        rows, total, page, limit = s.search(
-            table,
-            filters,
-            fields.get("q", ""),
-            int_param(fields.get("page"), "page", 1),
-            int_param(fields.get("limit"), "limit", 10),
-        )
-        return results(build(rows), total, page, limit)
+    def search(self, kind: str, fields: dict[str, str], base: str, expand: str) -> Record:
+        """One page of a record search. As Cerb: words for page or limit read as 0, and the page asked is echoed."""
+        table, filters, build = KINDS[kind]
+        page, limit = php_int(fields.get("page", "1")), php_int(fields.get("limit", "10"))
+        sort = None
+        if kind == "ticket" and fields.get("sortBy") in q.TICKETS.sorts:  # the legacy search's own sort
+            sort = [(q.TICKETS.sorts[fields["sortBy"]], fields.get("sortAsc", "1") not in ("0", "false"))]
+        rows, total = self.store.search(table, filters, fields.get("q", ""), page, limit, sort)
+        return results(self.store.records(kind, rows, build, base, expand), total, page, max(1, min(limit, 500)))
 
-    # -- tickets -------------------------------------------------------------------------------------------------------
+    # -- writing -------------------------------------------------------------------------------------------------------
 
-    def ticket_search(
-        self, fields: dict[str, str], base: str, expand: set[str], sort: list[tuple[str, bool]] | None = None
-    ) -> Record:
-        rows, total, page, limit = self.store.search(
-            "tickets",
-            q.TICKETS,
-            fields.get("q", ""),
-            int_param(fields.get("page"), "page", 1),
-            int_param(fields.get("limit"), "limit", 10),
-            sort,
-        )
-        return results(self.store.tickets(rows, base, expand), total, page, limit)
+    def compose(self, fields: dict[str, str], files: list[str], me: int) -> int:
+        for name in ("subject", "content"):
+            if not fields.get(name, ""):
+                raise CerbError("ERROR", f"The '{name}' parameter is required")
+        group_id, bucket_id = php_int(fields.get("group_id")), php_int(fields.get("bucket_id"))
+        if not group_id:
+            raise CerbError("ERROR", "The 'group_id' parameter is required")
+        if self.store.row("groups", group_id) is None:
+            raise CerbError("ERROR", "The given 'group_id' parameter is invalid")
+        if bucket_id:
+            bucket = self.store.row("buckets", bucket_id)
+            if bucket is None:
+                raise CerbError("ERROR", "The given 'bucket_id' parameter is invalid")
+            group_id = bucket["group_id"]  # the bucket says which group
+        else:
+            bucket_id = self.store.inbox(group_id)
+        options = self.mail_options(fields, files, reply=False)
+        to = first_address(fields.get("to", ""))
+        return self.store.compose(me, group_id, bucket_id, to, fields["subject"], fields["content"], options)
 
-    def compose(self, fields: dict[str, str], me: int) -> int:
-        required(fields, "group_id", "to", "subject", "content")
-        changes = {
-            "group_id": number(fields["group_id"], "group_id"),
-            "bucket_id": int_param(fields.get("bucket_id"), "bucket_id", 0),
-        }
-        if fields.get("owner_id"):
-            changes["owner_id"] = number(fields["owner_id"], "owner_id")
-        to = fields["to"].split(",")[0].strip()
-        return self.store.compose(me, changes, status_field(fields), to, fields["subject"], fields["content"])
+    def reply(self, fields: dict[str, str], files: list[str], me: int) -> int:
+        if not fields.get("content", ""):
+            raise CerbError("ERROR", "The 'content' parameter is required")
+        if not php_int(fields.get("message_id")):
+            raise CerbError("ERROR", "The 'message_id' parameter is required")
+        options = self.mail_options(fields, files, reply=True)
+        return self.store.reply(me, php_int(fields["message_id"]), fields["content"], options)
 
-    def reply(self, fields: dict[str, str], me: int) -> int:
-        required(fields, "message_id", "content")
-        changes: dict[str, Any] = {}
-        if fields.get("owner_id", "") != "":
-            changes["owner_id"] = number(fields["owner_id"], "owner_id")
-        if fields.get("bucket_id"):
-            changes["bucket_id"] = number(fields["bucket_id"], "bucket_id")
-        message_id = number(fields["message_id"], "message_id")
-        return self.store.reply(me, message_id, changes, status_field(fields), fields["content"])
+    @staticmethod
+    def mail_options(fields: dict[str, str], files: list[str], *, reply: bool) -> Any:
+        options = mail_options(fields, files, reply=reply)
+        reopen = fields.get("reopen_at", "").strip()
+        if reopen and not options.reopen_at:
+            try:
+                options.reopen_at = q.moment(reopen, time.time())  # Cerb reads "tomorrow", "+4 hours"...
+            except q.QueryError:
+                pass
+        return options
+
+    def comment(self, tid: int, me: int, text: str) -> int:
+        if self.store.row("tickets", tid) is None:
+            raise CerbError("ERROR", f"Invalid ticket ID {tid}")
+        if not text:
+            raise CerbError("ERROR", "The 'comment' field is required.")
+        return self.store.add_comment(tid, me, text)
+
+    def create_comment(self, fields: dict[str, str]) -> int:
+        """`records/comment/create.json` with `fields[target__context]`, `fields[target_id]`, `fields[author__context]`,
+        `fields[author_id]` and `fields[comment]`; contexts by alias or id."""
+        given = {k[len("fields[") : -1]: v for k, v in fields.items() if k.startswith("fields[") and k.endswith("]")}
+        aliases = {**{alias: alias for alias in CONTEXT_IDS}, **{c: alias for alias, c in CONTEXT_IDS.items()}}
+        target = given.get("target__context", "")
+        if not target:
+            raise CerbError("ERROR_PARAM_INVALID", "'context' is required.")
+        if aliases.get(target) != "ticket":
+            raise CerbError("ERROR_PARAM_INVALID", "'context' is not a valid context.")
+        if not given.get("comment"):
+            raise CerbError("ERROR_PARAM_INVALID", "'comment' is required.")
+        if aliases.get(given.get("author__context", "")) != "worker":
+            raise CerbError("ERROR_PARAM_INVALID", "'owner_context' is required.")
+        target_id, author_id = php_int(given.get("target_id")), php_int(given.get("author_id"))
+        return self.store.add_comment(target_id, author_id, given["comment"])
 
     # -- demo activity -------------------------------------------------------------------------------------------------
 

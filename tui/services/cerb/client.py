@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -18,7 +19,9 @@ from tui.http import BadRequestError, ExchangeLog, HttpConnection, HttpServiceCl
 from tui.services.cerb.auth import BearerAuth, CerbSignatureAuth
 from tui.services.cerb.errors import SERVICE, TicketChanged, cerb_error
 from tui.services.cerb.models import (
+    STATUS_IDS,
     STATUS_LETTERS,
+    Attachment,
     Bucket,
     Comment,
     Conversation,
@@ -28,7 +31,10 @@ from tui.services.cerb.models import (
     TicketPage,
     Worker,
 )
+from tui.services.cerb.query_check import UnknownFilter, unknown_filters
+from tui.services.cerb.transfer import Progress, download_to, upload_fields
 from tui.services.cerb.wire import (
+    AttachmentRecord,
     BucketRecord,
     CommentAdded,
     CommentRecord,
@@ -44,6 +50,10 @@ if TYPE_CHECKING:
     from tui.profiles import Connection
 
 TICKET_EXPAND = ("group_", "bucket_", "owner_", "org_")
+# a message's body, its sender as `Name <email>`, and the worker who wrote it (outgoing mail is sent from the group's
+# address): a real Cerb sends none of these unless asked
+MESSAGE_EXPAND = "content,sender__label,worker__label"
+WORKER_EXPAND = "address_"  # a worker's email: a real Cerb sends it only in the expanded address
 Param = tuple[str, str | int]  # a query parameter or a form field, in the order sent
 MAX_PAGES = 40  # of a "get them all" search: 10,000 records, so a server that never says "last page" cannot loop us
 Shape = TypeVar("Shape")
@@ -144,7 +154,9 @@ class CerbClient(HttpServiceClient):
     # -- who -----------------------------------------------------------------------------------------------------------
 
     async def current_worker(self) -> Worker:
-        self._me = Worker.from_record(await self._fetch(WorkerRecord, "GET", "workers/me"))
+        self._me = Worker.from_record(
+            await self._fetch(WorkerRecord, "GET", "workers/me", params=[("expand", WORKER_EXPAND)])
+        )
         return self._me
 
     async def me(self) -> Worker:
@@ -184,6 +196,8 @@ class CerbClient(HttpServiceClient):
             ],
         )
         tickets = [Ticket.from_record(r) for r in reply.records]
+        if not tickets and page == 1 and (unknown := unknown_filters(query)):
+            raise UnknownFilter(unknown)  # Cerb itself matches nothing and says nothing
         return TicketPage(tickets, reply.total or 0, reply.page or page, reply.limit or limit)
 
     async def get_ticket(self, ticket_id: int, *, expand: Iterable[str] = TICKET_EXPAND) -> Ticket:
@@ -202,6 +216,8 @@ class CerbClient(HttpServiceClient):
         bucket_id: int | None = None,
         importance: int | None = None,
         subject: str | None = None,
+        reopen_at: int | None = None,
+        spam_training: str | None = None,
         expected_updated: int | None = None,
         loaded: Ticket | None = None,
     ) -> Ticket:
@@ -226,6 +242,8 @@ class CerbClient(HttpServiceClient):
             ("bucket_id", bucket_id),
             ("importance", importance),
             ("subject", subject),
+            ("reopen_date", reopen_at),  # Unix seconds; 0 = no reopen date
+            ("spam_training", spam_training),  # "S" spam, "N" not spam
         ):
             if value is not None:
                 fields.append((f"fields[{name}]", value))
@@ -250,14 +268,17 @@ class CerbClient(HttpServiceClient):
         owner_id: int | None = None,
         status: str | None = None,
         markdown: bool = False,
+        cc: str = "",
+        bcc: str = "",
+        file_ids: Iterable[int] = (),
+        reopen_at: int | None = None,
     ) -> Ticket:
         data: list[Param] = [("content", content), ("group_id", group_id), ("subject", subject), ("to", to)]
         if bucket_id is not None:
             data.append(("bucket_id", bucket_id))
         if owner_id is not None:
             data.append(("owner_id", owner_id))
-        if status is not None:
-            data.append(("status", STATUS_LETTERS.get(status, status)))
+        data += mail_fields(status, cc, bcc, file_ids, reopen_at)
         if markdown:
             data.append(("content_format", "markdown"))
         record = await self._fetch(
@@ -266,13 +287,22 @@ class CerbClient(HttpServiceClient):
         return Ticket.from_record(record)
 
     async def reply(
-        self, ticket: Ticket | int, content: str, *, status: str | None = None, owner_id: int | None = None
+        self,
+        ticket: Ticket | int,
+        content: str,
+        *,
+        status: str | None = None,
+        owner_id: int | None = None,
+        cc: str = "",
+        bcc: str = "",
+        file_ids: Iterable[int] = (),
+        reopen_at: int | None = None,
     ) -> Ticket:
-        """Reply to a ticket's latest message (pass the Ticket, or a message id)."""
+        """Reply to a ticket's latest message (pass the Ticket, or a message id). `status` is what the ticket becomes
+        once the reply is sent; without it Cerb opens the ticket. `file_ids`: files uploaded with `upload`."""
         message_id = ticket.latest_message_id if isinstance(ticket, Ticket) else int(ticket)
         data: list[Param] = [("content", content), ("message_id", message_id)]
-        if status is not None:
-            data.append(("status", STATUS_LETTERS.get(status, status)))
+        data += mail_fields(status, cc, bcc, file_ids, reopen_at)
         if owner_id is not None:
             data.append(("owner_id", owner_id))
         record = await self._fetch(
@@ -288,7 +318,7 @@ class CerbClient(HttpServiceClient):
     async def messages(self, ticket_id: int) -> list[Message]:
         # a real Cerb loads message bodies and sender names only when asked to expand them
         found = await self._search_all(
-            "message", SearchReply[MessageRecord], f"ticket.id:{int(ticket_id)} sort:created", expand="content,sender_"
+            "message", SearchReply[MessageRecord], f"ticket.id:{int(ticket_id)} sort:created", expand=MESSAGE_EXPAND
         )
         return [Message.from_record(r) for r in found]
 
@@ -300,12 +330,43 @@ class CerbClient(HttpServiceClient):
 
     async def conversation(self, ticket_id: int) -> Conversation:
         """The ticket, its messages and its comments, fetched together and merged in time order."""
-        ticket, messages, comments = await asyncio.gather(
-            self.get_ticket(ticket_id), self.messages(ticket_id), self.comments(ticket_id)
+        ticket, messages, comments, any_files = await asyncio.gather(
+            self.get_ticket(ticket_id),
+            self.messages(ticket_id),
+            self.comments(ticket_id),
+            self._search_all("attachment", SearchReply[AttachmentRecord], f"on.message:(ticket.id:{int(ticket_id)})"),
         )
+        files = await self.attachments([m.id for m in messages]) if any_files else {}
         entries: list[Message | Comment] = [*messages, *comments]
         entries.sort(key=lambda e: (e.created, 0 if isinstance(e, Message) else 1, e.id))
-        return Conversation(ticket, entries)
+        return Conversation(ticket, entries, files)
+
+    # -- files ---------------------------------------------------------------------------------------------------------
+
+    async def attachments(self, message_ids: Iterable[int]) -> dict[int, list[Attachment]]:
+        """The files attached to each of these messages: message id -> its files (Cerb's attachment records do not
+        say which message they belong to, so each message is asked)."""
+        ids = [int(m) for m in message_ids]
+        found = await asyncio.gather(
+            *(
+                self._search_all("attachment", SearchReply[AttachmentRecord], f"on.message:(id:{m}) sort:id")
+                for m in ids
+            )
+        )
+        return {
+            m: [Attachment.from_record(r) for r in records] for m, records in zip(ids, found, strict=True) if records
+        }
+
+    async def upload(self, path: Path) -> Attachment:
+        """Upload a file, to attach it to a reply or a new ticket by its id (`file_ids`)."""
+        record = await self._fetch(AttachmentRecord, "POST", "attachments/upload", data=upload_fields(path))
+        return Attachment.from_record(record)
+
+    async def download(self, attachment: Attachment, folder: Path, *, progress: Progress | None = None) -> Path:
+        """Save a file into `folder` under a safe name (never outside it, never over another file); returns where."""
+        return await download_to(
+            self.http, f"attachments/{int(attachment.id)}/download.json", attachment, folder, progress
+        )
 
     # -- the small records ---------------------------------------------------------------------------------------------
 
@@ -317,4 +378,22 @@ class CerbClient(HttpServiceClient):
         return [Bucket.from_record(r) for r in await self._search_all("bucket", SearchReply[BucketRecord], query)]
 
     async def workers(self) -> list[Worker]:
-        return [Worker.from_record(r) for r in await self._search_all("worker", SearchReply[WorkerRecord], "")]
+        found = await self._search_all("worker", SearchReply[WorkerRecord], "", expand=WORKER_EXPAND)
+        return [Worker.from_record(r) for r in found]
+
+
+def mail_fields(status: str | None, cc: str, bcc: str, file_ids: Iterable[int], reopen_at: int | None) -> list[Param]:
+    """The options of a reply or a new ticket. Cerb reads `status` as a number (a letter would be read as 0: open)."""
+    data: list[Param] = []
+    if status is not None:
+        if status not in STATUS_IDS:
+            raise BadRequestError(f"'{status}' is not a ticket status (open, waiting or closed).", service=SERVICE)
+        data.append(("status", STATUS_IDS[status]))
+    if cc.strip():
+        data.append(("cc", cc.strip()))
+    if bcc.strip():
+        data.append(("bcc", bcc.strip()))
+    data += [("file_id[]", int(f)) for f in file_ids]
+    if reopen_at:
+        data.append(("reopen_at", int(reopen_at)))
+    return data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 
@@ -50,7 +51,7 @@ def _readable_denial(message: str) -> ServiceError:
             status=401,
             service=SERVICE,
         )
-    if "token" in lowered:
+    if "token" in lowered or "authorization server" in lowered:
         return AuthError(
             "Cerb refused the OAuth token; it may have expired.",
             hint="Get a new token and update the profile.",
@@ -58,6 +59,42 @@ def _readable_denial(message: str) -> ServiceError:
             service=SERVICE,
         )
     return AuthError(f"Cerb refused the credentials ({message or 'access denied'}).", status=401, service=SERVICE)
+
+
+_RECORD_NOT_FOUND = re.compile(r"^Invalid record cerberusweb\.contexts\.(?P<kind>[\w.]+) #(?P<id>\d+)$")
+_RECORD_NUMBER_NOT_FOUND = re.compile(r"^Record #(?P<id>\d+) not found$")
+_INVALID_ID = re.compile(r"^Invalid (?P<kind>\w+) (?:id|ID) '?(?P<id>\d+)'?$")
+_GIVEN_INVALID = re.compile(r"^The given '(?P<name>\w+)'(?: parameter)? is invalid$")
+_DENIED = ("access denied", "permission denied", "you do not have", "not allowed")
+
+
+def _kind_in(path: str) -> str:
+    """`/rest/records/ticket/5.json` -> "ticket"; "record" when the path does not say."""
+    parts = path.split("/")
+    return parts[parts.index("records") + 1] if "records" in parts[:-1] else "record"
+
+
+def _classify(code: str, message: str, path: str) -> tuple[type[ServiceError], str]:
+    """What kind of failure Cerb reported, and the detail to show. Cerb 10 sends most controller errors with the
+    generic code `ERROR`, so its message says what happened."""
+    detail = message.rstrip(".") or code
+    if found := _RECORD_NOT_FOUND.match(detail):
+        return NotFoundError, f"Invalid {found['kind'].split('.')[-1]} id '{found['id']}'"
+    if found := _RECORD_NUMBER_NOT_FOUND.match(detail):
+        return NotFoundError, f"Invalid {_kind_in(path)} id '{found['id']}'"
+    if code == "ERROR_NOT_FOUND" or _INVALID_ID.match(detail):
+        return NotFoundError, detail
+    if found := _GIVEN_INVALID.match(detail):  # a message or ticket that is gone; any other id is a bad value
+        return (NotFoundError if found["name"] in ("message_id", "ticket_id") else BadRequestError), detail
+    if code == "ERROR_PERMISSIONS" or any(d in detail.lower() for d in _DENIED):
+        return AuthError, detail
+    if code in ("ERROR_PARAM_INVALID", "ERROR_PARAM_REQUIRED", "ERROR_SEARCH_FILTERS_INVALID"):
+        return BadRequestError, detail
+    if code == "ERROR" and re.search(r"\b(is required|must be|must not|is not a valid|is invalid)\b", detail):
+        return BadRequestError, detail
+    if code == "ERROR_NOT_IMPLEMENTED" or message.startswith("Unknown command"):
+        return ProtocolError, detail
+    return ServiceError, detail
 
 
 def cerb_error(response: httpx.Response) -> ServiceError | None:
@@ -79,20 +116,19 @@ def cerb_error(response: httpx.Response) -> ServiceError | None:
     message = (reply.message or "").strip()
     if status in (401, 403):
         return _readable_denial(message)
-    code = str(reply.code or "ERROR")
-    detail = message.rstrip(".") or code
-    if code == "ERROR_NOT_FOUND":
+    kind, detail = _classify(str(reply.code or "ERROR"), message, request.url.path)
+    if kind is NotFoundError:
         return NotFoundError(f"Cerb could not find that: {detail}.", service=SERVICE, status=status)
-    if code in ("ERROR_PARAM_INVALID", "ERROR_PARAM_REQUIRED"):
+    if kind is BadRequestError:
         return BadRequestError(f"Cerb did not accept the request: {detail}.", service=SERVICE, status=status)
-    if code == "ERROR_PERMISSIONS":
+    if kind is AuthError:
         return AuthError(
             f"This worker is not allowed to do that in Cerb: {detail}.",
             hint="Ask a Cerb administrator for the permission.",
             service=SERVICE,
             status=status,
         )
-    if message.startswith("Unknown command"):
+    if kind is ProtocolError:
         return ProtocolError(
             f"Cerb does not support this request ({detail}).",
             hint="The server may be an older Cerb version, or the URL may not end in /rest/.",

@@ -6,13 +6,35 @@ leave out (a missing label, a status given only as `status_id`), so nothing abov
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from tui.services.cerb.wire import BucketRecord, CommentRecord, GroupRecord, MessageRecord, TicketRecord, WorkerRecord
+from tui.services.cerb.wire import (
+    AttachmentRecord,
+    BucketRecord,
+    CommentRecord,
+    GroupRecord,
+    MessageRecord,
+    TicketRecord,
+    WorkerRecord,
+)
 
 STATUS_IDS = {"open": 0, "waiting": 1, "closed": 2, "deleted": 3}
 STATUS_NAMES = {v: k for k, v in STATUS_IDS.items()}
 STATUS_LETTERS = {"open": "o", "waiting": "w", "closed": "c", "deleted": "d"}
+SPAM_TRAINING = {"S": "spam", "N": "not spam"}  # how Cerb marks a ticket trained as spam or not; "" untrained
+
+_NAMED_ADDRESS = re.compile(r"^\s*(?P<name>.*?)\s*<(?P<email>[^<>]*)>\s*$")
+
+
+def parse_address(label: str) -> tuple[str, str]:
+    """`Ana Lima <ana@x.example>` -> ("Ana Lima", "ana@x.example"); `ana@x.example` -> ("", "ana@x.example")."""
+    match = _NAMED_ADDRESS.match(label)
+    if match:
+        return match.group("name").strip().strip('"'), match.group("email").strip()
+    label = label.strip()
+    return ("", label) if "@" in label else (label, "")
+
 
 Difference = tuple[str, str, str]  # (what, before, after), as a person would say it
 
@@ -78,6 +100,8 @@ class Ticket:
     latest_message_id: int = 0
     num_messages: int = 0
     url: str = ""
+    reopen_at: int = 0  # when a waiting ticket opens again by itself (snoozed); 0 = never
+    spam_training: str = ""  # "S" trained as spam, "N" as not spam, "" untrained
 
     @classmethod
     def from_record(cls, r: TicketRecord) -> Ticket:
@@ -105,6 +129,8 @@ class Ticket:
             latest_message_id=r.latest_message_id or 0,
             num_messages=r.num_messages or 0,
             url=r.url or "",
+            reopen_at=r.reopen_date or 0,
+            spam_training=r.spam_training or "",
         )
 
     @property
@@ -150,11 +176,16 @@ class Message:
 
     @classmethod
     def from_record(cls, r: MessageRecord) -> Message:
+        """Cerb labels a sender `Name <email>` (or the bare email); an outgoing message is sent from the group's
+        address, so it is named after the worker who wrote it."""
+        name, email = parse_address(r.sender_label or r.label or "")
+        if r.is_outgoing and r.worker_label:
+            name = r.worker_label
         return cls(
             r.id,
             r.ticket_id or 0,
-            r.sender_label or r.label or "",
-            r.sender_email or "",
+            name,
+            r.sender_email or email,
             r.created or 0,
             r.content or "",
             bool(r.is_outgoing),
@@ -176,8 +207,23 @@ class Comment:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file attached to a message."""
+
+    id: int
+    name: str
+    mime_type: str
+    size: int
+
+    @classmethod
+    def from_record(cls, r: AttachmentRecord) -> Attachment:
+        return cls(r.id, r.name or f"attachment-{r.id}", r.mime_type or "application/octet-stream", r.size or 0)
+
+
+@dataclass(frozen=True)
 class Conversation:
     """A ticket with its messages and comments, in time order."""
 
     ticket: Ticket
     entries: list[Message | Comment] = field(default_factory=list)
+    attachments: dict[int, list[Attachment]] = field(default_factory=dict)  # message id -> its files

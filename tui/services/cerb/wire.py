@@ -74,6 +74,8 @@ class TicketRecord(Struct):
     latest_message_id: Int | None = None
     num_messages: Int | None = None
     url: Text = None
+    reopen_date: Timestamp | None = None
+    spam_training: Text = None
     # the related records' names, flattened in by `expand=group_,bucket_,owner_,org_`
     group_name: Text = None
     group_label: Text = field(default=None, name="group__label")
@@ -87,9 +89,10 @@ class TicketRecord(Struct):
 class MessageRecord(Struct):
     id: Int
     ticket_id: Int | None = None
-    sender_label: Text = field(default=None, name="sender__label")
+    sender_label: Text = field(default=None, name="sender__label")  # "Name <email>", or the email alone
     label: Text = field(default=None, name="_label")
     sender_email: Text = None
+    worker_label: Text = field(default=None, name="worker__label")  # who wrote an outgoing message
     created: Timestamp | None = None
     content: Text = None
     is_outgoing: bool | None = None
@@ -122,3 +125,11 @@ class SearchReply(Struct, Generic[R]):
 
 class CommentAdded(Struct):
     comment_id: Int
+
+
+class AttachmentRecord(Struct):
+    id: Int
+    name: Text = None
+    mime_type: Text = None
+    size: Int | None = None
+    updated: Timestamp | None = None
