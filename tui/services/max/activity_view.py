@@ -1,7 +1,7 @@
 """The activity reader: one activity in full (markdown rendered) with its likes and comments.
 
-The reader loads what it shows through the client it is given. What changes things (comment, like, delete) belongs to
-the pane that opened it, so the reader asks for it with a message to that pane; the pane answers by calling
+The reader loads what it shows through the client it is given. What changes things (comment, like, favorite, delete)
+belongs to the pane that opened it, so the reader asks for it with a message to that pane; the pane answers by calling
 `show_updated`, `reload` or `dismiss` on the reader. The reader never imports the pane.
 """
 
@@ -40,6 +40,7 @@ class ActivityScreen(Screen[None]):
         Binding("escape,q", "close", "Back", id="max.reader-back"),
         Binding("c", "comment", "Comment", id="max.reader-comment"),
         Binding("l", "like", "Like/unlike", id="max.reader-like"),
+        Binding("f", "favorite", "Favorite", id="max.reader-favorite"),
         Binding("d", "delete", "Delete", id="max.reader-delete"),
         Binding("r", "reload", "Refresh", id="max.reader-refresh"),
     ]
@@ -57,6 +58,9 @@ class ActivityScreen(Screen[None]):
 
     class LikeRequested(Request):
         """Like or unlike; then `show_updated` with the new state."""
+
+    class FavoriteRequested(Request):
+        """Mark or unmark as a favorite; then `show_updated` with the new state."""
 
     class DeleteRequested(Request):
         """Confirm and delete; then `dismiss` the reader."""
@@ -128,6 +132,9 @@ class ActivityScreen(Screen[None]):
 
     def action_like(self) -> None:
         self.requests_to.post_message(self.LikeRequested(self, self.activity))
+
+    def action_favorite(self) -> None:
+        self.requests_to.post_message(self.FavoriteRequested(self, self.activity))
 
     def action_delete(self) -> None:
         self.requests_to.post_message(self.DeleteRequested(self, self.activity))

@@ -208,6 +208,54 @@ def hashtag_prompt(current: Activity | None) -> ViewPrompt:
     return dialog, to_view
 
 
+def search_prompt(current: StreamView) -> ViewPrompt:
+    """Ask which words to search my timeline for (every word must be in an activity), suggesting the last search."""
+
+    def to_view(values: dict[str, Any] | None) -> StreamView | None:
+        words = " ".join(str((values or {}).get("keywords", "")).split())
+        return StreamView("search", words) if words else None
+
+    dialog = FormDialog(
+        "Search my timeline",
+        [Field("keywords", "Words", current.value if current.kind == "search" else "", placeholder="staging cluster")],
+        submit="Search",
+        note="Activities that hold every word.",
+    )
+    return dialog, to_view
+
+
+def new_conversation_form(participants: str = "", title: str = "", message: str = "") -> FormDialog:
+    """Who to write to, an optional title, and the first message: a conversation starts with its first message."""
+    return FormDialog(
+        "New conversation",
+        [
+            Field("participants", "With (usernames, separated by commas or spaces)", participants, placeholder="alice"),
+            Field("title", "Title (optional; a conversation with one person is called by their name)", title),
+            Field("message", "Message", message, kind="multiline"),
+        ],
+        submit="Send",
+    )
+
+
+def usernames(text: str) -> list[str]:
+    """`"@alice, bob  carla"` -> ["alice", "bob", "carla"]: what a person types into "With"."""
+    seen: list[str] = []
+    for name in text.replace(",", " ").split():
+        name = name.strip().lstrip("@").lower()
+        if name and name not in seen:
+            seen.append(name)
+    return seen
+
+
+def subscribe_form() -> FormDialog:
+    return FormDialog(
+        "Follow a context",
+        [Field("url", "The context's address", placeholder="http://intranet.example.com/communities/design")],
+        submit="Follow",
+        note="Its activities join your timeline.",
+    )
+
+
 def context_prompt(contexts: list[Context], suggestion: str) -> ViewPrompt:
     """Ask which of these contexts' stream to show."""
     names = {c.hash: c.name for c in contexts}

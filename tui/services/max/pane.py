@@ -1,7 +1,10 @@
-"""The Activity pane: a MAX activity stream, newest first, that loads older pages as you read and announces new ones.
+"""The Activity pane: a MAX activity stream, newest first, that loads older pages as you read and announces new ones
+(the loading and polling are `StreamPane`'s, in stream_pane.py).
 
-Views: my timeline, one person's activities, a context's stream, a hashtag on my timeline. Open an activity to read
-it with its comments; post, comment, like/unlike, delete your own. Posts and comments are drafts on disk until sent.
+Views: my timeline, one person's activities, a context's stream, a hashtag or words searched on my timeline, my
+favorites. Open an activity to read it with its comments; post, comment, like/unlike, favorite/unfavorite, delete your
+own. Posts, comments and messages are drafts on disk until sent. `m` opens private conversations, `s` the contexts I
+follow (follow and stop following them there).
 """
 
 from __future__ import annotations
@@ -9,16 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.timer import Timer
-from textual.widgets import Static
 
 from tui.http import ServiceError
 from tui.services.max.activity_view import ActivityScreen
 from tui.services.max.client import MaxClient
+from tui.services.max.contexts_view import ContextsOutcome, ContextsScreen
+from tui.services.max.conversations_view import ConversationsScreen
 from tui.services.max.dialogs import (
     ViewPrompt,
     comment_composer,
@@ -27,29 +28,34 @@ from tui.services.max.dialogs import (
     hashtag_prompt,
     person_prompt,
     post_composer,
+    search_prompt,
 )
 from tui.services.max.models import Activity, Comment, Context, StreamView
-from tui.services.max.render import HeaderState, header_line, tail_line
+from tui.services.max.stream_pane import StreamPane
 from tui.services.max.stream_view import ActivityStream
-from tui.widgets.pane import PaneContext, ServicePane
+from tui.widgets.pane import PaneContext
 
 
-class ActivityPane(ServicePane[MaxClient]):
+class ActivityPane(StreamPane):
     kind = "max"
-    DEFAULT_CSS = """
-    ActivityPane #max-header { height: 1; width: 1fr; padding: 0 1; background: $primary-background; }
-    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "post", "Post", id="max.post", tooltip="Write a new post (kept as a draft until sent)"),
         Binding("c", "comment", "Comment", id="max.comment", tooltip="Comment on the highlighted activity"),
         Binding("l", "like", "Like/unlike", id="max.like", tooltip="Like or unlike the highlighted activity"),
+        Binding("f", "favorite", "Favorite", id="max.favorite", tooltip="Mark or unmark the highlighted activity"),
         Binding("d", "delete", "Delete", id="max.delete", tooltip="Delete your own highlighted activity"),
         Binding("n", "show_new", "Show new", id="max.show-new", tooltip="Show the new activities at the top"),
+        Binding("m", "conversations", "Messages", id="max.conversations", tooltip="Private conversations"),
+        Binding("slash", "search", "Search", id="max.search", tooltip="Search my timeline for words"),
         Binding("t", "view_timeline", "Timeline", id="max.view-timeline", tooltip="My timeline"),
         Binding("u", "view_user", "Person", id="max.view-user", tooltip="One person's activities"),
         Binding("x", "view_context", "Context", id="max.view-context", tooltip="A context's stream"),
         Binding(
             "h,number_sign", "view_hashtag", "Hashtag", id="max.view-hashtag", tooltip="Filter my timeline by a hashtag"
+        ),
+        Binding("F", "view_favorites", "Favorites", id="max.view-favorites", tooltip="The activities I marked"),
+        Binding(
+            "s", "contexts", "Contexts", id="max.contexts", tooltip="The contexts I follow: follow, stop following"
         ),
     ]
     COMMANDS: ClassVar[list[tuple[str, str]]] = [
@@ -57,235 +63,22 @@ class ActivityPane(ServicePane[MaxClient]):
         ("Activity: one person's activities", "view_user"),
         ("Activity: a context's stream", "view_context"),
         ("Activity: filter by hashtag", "view_hashtag"),
+        ("Activity: search my timeline", "search"),
+        ("Activity: my favorites", "view_favorites"),
+        ("Activity: conversations", "conversations"),
+        ("Activity: contexts I follow", "contexts"),
         ("Activity: new post", "post"),
         ("Activity: show new activities", "show_new"),
     ]
 
-    page_size = 30
-    poll_interval = 5.0  # seconds between checks for new activities; tests make it shorter
-    poll_batch = 100
-    max_entries = 1000  # activities held in the stream's window
-
     def __init__(self, client: MaxClient, context: PaneContext, **kwargs: Any):
         super().__init__(client, context, **kwargs)
-        self.view = StreamView()
-        self.pending: list[Activity] = []  # new activities found by polling, newest first, not shown yet
-        self.head_id = ""  # the newest activity id seen in this view, shown or pending
-        self.at_end = False  # the oldest activity of the view is in the window
-        self.loading_older = False
-        self.loading_newer = False
-        self.loaded = False
-        self.total: int | None = None
         self.subscriptions: list[Context] | None = None
-        self._poll_timer: Timer | None = None
-        self._shown_header: Text | None = None
-        self._reported_state: tuple[str, str] | None = None  # the last connection state told to the app
-
-    def compose(self) -> ComposeResult:
-        # one fixed line for the title and the "N new" notice, so news never shifts the stream the reader is in
-        yield Static(id="max-header")
-        yield ActivityStream(max_entries=self.max_entries, id="max-stream")
-
-    @property
-    def stream(self) -> ActivityStream:
-        return self.query_one(ActivityStream)
-
-    def focus(self, scroll_visible: bool = True) -> ActivityPane:
-        # the stream holds the keyboard: arrows, enter, and the pane's own keys bubble up from it
-        streams = self.query(ActivityStream)
-        if streams:
-            streams.first().focus(scroll_visible)
-        return self
-
-    # -- lifecycle -----------------------------------------------------------------------------------------------------
-
-    def on_mount(self) -> None:
-        self._update_header()
 
     def on_first_show(self) -> None:
-        self.load_first()
-        self._poll_timer = self.set_interval(self.poll_interval, self._poll_tick)
+        super().on_first_show()
         if self.context.drafts.load(self.post_draft_key):
             self.notify("You have an unsent post: press p to finish it.", timeout=6)
-
-    def reload(self) -> None:
-        self.load_first()
-
-    def set_view(self, view: StreamView) -> None:
-        self.view = view
-        self.total = None
-        self.pending = []
-        self._update_header()  # the new title at once; the page follows
-        self.load_first()
-
-    # -- header --------------------------------------------------------------------------------------------------------
-
-    def _update_header(self) -> None:
-        if not self.is_mounted:
-            return
-        header = header_line(
-            HeaderState(
-                title=self.view.title,
-                pending=len(self.pending),
-                total=self.total,
-                loaded=len(self.stream.entries) if self.loaded else None,
-                at_end=self.at_end,
-                loading_older=self.loading_older,
-            )
-        )
-        if self.loaded:
-            self.stream.set_tail(tail_line(at_end=self.at_end, loading_older=self.loading_older))
-        if header != self._shown_header:  # an update relayouts; skip it when nothing changed
-            self._shown_header = header
-            self.query_one("#max-header", Static).update(header, layout=False)  # one fixed line: no relayout
-
-    @property
-    def header_text(self) -> str:
-        return self._shown_header.plain if self._shown_header is not None else ""
-
-    @property
-    def new_count(self) -> int:
-        return len(self.pending)
-
-    # -- loading -------------------------------------------------------------------------------------------------------
-
-    def set_state(self, state: str, detail: str = "") -> None:
-        # tell the app only about changes: every message repaints the connection bar
-        if (state, detail) != self._reported_state:
-            self._reported_state = (state, detail)
-            super().set_state(state, detail)
-
-    @work(exclusive=True, group="max-load")
-    async def load_first(self) -> None:
-        view = self.view
-        if not self.loaded:
-            self.set_state("connecting")
-        if not self.stream.entries:
-            self.stream.empty_text = "Loading…"
-            self.stream.refresh()
-        try:
-            page = await self.client.stream(view, limit=self.page_size)
-        except ServiceError as exc:
-            self.stream.empty_text = f"Could not load {view.title.lower()}. Press ctrl+r to try again."
-            self.stream.set_entries([])
-            self.set_state("error", exc.message)  # whatever went wrong, the bar no longer says "connecting"
-            self.report(exc, f"load {view.title.lower()}")
-            return
-        if view != self.view:
-            return
-        self.set_state("ok")
-        self.pending = []
-        self.head_id = page[0].id if page else ""
-        self.at_end = len(page) < self.page_size
-        self.total = None
-        self.stream.empty_text = "Nothing here yet. Press p to post." if view.kind == "timeline" else "Nothing here."
-        self.stream.set_entries(page)
-        self.loaded = True
-        self._update_header()
-        # the total is a nicety: ask for it once the page is on screen, not in the page's way
-        self.call_after_refresh(self.count_view, view)
-
-    @work(exclusive=True, group="max-count")
-    async def count_view(self, view: StreamView) -> None:
-        try:
-            total = await self.client.count(view)
-        except ServiceError:
-            return  # the count is a nicety; the stream itself already reported any real trouble
-        if view == self.view:
-            self.total = total
-            self._update_header()
-
-    @on(ActivityStream.NearEnd)
-    def _near_end(self, event: ActivityStream.NearEnd) -> None:
-        event.stop()
-        if self.loaded and not self.at_end and not self.loading_older:
-            self.loading_older = True
-            self._update_header()
-            self.load_older()
-
-    @work(exclusive=True, group="max-older")
-    async def load_older(self) -> None:
-        view = self.view
-        try:
-            last = self.stream.entries[-1].id if self.stream.entries else None
-            if last is None:
-                return
-            page = await self.client.stream(view, limit=self.page_size, before=last)
-            if view != self.view:
-                return
-            self.at_end = len(page) < self.page_size
-            self.stream.append(page)
-        except ServiceError as exc:
-            self.report(exc, "load older activities")
-        finally:
-            self.loading_older = False
-            self._update_header()
-        self.stream.check_edges()  # a short page may still leave the reader near the end
-
-    @on(ActivityStream.NearTop)
-    def _near_top(self, event: ActivityStream.NearTop) -> None:
-        event.stop()
-        if not self.loading_newer:
-            self.loading_newer = True
-            self.load_newer()
-
-    @work(exclusive=True, group="max-newer")
-    async def load_newer(self) -> None:
-        """Fill the top of a window that dropped its newest activities while the reader went far back."""
-        view = self.view
-        try:
-            first = self.stream.entries[0].id if self.stream.entries else None
-            page = await self.client.stream(view, limit=self.page_size, after=first) if first else []
-            if view != self.view:
-                return
-            self.stream.prepend(page)
-            if len(page) < self.page_size or (page and page[0].id >= self.head_id):
-                self.stream.has_newer_above = False  # caught up with the newest seen; newer ones are announced
-            self.pending = [a for a in self.pending if a.id not in self.stream.ids]
-        except ServiceError as exc:
-            self.report(exc, "load newer activities")
-        finally:
-            self.loading_newer = False
-            self._update_header()
-
-    def _poll_tick(self) -> None:
-        if self.loaded and self.head_id:
-            self.poll()
-
-    @work(exclusive=True, group="max-poll")
-    async def poll(self) -> None:
-        view, head = self.view, self.head_id
-        found: list[Activity] = []
-        try:
-            while True:  # `after` answers the activities right after `head`: page until caught up
-                page = await self.client.stream(view, limit=self.poll_batch, after=head)
-                found[:0] = page
-                if len(page) < self.poll_batch:
-                    break
-                head = page[0].id
-        except ServiceError as exc:
-            self.set_state("error", exc.message)
-            return
-        self.set_state("ok")
-        if view != self.view or not found:
-            return
-        known = {a.id for a in self.pending} | self.stream.ids
-        fresh = [a for a in found if a.id not in known]
-        if fresh:
-            self.pending[:0] = fresh
-            self.head_id = max(self.head_id, fresh[0].id)
-            self._update_header()
-
-    def action_show_new(self) -> None:
-        if self.stream.has_newer_above:
-            self.load_first()  # the window is far back: start again from the newest
-            return
-        if self.pending:
-            self.stream.prepend(self.pending)
-            self.pending = []
-            self._update_header()
-        self.stream.move_cursor(0)
-        self.stream.scroll_to(y=0, animate=False, immediate=True, force=True)
 
     # -- views ---------------------------------------------------------------------------------------------------------
 
@@ -297,6 +90,12 @@ class ActivityPane(ServicePane[MaxClient]):
 
     def action_view_hashtag(self) -> None:
         self._prompt_view(hashtag_prompt(self.stream.current))
+
+    def action_search(self) -> None:
+        self._prompt_view(search_prompt(self.view))
+
+    def action_view_favorites(self) -> None:
+        self.set_view(StreamView("favorites"))
 
     def _prompt_view(self, prompt: ViewPrompt) -> None:
         dialog, to_view = prompt
@@ -332,6 +131,23 @@ class ActivityPane(ServicePane[MaxClient]):
         suggestion = (current.contexts if current and current.contexts else extra + contexts)[0].hash
         self._prompt_view(context_prompt(extra + contexts, suggestion))
 
+    def action_contexts(self) -> None:
+        self.app.push_screen(ContextsScreen(self.client), self._contexts_closed)
+
+    def _contexts_closed(self, outcome: ContextsOutcome | None) -> None:
+        if outcome is None:
+            return
+        if outcome.changed:
+            self.subscriptions = None  # read again when next needed
+        if outcome.view is not None:
+            self.set_view(outcome.view)
+        elif outcome.changed and self.view.kind in ("timeline", "hashtag", "search", "favorites"):
+            self.load_first()  # my timeline holds the contexts I follow: it changed with them
+
+    def action_conversations(self) -> None:
+        drafts, key = self.context.drafts, self.message_draft_key
+        self.app.push_screen(ConversationsScreen(client=self.client, drafts=drafts, draft_key=key))
+
     # -- reading -------------------------------------------------------------------------------------------------------
 
     @on(ActivityStream.Opened)
@@ -351,6 +167,10 @@ class ActivityPane(ServicePane[MaxClient]):
     def _reader_like(self, event: ActivityScreen.LikeRequested) -> None:
         self.toggle_like(event.activity, on_done=event.reader.show_updated)
 
+    @on(ActivityScreen.FavoriteRequested)
+    def _reader_favorite(self, event: ActivityScreen.FavoriteRequested) -> None:
+        self.toggle_favorite(event.activity, on_done=event.reader.show_updated)
+
     @on(ActivityScreen.DeleteRequested)
     def _reader_delete(self, event: ActivityScreen.DeleteRequested) -> None:
         reader = event.reader
@@ -364,6 +184,9 @@ class ActivityPane(ServicePane[MaxClient]):
 
     def comment_draft_key(self, activity_id: str) -> str:
         return self.context.draft_key("max", "comment", activity_id)
+
+    def message_draft_key(self, conversation_id: str) -> str:
+        return self.context.draft_key("max", "message", conversation_id)
 
     def action_post(self) -> None:
         self.open_post_editor()
@@ -437,6 +260,29 @@ class ActivityPane(ServicePane[MaxClient]):
             self.report(exc, "unlike that" if activity.liked else "like that")
             return
         self.stream.update_activity(updated)
+        if on_done:
+            on_done(updated)
+
+    def action_favorite(self) -> None:
+        current = self.stream.current
+        if current is not None:
+            self.toggle_favorite(current)
+
+    @work(group="max-favorite")
+    async def toggle_favorite(self, activity: Activity, on_done: Callable[[Activity], object] | None = None) -> None:
+        try:
+            if activity.favorited:
+                await self.client.unfavorite(activity.id)
+            else:
+                await self.client.favorite(activity.id)
+            updated = await self.client.activity(activity.id)
+        except ServiceError as exc:
+            self.report(exc, "unmark that favorite" if activity.favorited else "mark that as a favorite")
+            return
+        self.stream.update_activity(updated)
+        if self.view.kind == "favorites" and not updated.favorited:
+            self.stream.drop_activity(updated.id)  # the favorites view holds favorites only
+        self.notify("Marked as a favorite." if updated.favorited else "No longer a favorite.")
         if on_done:
             on_done(updated)
 

@@ -19,7 +19,8 @@ from rich.markdown import Markdown
 from rich.style import Style
 from rich.text import Text
 
-from tui.services.max.models import Activity, Comment
+from tui.http import one_line
+from tui.services.max.models import Activity, Comment, Conversation, Message
 
 HASHTAG_STYLE = Style(color="magenta", bold=True)
 LINK_STYLE = Style(color="cyan", underline=True)
@@ -249,6 +250,8 @@ def likes_line(a: Activity) -> Text:
     likes.append(f"like{'s' if a.likes_count != 1 else ''}" + (f": {names}" if names else ""))
     if a.liked:
         likes.append("  (you like this; l to unlike)")
+    if a.favorited:
+        likes.append("   ★ one of your favorites (f to unmark)", Style(color="yellow"))
     return likes
 
 
@@ -257,6 +260,34 @@ def comment_renderable(comment: Comment) -> Group:
     head.append(comment.actor.name, Style(bold=True))
     head.append(f"  @{comment.actor.username} · {relative_time(comment.published)}", Style(dim=True))
     return Group(head, content_text(comment.content), Text(""))
+
+
+def conversation_row(conversation: Conversation, width: int = 200) -> Text:
+    """One line of the conversations list: unread count, name, the last message, when."""
+    row = Text(no_wrap=True, overflow="ellipsis")
+    unread = conversation.unread or 0
+    row.append(
+        f" {unread:>2} new " if unread else "       ",
+        Style(bold=True, color="black", bgcolor="yellow") if unread else None,
+    )
+    row.append(" ")
+    row.append(conversation.name, Style(bold=bool(unread)))
+    if conversation.group:
+        row.append(f" ({len(conversation.participants)})", Style(dim=True))
+    if conversation.last_message:
+        row.append("  " + one_line(as_markdown(conversation.last_message), 80), Style(dim=True))
+    if conversation.last_published is not None:
+        row.append(f" · {relative_time(conversation.last_published)}", Style(dim=True))
+    row.truncate(width, overflow="ellipsis")
+    return row
+
+
+def message_renderable(message: Message, mine: bool) -> Group:
+    """A message in a conversation: who and when, then the text; my own messages named "You"."""
+    head = Text()
+    head.append("You" if mine else message.actor.name, Style(bold=True, color="green" if mine else None))
+    head.append(f" · {relative_time(message.published)}", Style(dim=True))
+    return Group(head, content_text(message.content), Text(""))
 
 
 @dataclass(frozen=True)
@@ -285,7 +316,7 @@ def header_line(state: HeaderState) -> Text:
             header.append(" (all)", Style(dim=True))
     if state.loading_older:
         header.append("  ·  loading older…", Style(dim=True))
-    header.append("   t timeline · u person · x context · h hashtag", Style(dim=True))
+    header.append("   t timeline · u person · x context · h hashtag · / search · F favorites", Style(dim=True))
     return header
 
 

@@ -240,6 +240,9 @@ class ActivityStream(ScrollView, can_focus=True):
         text.append(f" like{'s' if a.likes_count != 1 else ''}")
         if a.liked:
             text.append(" (you like this)")
+        if a.favorited:
+            text.append(" · ")
+            text.append("★ favorite", Style(color="yellow", bold=True, dim=False))
         return self._one_line(text, width)
 
     def _one_line(self, text: Text, width: int) -> Strip:
@@ -284,7 +287,15 @@ class ActivityStream(ScrollView, can_focus=True):
         elif local <= len(content):
             strip = content[local - 1]
         elif local == len(content) + 1:
-            footer_key: tuple[object, ...] = ("f", a.id, body_width, a.comments_count, a.likes_count, a.liked)
+            footer_key: tuple[object, ...] = (
+                "f",
+                a.id,
+                body_width,
+                a.comments_count,
+                a.likes_count,
+                a.liked,
+                a.favorited,
+            )
             strip = self._edge_cache.get(footer_key) or self._edge_cache.setdefault(
                 footer_key, self._footer(a, body_width)
             )
