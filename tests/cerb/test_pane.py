@@ -38,15 +38,15 @@ def loaded_tickets(pane):
 
 
 @pytest.fixture
-async def other_client(cerb_conn):
+async def other_client(cerb_server):
     """Someone else, changing tickets underneath the app."""
-    client = CerbClient.from_connection(cerb_conn, cerb_conn.secret)
+    client = CerbClient.from_connection(cerb_server.connection, cerb_server.connection.secret)
     yield client
     await client.aclose()
 
 
-async def test_filters_search_and_count(cerb_box, tmp_path, other_client):
-    app = make_app(cerb_box.profile(), tmp_path, pane="cerb")
+async def test_filters_search_and_count(cerb_server, tmp_path, other_client):
+    app = make_app(cerb_server.profile(), tmp_path, pane="cerb")
     async with app.run_test(size=SIZE) as pilot:
         pane = await started(pilot)
         assert all(t.status == "open" for t in loaded_tickets(pane))
@@ -78,8 +78,9 @@ async def test_filters_search_and_count(cerb_box, tmp_path, other_client):
 
         pane.action_filter("mine")
         await wait_for(pilot, lambda: pane.filter_name == "mine" and pane.table.current() is not None)
-        assert pane.table.total == (await other_client.search_tickets("owner.id:1", limit=1)).total
-        assert all(t.owner_id == 1 for t in loaded_tickets(pane))
+        me = cerb_server.me.id
+        assert pane.table.total == (await other_client.search_tickets(f"owner.id:{me}", limit=1)).total
+        assert all(t.owner_id == me for t in loaded_tickets(pane))
 
         pane.action_filter("all")
         await wait_for(pilot, lambda: pane.table.current() is not None and pane.table.total >= expected_open)
@@ -114,8 +115,8 @@ async def test_paging_far_down_loads_only_what_is_seen(tmp_path_factory, tmp_pat
         box.stop()
 
 
-async def test_triage_keys_on_the_table_and_in_the_ticket_view(cerb_box, tmp_path, other_client):
-    app = make_app(cerb_box.profile(), tmp_path, pane="cerb")
+async def test_triage_keys_on_the_table_and_in_the_ticket_view(cerb_server, tmp_path, other_client):
+    app = make_app(cerb_server.profile(), tmp_path, pane="cerb")
     async with app.run_test(size=SIZE) as pilot:
         pane = await started(pilot)
         pane.action_filter("unassigned")
@@ -123,20 +124,26 @@ async def test_triage_keys_on_the_table_and_in_the_ticket_view(cerb_box, tmp_pat
         ticket = pane.table.current().data
 
         await pilot.press("a")  # assign to me
-        await wait_for(pilot, lambda: pane.table.current().data.owner_id == 1)
-        assert (await other_client.get_ticket(ticket.id)).owner_name == "Jamie Torres"
+        await wait_for(pilot, lambda: pane.table.current().data.owner_id == cerb_server.me.id)
+        assert (await other_client.get_ticket(ticket.id)).owner_name == cerb_server.me.name
 
         await pilot.press("plus")
         await wait_for(pilot, lambda: pane.table.current().data.importance == min(100, ticket.importance + 10))
 
         await pilot.press("m")  # move: a picker of group / bucket
         await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
-        target = next(i for i, (label, _) in enumerate(app.screen.options) if label == "Development / Bugs")
+        # a bucket that is not the group's inbox, in another group than the ticket's
+        target, (label, _) = next(
+            (i, option)
+            for i, option in enumerate(app.screen.options)
+            if option[1][0] != ticket.group_id and not option[0].endswith(" / Inbox")
+        )
+        group_name, bucket_name = label.split(" / ", 1)
         app.screen.query_one("#pick").highlighted = target
         await pilot.press("enter")
-        await wait_for(pilot, lambda: pane.table.current().data.bucket_name == "Bugs")
+        await wait_for(pilot, lambda: pane.table.current().data.bucket_name == bucket_name)
         moved = await other_client.get_ticket(ticket.id)
-        assert (moved.group_name, moved.bucket_name) == ("Development", "Bugs")
+        assert (moved.group_name, moved.bucket_name) == (group_name, bucket_name)
 
         await pilot.press("enter")  # the ticket view: same keys work there
         await wait_for(pilot, lambda: pane.in_ticket_view and pane.conversation is not None)
@@ -144,22 +151,23 @@ async def test_triage_keys_on_the_table_and_in_the_ticket_view(cerb_box, tmp_pat
         await wait_for(pilot, lambda: pane.open_ticket.status == "waiting")
         await pilot.press("A")
         await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
-        target = next(i for i, (_, value) in enumerate(app.screen.options) if value == 2)
+        colleague = cerb_server.others[0]
+        target = next(i for i, (_, value) in enumerate(app.screen.options) if value == colleague.id)
         app.screen.query_one("#pick").highlighted = target
         await pilot.press("enter")
-        await wait_for(pilot, lambda: pane.open_ticket.owner_id == 2)
+        await wait_for(pilot, lambda: pane.open_ticket.owner_id == colleague.id)
         await pilot.press("x")
         await wait_for(pilot, lambda: pane.open_ticket.status == "closed")
         on_server = await other_client.get_ticket(ticket.id)
-        assert (on_server.status, on_server.owner_name) == ("closed", "Priya Nair")
+        assert (on_server.status, on_server.owner_name) == ("closed", colleague.name)
         await pilot.press("escape")
         assert not pane.in_ticket_view
         assert pane.table.current().data.status == "closed"  # the row shows the change without a reload
 
 
-async def test_reply_and_comment_from_the_ticket_view(cerb_box, tmp_path, other_client):
+async def test_reply_and_comment_from_the_ticket_view(cerb_server, tmp_path, other_client):
     drafts = DraftStore(tmp_path / "drafts")
-    app = make_app(cerb_box.profile(), tmp_path, pane="cerb", drafts=drafts)
+    app = make_app(cerb_server.profile(), tmp_path, pane="cerb", drafts=drafts)
     async with app.run_test(size=SIZE) as pilot:
         pane = await started(pilot)
         ticket = pane.table.current().data
@@ -185,24 +193,25 @@ async def test_reply_and_comment_from_the_ticket_view(cerb_box, tmp_path, other_
         assert [c.text for c in await other_client.comments(ticket.id)][-1] == "Internal"
 
 
-async def test_compose_a_new_ticket(cerb_box, tmp_path, other_client):
-    app = make_app(cerb_box.profile(), tmp_path, pane="cerb")
+async def test_compose_a_new_ticket(cerb_server, tmp_path, other_client):
+    app = make_app(cerb_server.profile(), tmp_path, pane="cerb")
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
         await pilot.press("N")
         await wait_for(pilot, lambda: isinstance(app.screen, TicketEditor))
         editor = app.screen
         editor.query_one("#field-to", Input).value = "new.customer@example.com"
-        editor.query_one("#field-subject", Input).value = "Composed from the pane"
+        subject = f"Composed from the pane {time.time_ns()}"  # a real Cerb keeps every earlier run's tickets
+        editor.query_one("#field-subject", Input).value = subject
         editor.query_one("#editor-body", TextArea).text = "Hello there"
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not isinstance(app.screen, TicketEditor))
-        found = await other_client.search_tickets('subject:"Composed from the pane"')
+        found = await other_client.search_tickets(f'subject:"{subject}"')
         assert found.total == 1 and found.tickets[0].num_messages == 1
 
 
-async def test_conflict_is_detected_when_the_ticket_changed_underneath(cerb_box, tmp_path, other_client):
-    app = make_app(cerb_box.profile(), tmp_path, pane="cerb")
+async def test_conflict_is_detected_when_the_ticket_changed_underneath(cerb_server, tmp_path, other_client):
+    app = make_app(cerb_server.profile(), tmp_path, pane="cerb")
     async with app.run_test(size=SIZE) as pilot:
         pane = await started(pilot)
         await pilot.press("down", "down")
@@ -211,8 +220,9 @@ async def test_conflict_is_detected_when_the_ticket_changed_underneath(cerb_box,
         await pilot.press("enter")
         await wait_for(pilot, lambda: pane.conversation is not None)
         # someone else changes it after we loaded it
-        owner_id, owner_name = (3, "Marco Rossi") if ticket.owner_id != 3 else (2, "Priya Nair")
-        await other_client.update_ticket(ticket.id, status="waiting", owner_id=owner_id)
+        someone = next(w for w in cerb_server.others if w.id != ticket.owner_id)
+        owner_name = someone.name
+        await other_client.update_ticket(ticket.id, status="waiting", owner_id=someone.id)
 
         await pilot.press("x")  # close it: must not overwrite blindly
         await wait_for(pilot, lambda: isinstance(app.screen, ConflictDialog))
@@ -261,9 +271,9 @@ async def test_a_failed_send_keeps_the_draft(tmp_path_factory, tmp_path):
             box.stop()
 
 
-async def test_a_draft_survives_restarting_the_app(cerb_box, tmp_path):
+async def test_a_draft_survives_restarting_the_app(cerb_server, tmp_path):
     drafts = DraftStore(tmp_path / "drafts")
-    app = make_app(cerb_box.profile(), tmp_path, pane="cerb", drafts=drafts)
+    app = make_app(cerb_server.profile(), tmp_path, pane="cerb", drafts=drafts)
     async with app.run_test(size=SIZE) as pilot:
         pane = await started(pilot)
         await pilot.press("end")
@@ -276,7 +286,7 @@ async def test_a_draft_survives_restarting_the_app(cerb_box, tmp_path):
         await wait_for(pilot, lambda: drafts.load(key) is not None and drafts.load(key).data["body"] == "Halfway")
         # the app goes away with the editor still open (a crash, a closed terminal)
 
-    app = make_app(cerb_box.profile(), tmp_path, pane="cerb", drafts=drafts)
+    app = make_app(cerb_server.profile(), tmp_path, pane="cerb", drafts=drafts)
     async with app.run_test(size=SIZE) as pilot:
         pane = await started(pilot)
         pane.open_ticket_view(ticket)
@@ -288,8 +298,8 @@ async def test_a_draft_survives_restarting_the_app(cerb_box, tmp_path):
         assert app.screen.query_one("#editor-body", TextArea).text == "Halfway"
 
 
-async def test_a_reply_stops_once_when_a_new_message_arrived(cerb_box, tmp_path, other_client):
-    app = make_app(cerb_box.profile(), tmp_path, pane="cerb")
+async def test_a_reply_stops_once_when_a_new_message_arrived(cerb_server, tmp_path, other_client):
+    app = make_app(cerb_server.profile(), tmp_path, pane="cerb")
     async with app.run_test(size=SIZE) as pilot:
         pane = await started(pilot)
         await pilot.press("down", "down", "down", "down")
@@ -313,8 +323,8 @@ async def test_a_reply_stops_once_when_a_new_message_arrived(cerb_box, tmp_path,
         assert contents[-2:] == ["Theirs", "Mine"]
 
 
-async def test_edit_the_subject(cerb_box, tmp_path, other_client):
-    app = make_app(cerb_box.profile(), tmp_path, pane="cerb")
+async def test_edit_the_subject(cerb_server, tmp_path, other_client):
+    app = make_app(cerb_server.profile(), tmp_path, pane="cerb")
     async with app.run_test(size=SIZE) as pilot:
         pane = await started(pilot)
         ticket = pane.table.current().data
@@ -336,8 +346,8 @@ def test_every_palette_command_names_a_pane_action():
         assert title.startswith("Tickets: ") and callable(getattr(TicketsPane, f"action_{name}", None)), action
 
 
-async def test_palette_command_switches_the_filter(cerb_box, tmp_path):
-    app = make_app(cerb_box.profile(), tmp_path, pane="cerb")
+async def test_palette_command_switches_the_filter(cerb_server, tmp_path):
+    app = make_app(cerb_server.profile(), tmp_path, pane="cerb")
     async with app.run_test(size=SIZE) as pilot:
         pane = await started(pilot)
         app.run_pane_action(pane, "filter('closed')")
@@ -379,9 +389,9 @@ async def test_a_server_gone_mid_scroll_is_not_hammered(tmp_path_factory, tmp_pa
             box.stop()
 
 
-async def test_a_draft_is_on_disk_as_soon_as_it_is_typed(cerb_box, tmp_path):
+async def test_a_draft_is_on_disk_as_soon_as_it_is_typed(cerb_server, tmp_path):
     drafts = DraftStore(tmp_path / "drafts")
-    app = make_app(cerb_box.profile(), tmp_path, pane="cerb", drafts=drafts)
+    app = make_app(cerb_server.profile(), tmp_path, pane="cerb", drafts=drafts)
     async with app.run_test(size=SIZE) as pilot:
         pane = await started(pilot)
         ticket = pane.table.current().data
@@ -401,10 +411,10 @@ async def test_a_draft_is_on_disk_as_soon_as_it_is_typed(cerb_box, tmp_path):
         assert draft is not None and (draft.data["to"], draft.data["subject"]) == ("Subj", "Subject")
 
 
-async def test_a_refused_search_leaves_the_bar_green_not_connecting(cerb_box, tmp_path):
+async def test_a_refused_search_leaves_the_bar_green_not_connecting(cerb_server, tmp_path):
     from tui.widgets.connection_bar import ConnectionBar
 
-    app = make_app(cerb_box.profile(), tmp_path, pane="cerb")
+    app = make_app(cerb_server.profile(), tmp_path, pane="cerb")
     async with app.run_test(size=SIZE) as pilot:
         pane = await started(pilot)
         bar = app.query_one(ConnectionBar)
