@@ -1,5 +1,5 @@
 """Screenshot scenes of the Activity pane: the timeline with new activities announced, a post with its comments,
-and the post editor."""
+the post editor, and a private conversation."""
 
 from __future__ import annotations
 
@@ -74,8 +74,29 @@ async def activity_post(pilot) -> None:
     assert pane.context.drafts.load(pane.post_draft_key) is not None
 
 
+async def activity_conversation(pilot) -> None:
+    """`m`: the conversations, then the group one opened, a reply being typed."""
+    from tui.services.max.conversations_view import ConversationScreen, ConversationsScreen
+
+    await _loaded(pilot)
+    await pilot.press("m")
+    await wait_for(
+        pilot, lambda: isinstance(pilot.app.screen, ConversationsScreen) and pilot.app.screen.conversations, timeout=20
+    )
+    listing = pilot.app.screen
+    group = next(c for c in listing.conversations if c.group)
+    listing.query_one("OptionList").highlighted = listing.conversations.index(group)
+    await pilot.press("enter")
+    await wait_for(
+        pilot, lambda: isinstance(pilot.app.screen, ConversationScreen) and pilot.app.screen.messages, timeout=20
+    )
+    await pilot.press(*"Room 2 it is, see you there")
+    await pilot.pause(0.2)
+
+
 SCENES = [
     ("activity", activity),
     ("activity-comments", activity_comments),
     ("activity-post", activity_post),
+    ("activity-conversation", activity_conversation),
 ]

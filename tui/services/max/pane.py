@@ -38,6 +38,7 @@ from tui.widgets.pane import PaneContext
 
 class ActivityPane(StreamPane):
     kind = "max"
+    # The views' keys stay out of the footer: the header line names them (t u x h / F)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "post", "Post", id="max.post", tooltip="Write a new post (kept as a draft until sent)"),
         Binding("c", "comment", "Comment", id="max.comment", tooltip="Comment on the highlighted activity"),
@@ -47,13 +48,20 @@ class ActivityPane(StreamPane):
         Binding("n", "show_new", "Show new", id="max.show-new", tooltip="Show the new activities at the top"),
         Binding("m", "conversations", "Messages", id="max.conversations", tooltip="Private conversations"),
         Binding("slash", "search", "Search", id="max.search", tooltip="Search my timeline for words"),
-        Binding("t", "view_timeline", "Timeline", id="max.view-timeline", tooltip="My timeline"),
-        Binding("u", "view_user", "Person", id="max.view-user", tooltip="One person's activities"),
-        Binding("x", "view_context", "Context", id="max.view-context", tooltip="A context's stream"),
+        Binding("t", "view_timeline", "Timeline", id="max.view-timeline", show=False, tooltip="My timeline"),
+        Binding("u", "view_user", "Person", id="max.view-user", show=False, tooltip="One person's activities"),
+        Binding("x", "view_context", "Context", id="max.view-context", show=False, tooltip="A context's stream"),
         Binding(
-            "h,number_sign", "view_hashtag", "Hashtag", id="max.view-hashtag", tooltip="Filter my timeline by a hashtag"
+            "h,number_sign",
+            "view_hashtag",
+            "Hashtag",
+            id="max.view-hashtag",
+            show=False,
+            tooltip="Filter my timeline by a hashtag",
         ),
-        Binding("F", "view_favorites", "Favorites", id="max.view-favorites", tooltip="The activities I marked"),
+        Binding(
+            "F", "view_favorites", "Favorites", id="max.view-favorites", show=False, tooltip="The activities I marked"
+        ),
         Binding(
             "s", "contexts", "Contexts", id="max.contexts", tooltip="The contexts I follow: follow, stop following"
         ),
