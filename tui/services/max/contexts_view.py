@@ -47,7 +47,7 @@ class ContextsScreen(Screen[ContextsOutcome]):
     ContextsScreen { layout: vertical; }
     ContextsScreen #contexts-title { background: $primary-background; padding: 0 1; height: 1; text-style: bold; }
     ContextsScreen #contexts-note { color: $text-muted; padding: 0 1; height: auto; }
-    ContextsScreen OptionList { height: 1fr; border: none; }
+    ContextsScreen OptionList, ContextsScreen OptionList:focus { height: 1fr; border: none; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Back", id="max.contexts-back"),

@@ -143,7 +143,7 @@ class ConversationsScreen(Screen[None]):
     DEFAULT_CSS = (
         SCREEN_CSS.format(name="ConversationsScreen")
         + """
-    ConversationsScreen OptionList { height: 1fr; border: none; }
+    ConversationsScreen OptionList, ConversationsScreen OptionList:focus { height: 1fr; border: none; }
     """
     )
     BINDINGS: ClassVar[list[BindingType]] = [
