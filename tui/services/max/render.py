@@ -316,7 +316,7 @@ def header_line(state: HeaderState) -> Text:
             header.append(" (all)", Style(dim=True))
     if state.loading_older:
         header.append("  ·  loading older…", Style(dim=True))
-    header.append("   t timeline · u person · x context · h hashtag · / search · F favorites", Style(dim=True))
+    header.append("   t timeline · u person · x context · h hashtag · F favorites", Style(dim=True))
     return header
 
 
