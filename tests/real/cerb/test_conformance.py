@@ -130,6 +130,8 @@ CASES: dict[str, tuple[str, str, Params, Params | None]] = {
     "update owner word": put_fields(owner_id="abc"),
     "update bucket": put_fields(bucket_id="{bucket}"),
     "update bucket missing": put_fields(bucket_id="{nosuch}"),
+    "update bucket zero": put_fields(bucket_id="0"),
+    "update group alone": put_fields(group_id="{other_group}"),
     "update group and bucket": put_fields(group_id="{group}", bucket_id="{bucket}"),
     "update group missing": put_fields(group_id="{nosuch}"),
     "update bucket of another group": put_fields(group_id="{group}", bucket_id="{other_bucket}"),

@@ -131,12 +131,12 @@ class CerbStore:
             raise invalid("'org_id' is not a valid target record.")
         if changes.get("group_id") and self.row("groups", changes["group_id"]) is None:
             raise invalid("'group_id' is not a valid target record.")
-        if changes.get("bucket_id"):
+        if "bucket_id" in changes:
             bucket = self.row("buckets", changes["bucket_id"])
             if bucket is None:
                 raise invalid(f"Failed to look up bucket_id: {changes['bucket_id']}")
             changes["group_id"] = bucket["group_id"]
-        elif changes.get("group_id") and (row is None or changes["group_id"] != row["group_id"]):
+        elif changes.get("group_id"):  # a group alone: its inbox, even for a ticket already in that group
             changes["bucket_id"] = self.inbox(changes["group_id"])
         return changes
 

@@ -239,7 +239,7 @@ class CerbClient(HttpServiceClient):
         for name, value in (
             ("owner_id", owner_id),
             ("group_id", group_id),
-            ("bucket_id", bucket_id),
+            ("bucket_id", bucket_id or None),  # 0, "the group's inbox": Cerb moves a ticket there given the group alone
             ("importance", importance),
             ("subject", subject),
             ("reopen_date", reopen_at),  # Unix seconds; 0 = no reopen date

@@ -21,6 +21,8 @@ class ConversationView(Vertical):
     ConversationView #cerb-draft-note { height: auto; padding: 0 1; background: $warning 20%; display: none; }
     ConversationView #cerb-draft-note.shown { display: block; }
     ConversationView #cerb-conversation { height: 1fr; padding: 0 1; }
+    ConversationView #cerb-progress { height: auto; padding: 0 1; color: $text-muted; display: none; }
+    ConversationView #cerb-progress.shown { display: block; }
     """
 
     def compose(self) -> ComposeResult:
@@ -28,6 +30,7 @@ class ConversationView(Vertical):
         yield Static("", id="cerb-draft-note")
         with VerticalScroll(id="cerb-conversation"):
             yield Static("", id="cerb-conversation-body")
+        yield Static("", id="cerb-progress")
 
     def show_ticket(self, ticket: Ticket) -> None:
         self.query_one("#cerb-props", Static).update(render.properties(ticket))
@@ -45,6 +48,12 @@ class ConversationView(Vertical):
         note = self.query_one("#cerb-draft-note", Static)
         note.update("\n".join(notes))
         note.set_class(bool(notes), "shown")
+
+    def show_progress(self, text: str) -> None:
+        """A download's progress under the conversation; empty hides it."""
+        line = self.query_one("#cerb-progress", Static)
+        line.update(Text(text))
+        line.set_class(bool(text), "shown")
 
     def focus_conversation(self) -> None:
         self.query_one("#cerb-conversation").focus()

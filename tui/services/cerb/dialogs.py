@@ -1,4 +1,5 @@
-"""The Tickets pane's dialogs: the reply/comment/compose editor (drafts kept on disk), the conflict dialog, pickers."""
+"""The Tickets pane's dialogs: the reply/comment/compose editor (drafts kept on disk), the conflict dialog, pickers,
+and when a snoozed ticket opens again."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from textual.widgets.option_list import Option
 
 from tui.drafts import DraftStore
 from tui.http import ServiceError
+from tui.services.cerb.when import PRESETS, NotADate, parse_when
 from tui.widgets.dialogs import DIALOG_CSS, Field
 
 
@@ -50,6 +52,7 @@ class TicketEditor(ModalScreen[Any]):
         body: str = "",
         context: RenderableType | None = None,
         send_label: str = "Send",
+        focus_body: bool = False,
     ):
         super().__init__()
         self.title_text = title
@@ -60,6 +63,7 @@ class TicketEditor(ModalScreen[Any]):
         self.initial_body = body
         self.context_renderable = context
         self.send_label = send_label
+        self.focus_body = focus_body  # the fields are options (a reply's): writing starts in the body
         self.sending = False
 
     def compose(self) -> ComposeResult:
@@ -74,7 +78,7 @@ class TicketEditor(ModalScreen[Any]):
                         f.choices,
                         value=f.value if f.value not in ("", None) else Select.BLANK,
                         id=f"field-{f.name}",
-                        allow_blank=True,
+                        allow_blank=f.value in ("", None),
                     )
                 else:
                     yield Input(str(f.value), placeholder=f.placeholder, id=f"field-{f.name}")
@@ -86,7 +90,7 @@ class TicketEditor(ModalScreen[Any]):
 
     def on_mount(self) -> None:
         body = self.query_one("#editor-body", TextArea)
-        if self.fields and not all(self.values().get(f.name) for f in self.fields):
+        if self.fields and not self.focus_body and not all(self.values().get(f.name) for f in self.fields):
             self.query(f"#field-{self.fields[0].name}").first().focus()
         else:
             body.focus()
@@ -234,6 +238,54 @@ class PickDialog(ModalScreen[Any]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.dismiss(self.options[int(event.option.id or 0)][1])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SnoozeDialog(ModalScreen[int | None]):
+    """Until when a ticket waits: a preset (Enter on it) or a moment typed in the field; the result is Unix seconds."""
+
+    DEFAULT_CSS = (
+        """
+    SnoozeDialog { align: center middle; }
+    SnoozeDialog .dialog { width: 64; }
+    SnoozeDialog OptionList { height: auto; max-height: 8; }
+    """
+        + DIALOG_CSS
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str):
+        super().__init__()
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Content(self.title_text), classes="title")  # server text (a mask), not markup
+            yield OptionList(*[Option(label, id=said) for label, said in PRESETS], id="snooze-presets")
+            yield Label("or type when: in 2 days, friday 14:00, 2024-06-01 10:30", classes="field-label")
+            yield Input(placeholder="when…", id="snooze-when")
+            yield Static("", classes="error", id="snooze-error")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def _choose(self, said: str) -> None:
+        try:
+            moment = parse_when(said)
+        except NotADate as exc:
+            self.query_one("#snooze-error", Static).update(Content(str(exc)))
+            return
+        self.dismiss(int(moment.timestamp()))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._choose(event.option.id or "")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._choose(event.value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

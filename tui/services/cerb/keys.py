@@ -23,7 +23,23 @@ BINDINGS: list[BindingType] = [
     Binding("r", "reply", "Reply", id="cerb.reply"),
     Binding("c", "comment", "Comment", id="cerb.comment"),
     Binding("N", "compose", "New ticket", id="cerb.compose"),
+    Binding("z", "snooze", "Snooze", id="cerb.snooze"),
+    Binding("exclamation_mark", "spam(True)", "Spam", show=False, id="cerb.spam"),
+    Binding("H", "spam(False)", "Not spam (ham)", show=False, id="cerb.not-spam"),
+    Binding("delete", "delete", "Delete", show=False, id="cerb.delete"),
+    # inside a ticket: the next / previous one of the list, without going back to it ([ ] are the filters)
+    Binding("n", "step_ticket(1)", "Next ticket", show=False, id="cerb.next-ticket"),
+    Binding("p", "step_ticket(-1)", "Previous ticket", show=False, id="cerb.previous-ticket"),
+    Binding("d", "download", "Download a file", show=False, id="cerb.download"),
     Binding("escape,backspace", "back", "Back", show=False, id="cerb.back"),
+]
+
+# on the table: select tickets for a bulk change (before the table's own keys: space would page down)
+TABLE_BINDINGS: list[BindingType] = [
+    Binding("space", "toggle_selected", "Select", priority=True, id="cerb.select"),
+    Binding("shift+down", "extend_selection(1)", "Select down", show=False, priority=True, id="cerb.select-down"),
+    Binding("shift+up", "extend_selection(-1)", "Select up", show=False, priority=True, id="cerb.select-up"),
+    Binding("ctrl+a", "select_loaded", "Select all loaded", show=False, id="cerb.select-all"),
 ]
 
 # the command palette: (title, action of the pane)
@@ -48,4 +64,12 @@ COMMANDS: list[tuple[str, str]] = [
     ("Tickets: edit the subject", "edit_subject"),
     ("Tickets: raise importance", "importance(10)"),
     ("Tickets: lower importance", "importance(-10)"),
+    ("Tickets: snooze (waiting until a date)", "snooze"),
+    ("Tickets: mark as spam", "spam(True)"),
+    ("Tickets: mark as not spam", "spam(False)"),
+    ("Tickets: delete", "delete"),
+    ("Tickets: next ticket", "step_ticket(1)"),
+    ("Tickets: previous ticket", "step_ticket(-1)"),
+    ("Tickets: download a file of the conversation", "download"),
+    ("Tickets: clear the selection", "clear_selection"),
 ]

@@ -7,7 +7,8 @@ The pane holds what is searched and which ticket is open, and runs the network w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -19,9 +20,8 @@ from tui.http import BadRequestError, ConflictError, NotFoundError, ServiceError
 from tui.services.cerb import keys, render
 from tui.services.cerb.client import CerbClient
 from tui.services.cerb.conversation_view import ConversationView
-from tui.services.cerb.dialogs import ConflictDialog, PickDialog
-from tui.services.cerb.errors import TicketChanged
-from tui.services.cerb.models import Conversation, Ticket
+from tui.services.cerb.dialogs import PickDialog
+from tui.services.cerb.models import Attachment, Conversation, Ticket
 from tui.services.cerb.table_view import (
     FILTER_NAMES,
     FILTER_QUERIES,
@@ -30,14 +30,15 @@ from tui.services.cerb.table_view import (
     TicketTableView,
     count_text,
 )
-from tui.services.cerb.triage import Change, Lookups, TicketChanges
+from tui.services.cerb.triage import Lookups, TicketChanges
+from tui.services.cerb.triage_control import TriageControl
 from tui.services.cerb.writing import draft_notes, new_ticket_editor, ticket_editor
-from tui.widgets.dialogs import Field, FormDialog
 from tui.widgets.paged_table import PagedTable
 from tui.widgets.pane import PaneContext, ServicePane
 
 # Failures that say the request was wrong, not the server: the connection bar stays green for them.
 REQUEST_FAULTS = (BadRequestError, NotFoundError, ConflictError)
+DOWNLOADS = Path.home() / "Downloads"  # where a conversation's files are saved (made when missing)
 
 
 class TicketsPane(ServicePane[CerbClient]):
@@ -68,6 +69,11 @@ class TicketsPane(ServicePane[CerbClient]):
         with ContentSwitcher(initial="cerb-list", id="cerb-views"):
             yield TicketTableView(self.client, self.full_query, id="cerb-list")
             yield ConversationView(id="cerb-ticket")
+        yield TriageControl(self.changes, self.lookups)
+
+    @property
+    def control(self) -> TriageControl:
+        return self.query_one(TriageControl)
 
     @property
     def table(self) -> PagedTable:
@@ -130,9 +136,10 @@ class TicketsPane(ServicePane[CerbClient]):
         self._state_once("ok" if isinstance(error, REQUEST_FAULTS) else "error", error.message)
 
     def _update_count(self) -> None:
-        self._set_count(
-            count_text(self.table.total, self.filter_name, self.search_text, self.sort_key, self.sort_ascending)
-        )
+        text = count_text(self.table.total, self.filter_name, self.search_text, self.sort_key, self.sort_ascending)
+        if selected := len(self.query_one(TicketTableView).selected):
+            text = f"{selected} selected · {text}"
+        self._set_count(text)
 
     def _set_count(self, text: str) -> None:
         self.query_one(SearchBar).show_count(text)
@@ -236,7 +243,7 @@ class TicketsPane(ServicePane[CerbClient]):
         else:
             self.show_table()
 
-    # -- triage --------------------------------------------------------------------------------------------------------
+    # -- triage: one ticket, or the selected ones --------------------------------------------------------------------
 
     def target(self) -> Ticket | None:
         """The ticket a key acts on: the one open in the ticket view, else the one under the table's cursor."""
@@ -249,123 +256,134 @@ class TicketsPane(ServicePane[CerbClient]):
         ticket: Ticket = row.data
         return self.changes.newest(ticket)
 
+    def targets(self) -> list[Ticket]:
+        """What a triage key acts on: the selected tickets on the table, else the one `target`."""
+        selected = self.query_one(TicketTableView).selected
+        if selected and not self.in_ticket_view:
+            return [self.changes.newest(t) for t in selected.values()]
+        ticket = self.target()
+        return [ticket] if ticket is not None else []
+
     def _remember(self, ticket: Ticket) -> None:
         self.changes.remember(ticket)
-        self.table.replace_row(ticket.id, render.ticket_cells(ticket), ticket)
+        self.query_one(TicketTableView).show_ticket(ticket)
         if self.open_ticket is not None and self.open_ticket.id == ticket.id:
             self.open_ticket = ticket
             self.ticket_view.show_ticket(ticket)
 
-    @work(group="cerb-triage")
-    async def triage(self, ticket: Ticket, describe: str, change: Change) -> None:
-        try:
-            updated = await self.changes.apply(ticket, change)
-        except TicketChanged as conflict:
-            current = conflict.current
-            self.app.push_screen(
-                ConflictDialog(
-                    f"[#{current.mask}] changed on the server since you loaded it",
-                    render.differences_table(conflict.differences, describe),
-                ),
-                lambda choice: self._resolve(choice, current, describe, change),
-            )
-            return
-        except ServiceError as exc:
-            self.report(exc, describe)
-            return
-        self._remember(updated)
-        # a mask or subject is server text, not markup ("[#FAB]" would be read as a colour)
-        self.notify(f"[#{updated.mask}] {describe}.", timeout=3, markup=False)
+    @on(TriageControl.Changed)
+    def _changed(self, event: TriageControl.Changed) -> None:
+        event.stop()
+        self._remember(event.ticket)
 
-    def _resolve(self, choice: str | None, current: Ticket, describe: str, change: Change) -> None:
-        self._remember(current)  # either way, show what is on the server now
-        if choice == "apply":
-            self.triage(current, describe, change)
-        else:
-            self.notify(f"Kept the server's version of [#{current.mask}].", timeout=3, markup=False)
+    @on(TriageControl.Failed)
+    def _triage_failed(self, event: TriageControl.Failed) -> None:
+        event.stop()
+        self.report(event.error, event.doing)
+
+    @on(TicketTableView.SelectionChanged)
+    def _selection_changed(self, event: TicketTableView.SelectionChanged) -> None:
+        event.stop()
+        self._update_count()
+
+    def action_clear_selection(self) -> None:
+        self.query_one(TicketTableView).clear_selection()
 
     def action_set_status(self, status: str) -> None:
-        if (ticket := self.target()) is not None:
-            self.triage(ticket, f"status → {status}", lambda t: {"status": status})
+        self.control.apply(self.targets(), f"status → {status}", lambda t: {"status": status})
 
     def action_importance(self, step: int) -> None:
-        if (ticket := self.target()) is not None:
-            self.triage(
-                ticket,
-                f"importance {'+' if step > 0 else ''}{step}",
-                lambda t: {"importance": max(0, min(100, t.importance + step))},
-            )
+        self.control.apply(
+            self.targets(),
+            f"importance {'+' if step > 0 else ''}{step}",
+            lambda t: {"importance": max(0, min(100, t.importance + step))},
+        )
 
     def action_unassign(self) -> None:
-        if (ticket := self.target()) is not None:
-            self.triage(ticket, "unassigned", lambda t: {"owner_id": 0})
+        self.control.apply(self.targets(), "unassigned", lambda t: {"owner_id": 0})
 
     def action_edit_subject(self) -> None:
-        if (ticket := self.target()) is None:
-            return
-
-        def edited(values: dict[str, Any] | None) -> None:
-            subject = str((values or {}).get("subject", "")).strip()
-            if subject and subject != ticket.subject:
-                self.triage(ticket, f"subject → {subject}", lambda t: {"subject": subject})
-
-        dialog = FormDialog(
-            f"Subject of [#{ticket.mask}]", [Field("subject", "Subject", ticket.subject)], submit="Save"
-        )
-        self.app.push_screen(dialog, edited)
-        dialog.call_after_refresh(lambda: dialog.query_one("#field-subject").focus())  # type, then Enter
+        if (ticket := self.target()) is not None:
+            self.control.edit_subject(ticket)
 
     def action_assign_me(self) -> None:
-        if (ticket := self.target()) is not None:
-            self._assign_me(ticket)
-
-    @work(group="cerb-lookups")
-    async def _assign_me(self, ticket: Ticket) -> None:
-        try:
-            me = await self.lookups.signed_in()
-        except ServiceError as exc:
-            self.report(exc, "find out who you are")
-            return
-        self.triage(ticket, f"assigned to {me.name}", lambda t: {"owner_id": me.id})
-
-    @work(group="cerb-lookups")
-    async def _with_lookups(self, then: Callable[[], None]) -> None:
-        """Run `then` once the groups, buckets and workers are loaded (the first time only, over the network)."""
-        try:
-            await self.lookups.load()
-        except ServiceError as exc:
-            self.report(exc, "load groups and workers")
-            return
-        then()
+        if tickets := self.targets():
+            self.control.assign_me(tickets)
 
     def action_pick_owner(self) -> None:
-        if (ticket := self.target()) is not None:
-            self._with_lookups(lambda: self._pick_owner(ticket))
-
-    def _pick_owner(self, ticket: Ticket) -> None:
-        def picked(owner_id: int | None) -> None:
-            if owner_id is not None:
-                owner = self.lookups.worker_name(owner_id)
-                self.triage(ticket, f"owner → {owner}", lambda t: {"owner_id": owner_id})
-
-        options = self.lookups.owner_options()
-        self.app.push_screen(PickDialog(f"Owner of [#{ticket.mask}]", options, current=ticket.owner_id), picked)
+        if tickets := self.targets():
+            self.control.with_lookups(lambda: self.control.pick_owner(tickets))
 
     def action_move(self) -> None:
-        if (ticket := self.target()) is not None:
-            self._with_lookups(lambda: self._move(ticket))
+        if tickets := self.targets():
+            self.control.with_lookups(lambda: self.control.pick_bucket(tickets))
 
-    def _move(self, ticket: Ticket) -> None:
-        options = self.lookups.move_options()
+    def action_snooze(self) -> None:
+        if tickets := self.targets():
+            self.control.snooze(tickets)
 
-        def picked(where: tuple[int, int] | None) -> None:
-            if where is not None:
-                label = next(label for label, value in options if value == where)
-                self.triage(ticket, f"moved to {label}", lambda t: {"group_id": where[0], "bucket_id": where[1]})
+    def action_spam(self, spam: bool) -> None:
+        if tickets := self.targets():
+            self.control.mark_spam(tickets, spam)
 
-        self.app.push_screen(
-            PickDialog(f"Move [#{ticket.mask}] to", options, current=(ticket.group_id, ticket.bucket_id)), picked
-        )
+    def action_delete(self) -> None:
+        if tickets := self.targets():
+            self.control.delete(tickets)
+
+    # -- inside a ticket: the next one, its files ----------------------------------------------------------------------
+
+    def action_step_ticket(self, step: int) -> None:
+        """The next (or previous) ticket of the list, opened in place, as Cerb's explore mode does."""
+        if not self.in_ticket_view:
+            return
+        table = self.table
+        index = table.cursor + step
+        if not 0 <= index < table.total:
+            self.notify("That was the " + ("last" if step > 0 else "first") + " ticket of the list.", timeout=2)
+            return
+        table.cursor = index  # the table loads that page when it is not loaded yet
+        self._open_when_loaded(index)
+
+    @work(exclusive=True, group="cerb-step")
+    async def _open_when_loaded(self, index: int) -> None:
+        for _ in range(200):
+            row = self.table.row(index)
+            if row is not None:
+                self.open_ticket_view(row.data)
+                return
+            await asyncio.sleep(0.05)
+        self.notify("The next ticket did not load; try again.", severity="warning", timeout=3)
+
+    def action_download(self) -> None:
+        conversation = self.conversation
+        files = [f for entry in (conversation.attachments.values() if conversation else []) for f in entry]
+        if not self.in_ticket_view or not files:
+            self.notify("No files in this conversation.", timeout=2)
+            return
+        options = [(f"{f.name}  ({render.size_text(f.size)})", f) for f in files]
+
+        def chosen(attachment: Attachment | None) -> None:
+            if isinstance(attachment, Attachment):
+                self._download(attachment)
+
+        self.app.push_screen(PickDialog("Download a file", options), chosen)
+
+    @work(group="cerb-download")
+    async def _download(self, attachment: Attachment) -> None:
+        view = self.ticket_view
+
+        def progress(done: int, total: int) -> None:
+            share = f" {done * 100 // total}%" if total else ""
+            view.show_progress(f"Downloading {attachment.name}…{share} ({render.size_text(done)})")
+
+        try:
+            saved = await self.client.download(attachment, DOWNLOADS, progress=progress)
+        except ServiceError as exc:
+            view.show_progress("")
+            self.report(exc, f"download {attachment.name}")
+            return
+        view.show_progress(f"Saved {saved}")
+        self.notify(f"Saved {saved}", timeout=5, markup=False)
 
     # -- writing: reply, comment, compose ------------------------------------------------------------------------------
 
@@ -419,7 +437,7 @@ class TicketsPane(ServicePane[CerbClient]):
         self.app.push_screen(editor, done)
 
     def action_compose(self) -> None:
-        self._with_lookups(self._open_composer)
+        self.control.with_lookups(self._open_composer)
 
     def _open_composer(self) -> None:
         def done(ticket: Ticket | None) -> None:

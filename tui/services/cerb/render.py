@@ -12,7 +12,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from tui.services.cerb.models import Comment, Conversation, Message, Ticket
+from tui.services.cerb.models import SPAM_TRAINING, Attachment, Comment, Conversation, Message, Ticket
 
 STATUS_STYLE = {"open": "bold green", "waiting": "yellow", "closed": "dim", "deleted": "dim red strike"}
 
@@ -46,10 +46,19 @@ def owner_label(ticket: Ticket) -> str:
     return ticket.owner_name or ("-" if not ticket.owner_id else f"#{ticket.owner_id}")
 
 
-def ticket_cells(ticket: Ticket) -> list[str | tuple[str, str]]:
-    """mask, subject, status, group / bucket, owner, importance, updated."""
+def size_text(size: int) -> str:
+    """`512 B`, `12 KB`, `3.4 MB`."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size // 1024} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def ticket_cells(ticket: Ticket, selected: bool = False) -> list[str | tuple[str, str]]:
+    """mask (marked when selected for a bulk change), subject, status, group / bucket, owner, importance, updated."""
     return [
-        (ticket.mask, "cyan"),
+        (f"● {ticket.mask}", "bold reverse cyan") if selected else (ticket.mask, "cyan"),
         ticket.subject,
         (ticket.status, STATUS_STYLE.get(ticket.status, "")),
         ticket.where,
@@ -72,6 +81,9 @@ def properties(ticket: Ticket) -> RenderableType:
         ("Importance", importance, "Organisation", ticket.org_name or "-"),
         ("Created", when(ticket.created), "Updated", when(ticket.updated)),
     ]
+    if ticket.reopen_at or ticket.spam_training:
+        reopens = when(ticket.reopen_at) if ticket.reopen_at and ticket.status == "waiting" else "-"
+        rows.append(("Reopens", reopens, "Spam", SPAM_TRAINING.get(ticket.spam_training, "-")))
     for a, b, c, d in rows:
         grid.add_row(Text(a, style="dim"), b, Text(c, style="dim"), d)
     title = Text.assemble((f"[#{ticket.mask}] ", "bold cyan"), (ticket.subject, "bold"))
@@ -93,7 +105,19 @@ def body_text(content: str) -> Text:
     return text
 
 
-def entry_renderable(entry: Message | Comment) -> RenderableType:
+def files_text(files: list[Attachment]) -> Text:
+    """The files of a message, one per line: `📎 invoice.pdf  (12 KB)`."""
+    text = Text()
+    for i, attachment in enumerate(files):
+        if i:
+            text.append("\n")
+        text.append("📎 ", style="bold")
+        text.append(attachment.name, style="underline")
+        text.append(f"  ({size_text(attachment.size)})", style="dim")
+    return text
+
+
+def entry_renderable(entry: Message | Comment, files: list[Attachment] | None = None) -> RenderableType:
     if isinstance(entry, Comment):
         header = Text.assemble(
             ("✎ comment ", "bold yellow"), (entry.author or "someone", "yellow"), ("  ·  " + when(entry.created), "dim")
@@ -103,6 +127,8 @@ def entry_renderable(entry: Message | Comment) -> RenderableType:
     sender = entry.sender or entry.sender_email or "unknown sender"
     email = f" <{entry.sender_email}>" if entry.sender_email and entry.sender_email != sender else ""
     header = Text.assemble(direction, (sender, "bold"), (email, "dim"), ("  ·  " + when(entry.created), "dim"))
+    if files:
+        return Group(header, Padding(body_text(entry.content), (0, 0, 0, 2)), Padding(files_text(files), (0, 0, 1, 2)))
     return Group(header, Padding(body_text(entry.content), (0, 0, 1, 2)))
 
 
@@ -111,7 +137,7 @@ def conversation(conv: Conversation) -> RenderableType:
     for i, entry in enumerate(conv.entries):
         if i:
             parts.append(Rule(style="dim"))
-        parts.append(entry_renderable(entry))
+        parts.append(entry_renderable(entry, conv.attachments.get(entry.id) if isinstance(entry, Message) else None))
     if not parts:
         parts.append(Text("No messages yet.", style="dim"))
     return Group(*parts)

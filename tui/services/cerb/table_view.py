@@ -7,18 +7,20 @@ page of the current search arrived, `LoadFailed` when one could not be loaded.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
 from tui.http import ServiceError
-from tui.services.cerb import render
+from tui.services.cerb import keys, render
 from tui.services.cerb.client import CerbClient
+from tui.services.cerb.models import Ticket
 from tui.widgets.paged_table import Column, PagedTable, Row
 
 # name, label, query ("mine" is filled in with the signed-in worker's id)
@@ -107,7 +109,17 @@ class SearchBar(Vertical):
 
 
 class TicketTableView(Vertical):
+    """The table, and which of its tickets are selected for a bulk change (space, shift+arrows)."""
+
     DEFAULT_CSS = "TicketTableView { height: 1fr; }"
+    BINDINGS: ClassVar[list[BindingType]] = keys.TABLE_BINDINGS
+
+    class SelectionChanged(Message):
+        """Tickets were selected or unselected; `count` are selected now."""
+
+        def __init__(self, count: int):
+            super().__init__()
+            self.count = count
 
     class Loaded(Message):
         """A page of the current search arrived; `total` counts every match."""
@@ -130,6 +142,7 @@ class TicketTableView(Vertical):
         self._search_text = search_text  # the full Cerb query, asked for each page (it may need the signed-in worker)
         self._sort_key = "updated"
         self._sort_ascending = False
+        self.selected: dict[int, Ticket] = {}  # by id, the newest copy seen
 
     def compose(self) -> ComposeResult:
         table = PagedTable(COLUMNS, page_size=PAGE_SIZE, id="cerb-table")
@@ -144,6 +157,7 @@ class TicketTableView(Vertical):
     def run_query(self, sort_key: str, ascending: bool) -> None:
         """Start over: a new filter, search or sort. Pages of the old query still in flight are ignored."""
         self.workers.cancel_group(self, "cerb-pages")
+        self.clear_selection()
         self._sort_key, self._sort_ascending = sort_key, ascending
         table = self.table
         table.sorted_key, table.sorted_ascending = sort_key, ascending
@@ -176,7 +190,58 @@ class TicketTableView(Vertical):
                     table.refresh()
                 self.post_message(self.LoadFailed(exc, first_page=page == 0))
             return
-        rows = [Row(t.id, render.ticket_cells(t), t) for t in result.tickets]
+        rows = [Row(t.id, render.ticket_cells(t, t.id in self.selected), t) for t in result.tickets]
         if table.set_page(page, rows, generation=generation, total=result.total):
             table.empty_text = "No tickets match." if not result.total else ""
             self.post_message(self.Loaded(result.total))
+
+    # -- selection -----------------------------------------------------------------------------------------------------
+
+    def show_ticket(self, ticket: Ticket) -> None:
+        """Draw a ticket's row anew (a change, or its selection)."""
+        if ticket.id in self.selected:
+            self.selected[ticket.id] = ticket
+        self.table.replace_row(ticket.id, render.ticket_cells(ticket, ticket.id in self.selected), ticket)
+
+    def _select(self, ticket: Ticket, on: bool) -> None:
+        if on:
+            self.selected[ticket.id] = ticket
+        else:
+            self.selected.pop(ticket.id, None)
+        self.show_ticket(ticket)
+
+    def _changed(self) -> None:
+        self.post_message(self.SelectionChanged(len(self.selected)))
+
+    def action_toggle_selected(self) -> None:
+        row = self.table.current()
+        if row is not None:
+            self._select(row.data, row.data.id not in self.selected)
+            self.table.action_cursor(1)
+            self._changed()
+
+    def action_extend_selection(self, step: int) -> None:
+        """Shift+arrow: the row under the cursor and the next one are selected."""
+        row = self.table.current()
+        if row is None:
+            return
+        self._select(row.data, True)
+        self.table.action_cursor(step)
+        following = self.table.current()
+        if following is not None:
+            self._select(following.data, True)
+        self._changed()
+
+    def action_select_loaded(self) -> None:
+        for index in range(self.table.total):
+            row = self.table.row(index)
+            if row is not None:
+                self._select(row.data, True)
+        self._changed()
+
+    def clear_selection(self) -> None:
+        selected, self.selected = list(self.selected.values()), {}
+        for ticket in selected:
+            self.show_ticket(ticket)
+        if selected:
+            self._changed()

@@ -2,6 +2,7 @@
 
 `TicketChanges` applies one change at a time, each computed from and checked against the newest copy of the ticket
 seen so far; when the server's copy differs from it, the client raises `TicketChanged` and nothing is written.
+`apply_to_all` makes one change to several tickets (bulk triage) and says what changed and what was refused.
 `Lookups` caches the groups, buckets and workers the pickers offer, and who is signed in.
 No Textual here: the pane shows the outcome.
 """
@@ -10,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TypedDict
 
+from tui.http import ServiceError
 from tui.services.cerb.client import CerbClient
 from tui.services.cerb.errors import TicketChanged
 from tui.services.cerb.models import Bucket, Group, Ticket, Worker
@@ -26,6 +29,8 @@ class TicketFields(TypedDict, total=False):
     bucket_id: int
     importance: int
     subject: str
+    reopen_at: int  # Unix seconds a waiting ticket opens again; 0 = never
+    spam_training: str  # "S" spam, "N" not spam
 
 
 Change = Callable[[Ticket], TicketFields]  # from the newest copy of a ticket to the fields to set on it
@@ -56,6 +61,37 @@ class TicketChanges:
                 self.known[baseline.id] = conflict.current
                 raise
         return updated
+
+
+@dataclass
+class BulkOutcome:
+    """What one change to several tickets did: the tickets as changed, and the ones refused with the reason."""
+
+    changed: list[Ticket] = field(default_factory=list)
+    refused: list[tuple[Ticket, str]] = field(default_factory=list)
+
+    def summary(self, describe: str) -> str:
+        """`3 tickets: status → closed. 1 refused: [#ABC-123] changed on the server since you loaded it.`"""
+        text = f"{len(self.changed)} ticket{'s' if len(self.changed) != 1 else ''}: {describe}."
+        if self.refused:
+            reasons = "; ".join(f"[#{t.mask}] {why.rstrip('.')}" for t, why in self.refused[:5])
+            more = f" and {len(self.refused) - 5} more" if len(self.refused) > 5 else ""
+            text += f" {len(self.refused)} refused: {reasons}{more}."
+        return text
+
+
+async def apply_to_all(changes: TicketChanges, tickets: list[Ticket], change: Change) -> BulkOutcome:
+    """The same change to each ticket, one at a time, each checked against the copy that was loaded: a ticket someone
+    changed meanwhile is refused (and its fresh copy kept), not overwritten."""
+    outcome = BulkOutcome()
+    for ticket in tickets:
+        try:
+            outcome.changed.append(await changes.apply(ticket, change))
+        except TicketChanged as conflict:
+            outcome.refused.append((conflict.current, "changed on the server since you loaded it"))
+        except ServiceError as exc:
+            outcome.refused.append((ticket, exc.message))
+    return outcome
 
 
 class Lookups:

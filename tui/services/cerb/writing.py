@@ -7,6 +7,7 @@ send does, and may refuse with a `ServiceError` whose text the editor shows (the
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from tui.drafts import DraftStore
@@ -18,6 +19,25 @@ from tui.services.cerb.models import Conversation, Group, Ticket
 from tui.widgets.dialogs import Field
 
 DRAFT_KINDS = (("reply", "r"), ("comment", "c"))  # what can be drafted on a ticket, and the key that continues it
+REPLY_STATUSES = [("Waiting for the customer", "waiting"), ("Open", "open"), ("Closed", "closed")]
+REPLY_STATUS = "waiting"  # what Cerb's own reply form sets unless the worker chose otherwise
+
+
+def file_paths(text: str) -> list[Path]:
+    """The files named in an "Attach" field: comma-separated paths, `~` for the home folder."""
+    return [Path(p.strip()).expanduser() for p in text.split(",") if p.strip()]
+
+
+def reply_fields(draft: dict[str, Any]) -> list[Field]:
+    """A reply's options: the ticket's status once it is sent, copies, and files to attach."""
+    return [
+        Field(
+            "status", "Then the ticket is", draft.get("status") or REPLY_STATUS, kind="select", choices=REPLY_STATUSES
+        ),
+        Field("cc", "Cc", str(draft.get("cc", "")), placeholder="colleague@example.com, …"),
+        Field("bcc", "Bcc", str(draft.get("bcc", ""))),
+        Field("attach", "Attach files", str(draft.get("attach", "")), placeholder="~/report.pdf, ~/screenshot.png"),
+    ]
 
 
 class ReplySender:
@@ -39,7 +59,16 @@ class ReplySender:
                 f"A new message arrived on [#{current.mask}] since you opened it.",
                 hint="Read it in the conversation (it is reloaded), then press ctrl+s again to send anyway.",
             )
-        return await self._client.reply(current, values["body"])
+        # each file is uploaded first (a failure stops here, with the draft kept), then named by the reply
+        file_ids = [(await self._client.upload(path)).id for path in file_paths(str(values.get("attach") or ""))]
+        return await self._client.reply(
+            current,
+            values["body"],
+            status=str(values.get("status") or REPLY_STATUS),
+            cc=str(values.get("cc") or ""),
+            bcc=str(values.get("bcc") or ""),
+            file_ids=file_ids,
+        )
 
 
 class CommentSender:
@@ -120,9 +149,11 @@ def ticket_editor(
         drafts=drafts,
         draft_key=draft_key,
         send=ReplySender(client, ticket, arrived) if reply else CommentSender(client, ticket),
+        fields=reply_fields(draft.data if draft else {}) if reply else None,
         body=str(draft.data.get("body", "")) if draft else "",
         context=render.editor_context(ticket, conversation),
         send_label="Send reply" if reply else "Add comment",
+        focus_body=True,
     )
 
 
