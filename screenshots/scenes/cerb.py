@@ -1,4 +1,5 @@
-"""Screenshot scenes of the Tickets pane: the table with filters, a conversation, the reply editor, a conflict."""
+"""Screenshot scenes of the Tickets pane: the table with filters, a conversation, the reply editor and its options,
+a conflict, snoozing, and a bulk change of selected tickets."""
 
 from __future__ import annotations
 
@@ -70,9 +71,57 @@ async def tickets_conflict(pilot) -> None:
     await pilot.pause(0.2)
 
 
+async def tickets_reply_options(pilot) -> None:
+    """A reply that closes the ticket once sent, with a copy to a colleague and a file attached."""
+    from textual.widgets import Input, Select, TextArea
+
+    from tui.services.cerb.dialogs import TicketEditor
+
+    await _open_a_conversation(pilot)
+    await pilot.press("r")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, TicketEditor))
+    editor = pilot.app.screen
+    editor.query_one("#field-status", Select).value = "closed"
+    editor.query_one("#field-cc", Input).value = "priya@support.example"
+    editor.query_one("#field-attach", Input).value = "~/invoices/INV-2024-0612.pdf"
+    editor.query_one("#editor-body", TextArea).insert(
+        "Hi,\n\nThe corrected invoice is attached; I've copied Priya from billing.\n"
+        "I'm closing this ticket, but just reply if anything is still off.\n\nBest,\nJamie"
+    )
+    await pilot.pause(0.5)
+
+
+async def tickets_snooze(pilot) -> None:
+    """z on a ticket: until when it waits before opening again by itself."""
+    from textual.widgets import Input
+
+    from tui.services.cerb.dialogs import SnoozeDialog
+
+    await _open_a_conversation(pilot)
+    await pilot.press("z")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, SnoozeDialog))
+    pilot.app.screen.query_one("#snooze-when", Input).value = "friday 10:00"
+    await pilot.pause(0.3)
+
+
+async def tickets_bulk(pilot) -> None:
+    """Four tickets selected (space, shift+down), then x: one confirmation for all of them."""
+    from tui.widgets.dialogs import ConfirmDialog
+
+    pane = await _table(pilot)
+    await pilot.press("down", "space", "space", "down", "shift+down")
+    await wait_for(pilot, lambda: len(pane.query_one("#cerb-list").selected) == 4)
+    await pilot.press("x")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+    await pilot.pause(0.3)
+
+
 SCENES = [
     ("tickets", tickets),
     ("tickets-conversation", tickets_conversation),
     ("tickets-reply", tickets_reply),
     ("tickets-conflict", tickets_conflict),
+    ("tickets-reply-options", tickets_reply_options),
+    ("tickets-snooze", tickets_snooze),
+    ("tickets-bulk", tickets_bulk),
 ]

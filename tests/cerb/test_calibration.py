@@ -59,7 +59,7 @@ async def test_messages_name_their_sender_and_outgoing_ones_their_worker(cerb, c
 
 
 async def test_incoming_messages_carry_the_customers_name(cerb):
-    found = await cerb.search_tickets("status:o", limit=50)
+    found = await cerb.search_tickets("", limit=50, sort="id", ascending=True)  # the oldest: written by customers
     incoming = []
     for ticket in found.tickets:
         incoming = [m for m in await cerb.messages(ticket.id) if not m.is_outgoing]

@@ -32,7 +32,14 @@ class TicketEditor(ModalScreen[Any]):
     TicketEditor .dialog { width: 90%; max-width: 120; height: 90%; }
     TicketEditor #editor-body { height: 1fr; min-height: 6; }
     TicketEditor .context { color: $text-muted; max-height: 8; overflow-y: auto; }
-    TicketEditor .field-label { margin-top: 0; }
+    TicketEditor .field-row { height: 1; margin-bottom: 1; }
+    TicketEditor .field-row .field-label { width: 20; margin: 0; color: $text-muted; }
+    TicketEditor .field-row Input { width: 1fr; height: 1; border: none; padding: 0 1; background: $boost; }
+    TicketEditor .field-row Input:focus { background: $accent 30%; }
+    TicketEditor .field-row Select { width: 1fr; height: 1; }
+    TicketEditor .field-row SelectCurrent { height: 1; border: none; padding: 0 1; background: $boost; }
+    TicketEditor .field-row Select:focus SelectCurrent { background: $accent 30%; }
+    TicketEditor .field-row SelectOverlay { border: none; }
     """
         + DIALOG_CSS
     )
@@ -71,17 +78,18 @@ class TicketEditor(ModalScreen[Any]):
             yield Static(Content(self.title_text), classes="title")  # server text (a mask), not markup
             if self.context_renderable is not None:
                 yield Static(self.context_renderable, classes="context")
-            for f in self.fields:
-                yield Label(f.label, classes="field-label")
-                if f.kind == "select":
-                    yield Select(
-                        f.choices,
-                        value=f.value if f.value not in ("", None) else Select.BLANK,
-                        id=f"field-{f.name}",
-                        allow_blank=f.value in ("", None),
-                    )
-                else:
-                    yield Input(str(f.value), placeholder=f.placeholder, id=f"field-{f.name}")
+            for f in self.fields:  # one line each: the label, then the field
+                with Horizontal(classes="field-row"):
+                    yield Label(f.label, classes="field-label")
+                    if f.kind == "select":
+                        yield Select(
+                            f.choices,
+                            value=f.value if f.value not in ("", None) else Select.BLANK,
+                            id=f"field-{f.name}",
+                            allow_blank=f.value in ("", None),
+                        )
+                    else:
+                        yield Input(str(f.value), placeholder=f.placeholder, id=f"field-{f.name}")
             yield TextArea(self.initial_body, id="editor-body", soft_wrap=True, show_line_numbers=False)
             yield Static("", classes="error", id="editor-error")
             with Horizontal(classes="buttons"):

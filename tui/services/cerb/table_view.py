@@ -56,7 +56,7 @@ def filters_text(active: str) -> Text:
     for name, label, _ in FILTERS:
         text.append(f" {label} ", style="reverse bold" if name == active else "")
         text.append(" ")
-    text.append("   [ ] filter · / search · s sort · enter open · ? keys", style="dim")
+    text.append("   [ ] filter · / search · s sort · space select · enter open · ? keys", style="dim")
     return text
 
 
