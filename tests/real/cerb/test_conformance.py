@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from email.utils import formatdate
 
 import pytest
@@ -19,7 +20,7 @@ NO_SUCH = "999999"
 
 def learn_facts(server: Server) -> dict[str, int]:
     """Ids on this server for each kind of thing a request names, and a ticket of its own to write on."""
-    facts: dict[str, int] = {"nosuch": int(NO_SUCH)}
+    facts: dict[str, int] = {"nosuch": int(NO_SUCH), "stamp": time.time_ns()}
     groups = send(server, "GET", "records/group/search.json", params=[("q", "sort:id"), ("limit", "10")]).body
     facts["group"] = groups["results"][1]["id"]
     facts["other_group"] = groups["results"][0]["id"]
@@ -69,6 +70,7 @@ def post(path: str, *data: tuple[str, str]) -> tuple[str, str, Params, Params | 
     return "POST", path, [], list(data)
 
 
+UPLOAD = [("file_name", "note.txt"), ("mime_type", "text/plain"), ("content", "A note of run {stamp}")]
 COMPOSE = [("group_id", "{group}"), ("to", "someone@example.com"), ("subject", "Hello"), ("content", "Hi there")]
 CASES: dict[str, tuple[str, str, Params, Params | None]] = {
     # search: with and without expand, paging, the query forms, bad filters, bad limits
@@ -141,6 +143,10 @@ CASES: dict[str, tuple[str, str, Params, Params | None]] = {
     "update subject": put_fields(subject="Conformance ticket"),
     "update subject empty": put_fields(subject=""),
     "update reopen date": put_fields(reopen_date="1900000000"),
+    "update reopen date word": put_fields(reopen_date="tomorrow"),
+    "update spam": put_fields(spam_training="S"),
+    "update spam bad": put_fields(spam_training="X"),
+    "update status deleted": put_fields(status="d"),
     "update unknown field": put_fields(bogus="1"),
     "update no fields": ("PUT", "records/ticket/{ticket}.json", [], []),
     "update missing ticket": ("PUT", "records/ticket/{nosuch}.json", [], [("fields[importance]", "10")]),
@@ -175,6 +181,24 @@ CASES: dict[str, tuple[str, str, Params, Params | None]] = {
     ),
     "comment record no target": post("records/comment/create.json", ("fields[comment]", "A note")),
     "create unknown record": post("records/nonesuch/create.json", ("fields[name]", "x")),
+    # files: uploaded, listed per message, downloaded
+    # (a file new to the server, then the same again: Cerb's `file_id` is a number the first time, text the second)
+    "upload": post("attachments/upload.json", *UPLOAD),
+    "upload again": post("attachments/upload.json", *UPLOAD),
+    "upload no content": post("attachments/upload.json", ("file_name", "note.txt"), ("mime_type", "text/plain")),
+    "upload no name": post("attachments/upload.json", ("mime_type", "text/plain"), ("content", "abc")),
+    "attachment missing": ("GET", "attachments/{nosuch}.json", [], None),
+    "download missing": ("GET", "attachments/{nosuch}/download.json", [], None),
+    "files of a message": search("attachment", ("q", "on.message:(id:{message})")),
+    "reply with options": post(
+        "tickets/reply.json",
+        ("message_id", "{message}"),
+        ("content", "With copies"),
+        ("cc", "cc@example.com"),
+        ("bcc", "bcc@example.com"),
+        ("status", "2"),
+        ("reopen_at", "tomorrow"),
+    ),
     # messages, comments, workers, groups, buckets, contexts
     "messages": search("message", ("q", "ticket.id:{ticket}")),
     "messages expanded": search("message", ("q", "ticket.id:{ticket}"), ("expand", "content,sender_")),

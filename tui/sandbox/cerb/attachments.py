@@ -12,8 +12,9 @@ from tui.sandbox.cerb.fields import CerbError
 from tui.sandbox.cerb.store import CerbStore
 
 
-def upload(store: CerbStore, fields: dict[str, str]) -> int:
-    """The id of the uploaded file (`file_name`, `mime_type`, `content`, `encoding` base64 or text)."""
+def upload(store: CerbStore, fields: dict[str, str]) -> tuple[int, bool]:
+    """The id of the uploaded file (`file_name`, `mime_type`, `content`, `encoding` base64 or text), and whether the
+    same file was there already."""
     for name in ("file_name", "mime_type", "content"):
         if not fields.get(name, "" if name != "mime_type" else "application/octet-stream"):
             raise CerbError("ERROR", f"The '{name}' parameter is required.")

@@ -238,8 +238,9 @@ class CerbSandbox:
                     raise CerbError("ERROR_NOT_FOUND", "Record not found.")
                 raise CerbError("ERROR_NOT_IMPLEMENTED", "Not implemented.")  # the sandbox creates only comments
             case "POST", ["attachments", "upload"]:
-                file_id = upload(s, fields)
-                return self.one("attachment", file_id, base, "") | {"file_id": file_id}
+                file_id, known = upload(s, fields)
+                # Cerb's `file_id` is the number it made, or the text its database gave back for a known file
+                return self.one("attachment", file_id, base, "") | {"file_id": str(file_id) if known else file_id}
             case "GET", ["attachments", aid] if aid.isdigit():
                 if s.row("attachments", int(aid)) is None:
                     raise CerbError("ERROR", f"Invalid attachment id '{int(aid)}'")

@@ -291,8 +291,9 @@ class CerbStore:
             )
         return int(cursor.lastrowid or 0)
 
-    def add_attachment(self, name: str, mime_type: str, content: bytes) -> int:
-        """A file, once: the same bytes of the same type uploaded again are the same attachment (as in Cerb)."""
+    def add_attachment(self, name: str, mime_type: str, content: bytes) -> tuple[int, bool]:
+        """A file, once: the same bytes of the same type uploaded again are the same attachment (as in Cerb).
+        Returns its id, and whether it was there already."""
         sha1 = hashlib.sha1(content).hexdigest()
         found = self.one(
             "SELECT id FROM attachments WHERE sha1 = ? AND mime_type = ? AND length(content) = ?",
@@ -301,10 +302,10 @@ class CerbStore:
             len(content),
         )
         if found is not None:
-            return int(found["id"])
+            return int(found["id"]), True
         with self.db:
             cursor = self.db.execute(
                 "INSERT INTO attachments (name, mime_type, sha1, content, updated) VALUES (?,?,?,?,?)",
                 (name, mime_type, sha1, content, int(time.time())),
             )
-        return int(cursor.lastrowid or 0)
+        return int(cursor.lastrowid or 0), False
