@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 
-from tui.sandbox.cerb.seed import CONVERSATIONS
+from tui.sandbox.cerb.demo_content import CONVERSATIONS
 from tui.sandbox.cerb.store import CerbStore
 
 OPEN = 0
