@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from functools import partial
 from typing import Any, ClassVar
@@ -29,6 +30,7 @@ from tui.widgets.keys_screen import KeysScreen, key_rows
 from tui.widgets.pane import ConnectionChanged, PaneContext, ServicePane
 
 EXCHANGES_TAB = "tab-exchanges"
+STARTUP_SECONDS = 3.0  # the garbage collector, paused for start-up, runs again after this at the latest
 NO_PROFILE = "(none)"
 FIRST_RUN_INTRO = (
     "No profile yet. Fill in the services you use and save; or press Escape, quit (ctrl+q) and run "
@@ -187,6 +189,7 @@ class ServiceDeckApp(App[None]):
         self.sub_title = self.profile.name
         # Tests set this so that a bug in a background task fails the test instead of becoming a notification.
         self.strict_workers = False
+        self._gc_paused_for_startup = not gc.isenabled()  # by the command line, until the first data is on screen
 
     # -- layout --------------------------------------------------------------------------------------------------------
 
@@ -247,6 +250,13 @@ class ServiceDeckApp(App[None]):
         if not self.profile.connections and not self.profile.builtin and self.profile.name == NO_PROFILE:
             self.action_edit_profile(intro=FIRST_RUN_INTRO)
         self._show_current()
+        if self._gc_paused_for_startup:
+            self.set_timer(STARTUP_SECONDS, self._end_startup)
+
+    def _end_startup(self) -> None:
+        if self._gc_paused_for_startup:
+            self._gc_paused_for_startup = False
+            gc.enable()
 
     @on(TabbedContent.TabActivated)
     async def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -317,6 +327,8 @@ class ServiceDeckApp(App[None]):
     def _connection_changed(self, event: ConnectionChanged) -> None:
         for bar in self.query(ConnectionBar):  # none while the app is shutting down
             bar.set_state(event.kind, event.state, event.detail)
+        if event.state in ("ok", "error"):  # the first pane has its answer: start-up is over once it is drawn
+            self.call_after_refresh(self._end_startup)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -15,6 +15,7 @@ class KeyFooter(Footer):
     shared dialogs bring a footer of their own)."""
 
     _shown: tuple[tuple[str, str, bool, str], ...] | None = None
+    _rebuild_queued = False
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -29,12 +30,24 @@ class KeyFooter(Footer):
             self.display = screen is self.screen
 
     def bindings_changed(self, screen: Screen[object]) -> None:
+        """Rebuild once for any number of changes before the next refresh: start-up sends several (focus, the first
+        pane mounting, the tree getting its root) before the first rebuild has run, and Textual's Footer would rebuild
+        for each of them. The rebuild reads the bindings of that moment, so the last change is always the one shown."""
+        self._bindings_ready = True
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
+            return
         shown = tuple(
             (binding.key, binding.description, enabled, tooltip)
             for _node, binding, enabled, tooltip in screen.active_bindings.values()
             if binding.show
         )
-        if shown == self._shown and self.children:
+        if shown == self._shown:
             return
         self._shown = shown
-        super().bindings_changed(screen)
+        if not self._rebuild_queued:
+            self._rebuild_queued = True
+            self.call_after_refresh(self._rebuild)
+
+    async def _rebuild(self) -> None:
+        self._rebuild_queued = False
+        await self.recompose()
