@@ -17,13 +17,15 @@ from typing import Any, TypeVar
 from httpx_ws import AsyncWebSocketSession
 
 from tui.http import ProtocolError, UnavailableError
-from tui.services.openiap.errors import SERVICE, error_from_reply, suppress_all
+from tui.services.openiap.errors import SERVICE, error_from_reply
 from tui.services.openiap.frames import FrameBuffer, StreamOutOfStep, framed, reply_message, unpack
 from tui.services.openiap.traffic_log import TrafficLog
+from tui.services.openiap.websocket import StreamWebSocket
 from tui.services.openiap.wire import DecodeError, Message
 from tui.services.openiap.wire import openiap_pb2 as pb
 
 ReplyT = TypeVar("ReplyT", bound=Message)
+YIELD_EVERY = 64  # envelopes dispatched between two turns of the event loop
 
 
 class _ConnectionLost(Exception):
@@ -42,7 +44,7 @@ class EnvelopeChannel:
     def __init__(self, traffic: TrafficLog, request_timeout: float):
         self.request_timeout = request_timeout
         self._traffic = traffic
-        self._ws: AsyncWebSocketSession | None = None
+        self._ws: StreamWebSocket | None = None
         self._send_lock = asyncio.Lock()
         self._send_seq = 0
         self._ids = itertools.count(1)
@@ -52,7 +54,7 @@ class EnvelopeChannel:
         self._broken_reason = ""
         self._last_frame = 0.0  # monotonic time of the last whole envelope received
 
-    def _use_socket(self, ws: AsyncWebSocketSession | None) -> None:
+    def _use_socket(self, ws: StreamWebSocket | None) -> None:
         """A new socket (or none): the sequence starts again and nothing is broken yet."""
         self._ws = ws
         self._send_seq = 0
@@ -156,27 +158,32 @@ class EnvelopeChannel:
         frames = FrameBuffer()
         while True:
             try:
-                chunk = await ws.receive_bytes()
+                # ours reads every message of a socket read at once; any other httpx-ws session, one at a time
+                chunks = await ws.receive_messages() if isinstance(ws, StreamWebSocket) else [await ws.receive_bytes()]
             except asyncio.CancelledError:
                 raise
             except Exception:  # httpx-ws, wsproto, the network: this socket is over either way
                 return
             try:
-                bodies = frames.feed(chunk)
+                bodies = frames.feed_all(chunks)
             except StreamOutOfStep as exc:
                 self._tear_down(ws, exc.message)
                 return
-            for body in bodies:
+            for index, body in enumerate(bodies, 1):
+                if index % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # a read can bring thousands of messages: keys and redraws come first
                 envelope = pb.Envelope()
                 try:
                     envelope.ParseFromString(body)
                 except (DecodeError, RecursionError):
                     self._tear_down(ws, "OpenIAP sent a frame that is not an envelope; the stream is out of step.")
                     return
+                self._dispatch(ws, envelope)
+            if bodies:
                 self._last_frame = time.monotonic()  # only whole envelopes are proof of life
-                await self._dispatch(ws, envelope)
+            await asyncio.sleep(0)  # let the readers of what was delivered in before the next read
 
-    async def _dispatch(self, ws: AsyncWebSocketSession, envelope: pb.Envelope) -> None:
+    def _dispatch(self, ws: AsyncWebSocketSession, envelope: pb.Envelope) -> None:
         self._traffic.envelope("RECV", envelope)
         command = envelope.command
         pending = self._pending.get(envelope.rid) if envelope.rid else None
@@ -195,8 +202,7 @@ class EnvelopeChannel:
         elif command == "ping":
             reply = pb.Envelope(command="pong", rid=envelope.id, id=str(next(self._ids)))
             reply.data.Pack(pb.PingResponse())
-            with suppress_all():
-                await self._send(reply)
+            asyncio.ensure_future(self._send(reply)).add_done_callback(_retrieve)
         else:
             try:
                 self._on_event(command, message, envelope.id)

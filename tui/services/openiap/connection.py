@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from httpx_ws import AsyncWebSocketSession, aconnect_ws
+from httpx_ws import aconnect_ws
 
 from tui.http import (
     AuthError,
@@ -29,8 +29,10 @@ from tui.http import (
 )
 from tui.services.openiap.channel import EnvelopeChannel
 from tui.services.openiap.errors import SERVICE, as_service_error, suppress_all
+from tui.services.openiap.frames import MAX_FRAME_BYTES
 from tui.services.openiap.models import SignedInUser
 from tui.services.openiap.traffic_log import TrafficLog
+from tui.services.openiap.websocket import StreamWebSocket
 from tui.services.openiap.wire import openiap_pb2 as pb
 
 AGENT = "servicedeck"
@@ -38,7 +40,6 @@ VERSION = "0.1.0"
 PING_INTERVAL = 30.0
 BACKOFF_START = 0.1
 BACKOFF_CAP = 5.0
-READ_CHUNK_BYTES = 1024 * 1024  # httpx-ws reads the socket this much at a time
 
 StateListener = Callable[[str, str], None]
 
@@ -193,10 +194,10 @@ class OpenIAPConnection(EnvelopeChannel):
             async with aconnect_ws(
                 self.url,
                 self._http,
-                max_message_size_bytes=READ_CHUNK_BYTES,
+                max_message_size_bytes=MAX_FRAME_BYTES + 4,  # one envelope and its length
                 queue_size=4096,
                 keepalive_ping_interval_seconds=None,
-                session_class=AsyncWebSocketSession,
+                session_class=StreamWebSocket,
             ) as ws:
                 self._use_socket(ws)
                 self._traffic.note("SEND", "websocket opened")
@@ -299,7 +300,7 @@ class OpenIAPConnection(EnvelopeChannel):
                 f"OpenIAP at {self.url} is not reachable; still trying to reconnect.", service=SERVICE
             ) from None
 
-    async def _ping_loop(self, ws: AsyncWebSocketSession) -> None:
+    async def _ping_loop(self, ws: StreamWebSocket) -> None:
         """Returns when the connection is dead: no pong and no other envelope either. During a flood the pong waits
         behind thousands of messages, so any envelope that arrives counts as proof of life (bytes that do not make
         one do not: a stream out of step keeps sending them)."""

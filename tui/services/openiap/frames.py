@@ -42,6 +42,21 @@ class FrameBuffer:
         """Bytes received that do not make a whole frame yet."""
         return len(self._buffer)
 
+    def feed_all(self, chunks: list[bytes]) -> list[bytes]:
+        """The bodies of several websocket messages in a row. The common case, one whole envelope per message
+        with nothing left over, takes no copy."""
+        if self._buffer:
+            return [body for chunk in chunks for body in self.feed(chunk)]
+        bodies: list[bytes] = []
+        for index, chunk in enumerate(chunks):
+            if len(chunk) >= 4 and int.from_bytes(chunk[:4], "little") == len(chunk) - 4 <= self.max_bytes:
+                bodies.append(chunk[4:])
+                continue
+            for rest in chunks[index:]:  # a length and its body apart, or several in one message: the slow way
+                bodies.extend(self.feed(rest))
+            break
+        return bodies
+
     def feed(self, chunk: bytes) -> list[bytes]:
         """Raises StreamOutOfStep for a length over the maximum; the buffer is useless after that."""
         self._buffer += chunk

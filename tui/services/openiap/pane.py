@@ -159,8 +159,16 @@ class QueuesPane(ServicePane[OpenIAPClient]):
 
     def on_mount(self) -> None:
         self._show_connection()
-        self.set_interval(0.5, lambda: self.side_list.update_counts(self.sources))
+        # marks on a timer; counts when a tail is drawn anyway, so that both go out in one screen update
+        self.set_interval(0.5, lambda: self.side_list.update_counts(self.sources, counts=False))
+        for tail in (self.queue_tail, self.watch_tail):
+            tail.on_drawn = self._tail_drawn
         self.side_list.rebuild(self.sources)
+
+    def _tail_drawn(self, tail: TailPanel) -> None:
+        # a hidden tail draws nothing: its counts wait for the next update of the one on screen
+        if tail is self.current_tail():
+            self.side_list.update_counts(self.sources)
 
     # -- start, reload, stop ------------------------------------------------------------------------------------------
 

@@ -14,11 +14,11 @@ BROWSE_KEY = "browse:collections"
 STATUS_MARKS = {"live": "●", "starting": "◌", "error": "✕", "ended": "○"}
 
 
-def source_prompt(source: Source) -> str:
+def source_prompt(source: Source, count: int | None = None) -> str:
     mark = STATUS_MARKS.get(source.status, " ")
     if source.kind == "wiq":
         return f" {mark} {source.name}"
-    return f" {mark} {source.name}  [dim]{source.count:,}[/dim]"
+    return f" {mark} {source.name}  [dim]{source.count if count is None else count:,}[/dim]"
 
 
 class SourceList(OptionList):
@@ -27,6 +27,7 @@ class SourceList(OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._prompts: dict[str, str] = {}
+        self._shown: dict[str, tuple[str, int]] = {}  # source key -> (status, count) as drawn
 
     def rebuild(self, sources: list[Source]) -> None:
         keep = self.highlighted_key()
@@ -39,13 +40,21 @@ class SourceList(OptionList):
         items.append(Option("   collections (b)", id=BROWSE_KEY))
         self.set_options(items)
         self._prompts = {s.key: source_prompt(s) for s in sources}
+        self._shown = {s.key: (s.status, s.count) for s in sources}
         if keep:
             self.highlight_key(keep)
 
-    def update_counts(self, sources: list[Source]) -> None:
-        """Redraw only the entries whose mark or count changed (called twice a second)."""
+    def update_counts(self, sources: list[Source], *, counts: bool = True) -> None:
+        """Redraw the entries whose mark changed, and with `counts` those whose count changed. Every redraw costs
+        a screen update: the pane asks for counts when a tail was drawn anyway (one update for both), and only
+        for marks on its own timer."""
         for source in sources:
-            prompt = source_prompt(source)
+            status, count = self._shown.get(source.key, ("", -1))
+            if source.status == status and (source.count == count or not counts):
+                continue
+            shown_count = source.count if counts else count
+            prompt = source_prompt(source, max(shown_count, 0))
+            self._shown[source.key] = (source.status, shown_count)
             if self._prompts.get(source.key) != prompt:
                 self._prompts[source.key] = prompt
                 with contextlib.suppress(Exception):

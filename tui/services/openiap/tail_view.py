@@ -1,12 +1,14 @@
 """The live tail: a view that draws only the visible lines, and the panel around it (status line, `/` filter).
 
 Nothing here touches a widget per message: a ~50 ms timer copies what arrived in the buffer into the view's rows
-in one go. While the tail is held (paused with space, or scrolled up by the user) the rows stay frozen and the
+in one go (when messages only trickle in, once a second: every screen update has a fixed cost). While the tail is held (paused with space, or scrolled up by the user) the rows stay frozen and the
 status counts "+N new".
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.segment import Segment
@@ -27,6 +29,8 @@ from tui.services.openiap.render import TailFormat
 from tui.services.openiap.tail_buffer import DEFAULT_LIMIT, TailBuffer, TailMarker
 
 FLUSH_INTERVAL = 0.05  # at most ~20 screen updates a second, however fast messages arrive
+TRICKLE_INTERVAL = 1.0  # when messages trickle in, they are drawn together once a second...
+BURST = 64  # ...unless this many are waiting: a screen update costs the same for one line as for a screenful
 
 
 class TailView(ScrollView, can_focus=True):
@@ -228,6 +232,9 @@ class TailPanel(Vertical):
         self.new_while_held = 0
         self.connection_note = ""  # e.g. "reconnecting…", shown until cleared
         self._flushed_received = -1
+        self._flushed_at = 0.0
+        # after a flush drew what arrived (the pane updates its counts in the same screen update)
+        self.on_drawn: Callable[[TailPanel], None] = lambda panel: None
         self._status_text = ""
         self.flushes = 0
 
@@ -257,10 +264,16 @@ class TailPanel(Vertical):
     # -- the timer ----------------------------------------------------------------------------------------------------
 
     def flush(self, force: bool = False) -> None:
-        """Bring the screen up to date with the buffer: at most once per timer tick, however much arrived."""
-        if not force and self.buffer.received == self._flushed_received:
-            return
+        """Bring the screen up to date with the buffer: at most once per timer tick, however much arrived, and
+        at most once a second while fewer than BURST messages wait (each screen update has a fixed cost)."""
+        waiting = self.buffer.received - self._flushed_received
+        if not force:
+            if waiting == 0:
+                return
+            if waiting < BURST and time.monotonic() - self._flushed_at < TRICKLE_INTERVAL:
+                return
         self._flushed_received = self.buffer.received
+        self._flushed_at = time.monotonic()
         new = self.buffer.catch_up()
         if self.held:
             self.new_while_held += new
@@ -268,6 +281,7 @@ class TailPanel(Vertical):
             self.view.set_rows(list(self.buffer.visible()), follow=True)
             self.flushes += 1
         self.update_status()
+        self.on_drawn(self)
 
     def update_status(self) -> None:
         text = Text()
