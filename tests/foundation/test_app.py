@@ -230,3 +230,17 @@ async def test_the_footer_shows_keys_right_after_a_profile_switch(tmp_path, box)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.profile.name == "other")
         await wait_for(pilot, lambda: bool(app.screen.query_one(KeyFooter).query(FooterKey)), timeout=5)
+
+
+async def test_a_form_with_an_empty_choice_gives_none_and_can_open_again(tmp_path):
+    from tui.widgets.dialogs import Field, FormDialog
+
+    app = make_app(Profile("bare"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(2):
+            form = FormDialog("Move", [Field("bucket", "Bucket", kind="select", choices=[("Inbox", 1), ("Later", 2)])])
+            app.push_screen(form)
+            await pilot.pause()
+            assert form.values() == {"bucket": None}
+            form.dismiss(None)
+            await pilot.pause()

@@ -104,7 +104,7 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
                 elif f.kind == "select":
                     yield Select(
                         f.choices,
-                        value=f.value if f.value != "" else Select.BLANK,
+                        value=f.value if f.value != "" else Select.NULL,
                         id=f"field-{f.name}",
                         allow_blank=not f.value,
                     )
@@ -133,7 +133,7 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
             if isinstance(widget, TextArea):
                 out[f.name] = widget.text
             elif isinstance(widget, Select):
-                out[f.name] = None if widget.value is Select.BLANK else widget.value
+                out[f.name] = None if widget.value is Select.NULL else widget.value
             elif isinstance(widget, Input):
                 out[f.name] = widget.value
         return out

@@ -113,7 +113,7 @@ class ComposeScreen(ModalScreen[SentT | None], Generic[SentT]):
         if self.contexts is None:
             return ""
         value = self.query_one("#compose-context", Select).value
-        return "" if value in (NO_CONTEXT, Select.BLANK) else str(value)
+        return "" if value in (NO_CONTEXT, Select.NULL) else str(value)
 
     def _save_draft(self) -> None:
         if self.text.strip():
