@@ -84,7 +84,7 @@ class TicketEditor(ModalScreen[Any]):
                     if f.kind == "select":
                         yield Select(
                             f.choices,
-                            value=f.value if f.value not in ("", None) else Select.BLANK,
+                            value=f.value if f.value not in ("", None) else Select.NULL,
                             id=f"field-{f.name}",
                             allow_blank=f.value in ("", None),
                         )
@@ -111,7 +111,7 @@ class TicketEditor(ModalScreen[Any]):
         for f in self.fields:
             widget = self.query_one(f"#field-{f.name}")
             if isinstance(widget, Select):
-                out[f.name] = None if widget.value is Select.BLANK else widget.value
+                out[f.name] = None if widget.value is Select.NULL else widget.value
             elif isinstance(widget, Input):
                 out[f.name] = widget.value
         out["body"] = self.query_one("#editor-body", TextArea).text
