@@ -13,11 +13,11 @@ import random
 from types import TracebackType
 from typing import Any, Self
 
-from tui.http import ExchangeLog, ProtocolError, UnavailableError
+from tui.http import ExchangeLog, ProtocolError
 from tui.profiles import Connection
 from tui.services.openiap.calls import OpenIAPCalls
 from tui.services.openiap.connection import AGENT, BACKOFF_CAP, BACKOFF_START, PING_INTERVAL
-from tui.services.openiap.errors import SERVICE, suppress_service_errors
+from tui.services.openiap.errors import SERVICE, NoReplyError, suppress_service_errors
 from tui.services.openiap.models import (
     Collection,
     QueueMessage,
@@ -32,6 +32,7 @@ from tui.services.openiap.wire import openiap_pb2 as pb
 
 __all__ = [
     "Collection",
+    "NoReplyError",
     "OpenIAPClient",
     "QueueMessage",
     "QueueSubscription",
@@ -214,7 +215,8 @@ class OpenIAPClient(OpenIAPCalls):
         await self._request("queuemessage", request, pb.QueueMessageResponse, empty_ok=True)
 
     async def rpc(self, queuename: str, data: Any, *, timeout: float = 15.0) -> QueueMessage:
-        """Send a message with a temporary reply queue and a correlation id; return the reply."""
+        """Send a message with a temporary reply queue and a correlation id; return the reply. NoReplyError when
+        the message went out but no reply came within `timeout`."""
         async with self._rpc_lock:
             if self._rpc_queue is None or self._rpc_queue.closed:
                 self._rpc_queue = await self.register_queue("")
@@ -228,10 +230,7 @@ class OpenIAPClient(OpenIAPCalls):
             try:
                 return await asyncio.wait_for(waiter, timeout)
             except TimeoutError:
-                raise UnavailableError(
-                    f"No reply from queue {queuename} within {timeout:.0f} s; is anything consuming it?",
-                    service=SERVICE,
-                ) from None
+                raise NoReplyError(queuename, timeout) from None
         finally:
             self._rpc_waiters.pop(correlation_id, None)
 

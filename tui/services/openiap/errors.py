@@ -39,6 +39,18 @@ def error_from_reply(message: str, code: int) -> ServiceError:
     return cls(f"OpenIAP refused the request: {sentence}", status=code or None, service=SERVICE)
 
 
+class NoReplyError(UnavailableError):
+    """A request/reply whose request went out (the server took it) but whose reply did not come in time: unlike a
+    failed send, trying again sends the message a second time."""
+
+    def __init__(self, queuename: str, timeout: float):
+        super().__init__(
+            f"No reply from queue {queuename} within {timeout:.0f} s; is anything consuming it?", service=SERVICE
+        )
+        self.queuename = queuename
+        self.timeout = timeout
+
+
 def first_exception(exc: BaseException) -> BaseException:
     """The first real exception inside (nested) exception groups, as anyio task groups wrap them."""
     while isinstance(exc, BaseExceptionGroup):

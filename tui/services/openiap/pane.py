@@ -63,6 +63,7 @@ class QueuesPane(ServicePane[OpenIAPClient]):
         Binding("r", "replay", "Replay", show=False, id="openiap.replay"),
         Binding("escape", "close_inspector", "Close", show=False, id="openiap.close"),
     ]
+    REPLY_SECONDS: ClassVar[float] = 15.0  # how long publish waits for the reply of a request/reply
     DEFAULT_CSS = """
     QueuesPane #oi-connection { height: 1; padding: 0 1; background: $boost; }
     QueuesPane #oi-body { height: 1fr; }
@@ -456,7 +457,7 @@ class QueuesPane(ServicePane[OpenIAPClient]):
         self, queue: str, data: Any, correlation_id: str, replyto: str, wait: bool
     ) -> QueueMessage | None:
         if wait:
-            return await self.client.rpc(queue, data, timeout=15)
+            return await self.client.rpc(queue, data, timeout=self.REPLY_SECONDS)
         await self.client.queue_message(queue, data, correlation_id=correlation_id, replyto=replyto)
         return None
 

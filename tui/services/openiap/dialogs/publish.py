@@ -16,7 +16,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static, TextArea
 
 from tui.drafts import DraftStore
 from tui.http import ServiceError
-from tui.services.openiap.client import QueueMessage
+from tui.services.openiap.client import NoReplyError, QueueMessage
 from tui.widgets.dialogs import DIALOG_CSS
 from tui.widgets.json_view import JsonView
 
@@ -89,6 +89,7 @@ class PublishDialog(ModalScreen[str | None]):
             "replyto": replyto,
         }
         self.reply: QueueMessage | None = None
+        self.no_reply: NoReplyError | None = None  # the last wait for a reply ended without one
         self.sent = 0
         self.sending = False
 
@@ -170,6 +171,18 @@ class PublishDialog(ModalScreen[str | None]):
         status = self.query_one("#publish-status", Static)
         try:
             reply = await self.send(values["queue"], data, values["correlation_id"], values["replyto"], wait)
+        except NoReplyError as exc:
+            # the message was delivered: sending it again would send it twice, so it counts as sent
+            self.sending = False
+            self.sent += 1
+            self.no_reply, self.reply = exc, None
+            self.remove_class("has-reply")
+            self.drafts.discard(self.draft_key)
+            status.update(
+                f"Sent; no reply within {exc.timeout:.0f} s (is anything consuming {exc.queuename}?). "
+                "A reply that comes later is not shown."
+            )
+            return
         except ServiceError as exc:
             self.sending = False
             status.update("")
@@ -182,6 +195,7 @@ class PublishDialog(ModalScreen[str | None]):
             return
         self.sending = False
         self.sent += 1
+        self.no_reply = None
         self.drafts.discard(self.draft_key)
         if wait and reply is not None:
             self.reply = reply
@@ -200,8 +214,9 @@ class PublishDialog(ModalScreen[str | None]):
             self.action_cancel()
 
     def action_cancel(self) -> None:
-        self.dismiss(
-            f"Sent to {self.values()['queue']}; the reply is shown in the dialog only."
-            if self.sent and self.reply is not None
-            else None
-        )
+        if self.sent and self.reply is not None:
+            self.dismiss(f"Sent to {self.values()['queue']}; the reply is shown in the dialog only.")
+        elif self.sent and self.no_reply is not None:
+            self.dismiss(f"Sent to {self.no_reply.queuename}; no reply came within {self.no_reply.timeout:.0f} s.")
+        else:
+            self.dismiss(None)
