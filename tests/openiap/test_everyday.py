@@ -4,17 +4,15 @@ followed work item queue, and the message for a priority that is not a number.""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from textual.widgets import Checkbox, Input, Static, TextArea
 
 from tests.conftest import make_app, wait_for
-from tests.openiap.test_pane import (
-    SIZE,
-    client_for,
-    started,
-    unique,
-)
+from tests.openiap.test_pane import SIZE, client_for, messages_in, publish, started, tail_queue, unique
 from tui.drafts import DraftStore
+from tui.sandbox import Sandbox
 from tui.services.openiap.dialogs import PublishDialog
 from tui.services.openiap.pane import QueuesPane
 
@@ -64,3 +62,43 @@ async def test_a_request_without_a_reply_is_sent_once_and_says_so(box, other, tm
             assert not app.screen.query("#publish-restored")
     finally:
         await consumer.close()
+
+
+async def test_the_filter_counts_messages_not_marker_lines(box, other, tmp_path):
+    queue = unique("count")
+    app = make_app(box.profile(), tmp_path, pane="openiap")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await tail_queue(pilot, queue)
+        tail = pane.queue_tail
+        await publish(other, queue, 3, lambda i: {"fruit": ["apple", "banana", "cherry"][i]})
+        await wait_for(pilot, lambda: len(messages_in(tail)) == 3)
+        tail.apply_filter("durian")  # the "tailing queue …" marker still shows, and is no match
+        assert messages_in(tail) == [] and len(tail.view.rows) >= 1
+        assert "0 shown" in status_of(tail)
+        tail.apply_filter("banana")
+        assert "1 shown" in status_of(tail)
+        pane.queue_tail.mark("a marker that arrives while filtering")
+        await publish(other, queue, 1, lambda i: {"fruit": "banana bread"})
+        await wait_for(pilot, lambda: "2 shown" in status_of(tail))
+
+
+async def test_a_given_up_connection_is_not_live_and_ctrl_r_brings_it_back(tmp_path_factory, tmp_path):
+    data_dir = tmp_path_factory.mktemp("openiap-down")
+    first = Sandbox(data_dir=data_dir, kinds=["openiap"]).start()
+    port, profile = first.port, first.profile()
+    await asyncio.to_thread(first.stop)
+    app = make_app(profile, tmp_path, pane="openiap")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(QueuesPane)
+        tail = pane.queue_tail
+        await wait_for(pilot, lambda: pane.connection_state == "disconnected" and "disconnected" in status_of(tail))
+        assert "○ disconnected (ctrl+r reconnects)" in status_of(tail)
+        assert "live" not in status_of(tail), status_of(tail)
+        second = await asyncio.to_thread(lambda: Sandbox(data_dir=data_dir, kinds=["openiap"], port=port).start())
+        try:
+            await pilot.press("ctrl+r")
+            await wait_for(pilot, lambda: pane.connection_state == "connected", timeout=20)
+            await wait_for(pilot, lambda: "● live" in status_of(tail))
+            assert "disconnected" not in status_of(tail) and "connecting" not in status_of(tail)
+        finally:
+            await asyncio.to_thread(second.stop)

@@ -62,6 +62,7 @@ class TailBuffer:
         self.messages = 0  # entries that are not markers
         self.filter: TailFilter | None = None
         self.matched: deque[Any] = deque(maxlen=limit)
+        self._matched_markers = 0  # markers always pass the filter: they are not counted as matches
         self._filtered_upto = 0
 
     def append(self, item: Any) -> None:
@@ -91,11 +92,24 @@ class TailBuffer:
 
     def set_filter(self, text: str) -> None:
         self.filter = TailFilter(text) if text else None
-        if self.filter is None:
-            self.matched.clear()
-        else:
-            self.matched = deque((i for i in self.items if self.matches(i)), maxlen=self.limit)
+        self.matched.clear()
+        self._matched_markers = 0
+        if self.filter is not None:
+            self._keep_matches([i for i in self.items if self.matches(i)])
         self._filtered_upto = self.received
+
+    def _keep_matches(self, items: list[Any]) -> None:
+        items = items[-self.limit :]
+        overflow = len(self.matched) + len(items) - self.limit  # what the bounded deque is about to push out
+        if overflow > 0:
+            self._matched_markers -= sum(isinstance(i, TailMarker) for i in islice(self.matched, overflow))
+        self.matched.extend(items)
+        self._matched_markers += sum(isinstance(i, TailMarker) for i in items)
+
+    @property
+    def matched_messages(self) -> int:
+        """How many messages the filter shows (the marker lines shown with them left out)."""
+        return len(self.matched) - self._matched_markers
 
     def catch_up(self) -> int:
         """Apply the filter to what arrived since the last call; returns how many new entries are visible."""
@@ -108,7 +122,7 @@ class TailBuffer:
         fresh = list(islice(reversed(self.items), min(new, len(self.items))))
         fresh.reverse()
         visible = [i for i in fresh if self.matches(i)]
-        self.matched.extend(visible)
+        self._keep_matches(visible)
         return len(visible)
 
     def visible(self) -> deque[Any]:
@@ -117,4 +131,4 @@ class TailBuffer:
     def clear(self) -> None:
         self.items.clear()
         self.matched.clear()
-        self.received = self.messages = self._filtered_upto = 0
+        self.received = self.messages = self._filtered_upto = self._matched_markers = 0

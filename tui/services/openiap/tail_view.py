@@ -1,8 +1,8 @@
 """The live tail: a view that draws only the visible lines, and the panel around it (status line, `/` filter).
 
 Nothing here touches a widget per message: a ~50 ms timer copies what arrived in the buffer into the view's rows
-in one go (when messages only trickle in, once a second: every screen update has a fixed cost). While the tail is held (paused with space, or scrolled up by the user) the rows stay frozen and the
-status counts "+N new".
+in one go (when messages only trickle in, once a second: every screen update has a fixed cost). While the tail is
+held (paused with space, or scrolled up by the user) the rows stay frozen and the status counts "+N new".
 """
 
 from __future__ import annotations
@@ -230,7 +230,8 @@ class TailPanel(Vertical):
         self.paused = False  # space
         self.scrolled = False  # the user moved up
         self.new_while_held = 0
-        self.connection_note = ""  # e.g. "reconnecting…", shown until cleared
+        self.connection_note = ""  # e.g. "reconnecting…", shown instead of "live" until cleared
+        self.connection_state = ""  # the client's, as last told by the pane
         self._flushed_received = -1
         self._flushed_at = 0.0
         # after a flush drew what arrived (the pane updates its counts in the same screen update)
@@ -286,12 +287,16 @@ class TailPanel(Vertical):
     def update_status(self) -> None:
         text = Text()
         if self.connection_note:
-            text.append(f"◌ {self.connection_note}  ", style="bold yellow")
+            # not "live" while the connection is down, whatever the tail itself is doing
+            down = self.connection_state == "disconnected"
+            text.append(f"{'○' if down else '◌'} {self.connection_note}", style="bold red" if down else "bold yellow")
+            if self.held:
+                text.append("  ")
         if self.paused:
             text.append("❚❚ paused", style="bold yellow")
         elif self.scrolled:
             text.append("↑ holding (End follows)", style="bold yellow")
-        else:
+        elif not self.connection_note:
             text.append("● live", style="bold green")
         if self.held and self.new_while_held:
             text.append(f"  +{self.new_while_held:,} new", style="bold reverse yellow")
@@ -300,7 +305,7 @@ class TailPanel(Vertical):
         if b.dropped:
             text.append(f" · last {b.limit:,} kept · {b.dropped:,} dropped from view", style="yellow")
         if b.filter is not None:
-            text.append(f"   filter {b.filter.describe()}: {len(b.matched):,} shown", style="cyan")
+            text.append(f"   filter {b.filter.describe()}: {b.matched_messages:,} shown", style="cyan")
         if not b.received and self.empty_hint:
             text.append(f"   {self.empty_hint}", style="italic dim")
         plain = text.plain
@@ -378,16 +383,18 @@ class TailPanel(Vertical):
 
     def show_connection_change(self, previous: str, state: str) -> None:
         """Say in the stream what happened to the connection, and keep saying it in the status line."""
+        self.connection_state = state
         if state == "reconnecting" and previous != "reconnecting":
             self.connection_note = "reconnecting: the tail resumes by itself"
             self.mark("connection lost, reconnecting… (the tail resumes by itself)", "warning")
-        elif state == "connected" and previous == "reconnecting":
-            self.connection_note = ""
-            self.mark("reconnected: queues and watches registered again, tail resumed", "success")
+        elif state == "connected":
+            if previous == "reconnecting":
+                self.mark("reconnected: queues and watches registered again, tail resumed", "success")
+            self.connection_note = ""  # also after ctrl+r brought back a connection that was given up
         elif state == "disconnected" and previous != "disconnected":
             self.connection_note = "disconnected (ctrl+r reconnects)"
-        elif state != "disconnected":
-            return
+        elif state == "connecting" and self.connection_note:
+            self.connection_note = "connecting…"
         self.update_status()
 
     # -- writing from the pane ----------------------------------------------------------------------------------------
