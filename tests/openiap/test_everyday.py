@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from textual.widgets import Checkbox, Input, Static, TextArea
+from textual.widgets import Checkbox, Input, OptionList, Static, TextArea
 
 from tests.conftest import make_app, wait_for
 from tests.openiap.test_pane import SIZE, client_for, messages_in, publish, started, tail_queue, unique
@@ -102,3 +102,18 @@ async def test_a_given_up_connection_is_not_live_and_ctrl_r_brings_it_back(tmp_p
             assert "disconnected" not in status_of(tail) and "connecting" not in status_of(tail)
         finally:
             await asyncio.to_thread(second.stop)
+
+
+async def test_the_collections_browser_opens_on_a_collection_with_its_documents(box, tmp_path):
+    app = make_app(box.profile(), tmp_path, pane="openiap")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await pilot.press("b")
+        view = pane.collections_view
+        await wait_for(pilot, lambda: view.loaded)
+        collections = view.query_one("#col-list", OptionList)
+        assert collections.has_focus and collections.highlighted is not None
+        highlighted = str(collections.get_option_at_index(collections.highlighted).id)
+        assert view.collection == highlighted
+        status = view.query_one("#col-status", Static)
+        await wait_for(pilot, lambda: f"in {highlighted}" in str(status.render()))

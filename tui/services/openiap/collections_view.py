@@ -96,12 +96,16 @@ class CollectionsView(Horizontal):
         self.loaded = True
         options = self.query_one("#col-list", OptionList)
         options.clear_options()
-        options.add_options([Option(c.name, id=c.name) for c in sorted(collections, key=lambda c: c.name)])
-        if self.collection:
-            try:
-                options.highlighted = options.get_option_index(self.collection)
-            except Exception:
-                pass
+        names = sorted(c.name for c in collections)
+        options.add_options([Option(name, id=name) for name in names])
+        if not names:
+            self.query_one("#col-status", Static).update("The server has no collections yet.")
+            return
+        # never open on an empty page: the collection looked at last, or else the first one, with its documents
+        if self.collection not in names:
+            self.collection = names[0]
+            self.run_query()
+        options.highlighted = names.index(self.collection)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
