@@ -108,6 +108,14 @@ class ServiceDeckCommands(Provider):
                 self._with_key("Connections of the current profile, with test connection", "edit_profile"),
             )
         )
+        if not app.read_only:
+            commands.append(
+                (
+                    "Read-only mode: on",
+                    app.action_read_only,
+                    "Change nothing on any server from now on (stays on until servicedeck restarts)",
+                )
+            )
         for name in app.profile_names():
             if name != app.profile.name:
                 commands.append(
@@ -176,6 +184,7 @@ class ServiceDeckApp(App[None]):
         exchange_log: ExchangeLog | None = None,
         initial_pane: str | None = None,
         notice: str = "",
+        read_only: bool = False,
     ):
         super().__init__()
         warm_up_tls()  # the clients are built during compose; their TLS context loads meanwhile
@@ -185,16 +194,40 @@ class ServiceDeckApp(App[None]):
         self.exchange_log = exchange_log if exchange_log is not None else ExchangeLog()
         self.initial_pane = initial_pane
         self.notice = notice
+        self._read_only_asked = read_only  # --read-only, or the palette: stays on whatever profile is shown
         self.clients: dict[str, ServiceClient] = {}
         self.sub_title = self.profile.name
         # Tests set this so that a bug in a background task fails the test instead of becoming a notification.
         self.strict_workers = False
         self._gc_paused_for_startup = not gc.isenabled()  # by the command line, until the first data is on screen
 
+    @property
+    def read_only(self) -> bool:
+        """Look, never change: asked for on the command line or the palette, or set in the profile."""
+        return self._read_only_asked or self.profile.read_only
+
+    def action_read_only(self) -> None:
+        """Turn read-only on (it cannot be turned off while the app runs: a switch that only makes things safer)."""
+        if self.read_only:
+            return
+        self._read_only_asked = True
+        for client in self.clients.values():
+            client.forbid_writes()
+        for bar in self.query(ConnectionBar):
+            bar.read_only = True
+            bar.refresh()
+        self.screen.refresh_bindings()
+        self.notify("Read-only: nothing will be changed on the servers until servicedeck restarts.")
+
     # -- layout --------------------------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield ConnectionBar(self.profile.name, [(s.kind, s.title) for s in SERVICES.values()], version=__version__)
+        yield ConnectionBar(
+            self.profile.name,
+            [(s.kind, s.title) for s in SERVICES.values()],
+            version=__version__,
+            read_only=self.read_only,
+        )
         initial_kind = self.initial_pane or next(iter(SERVICES))
         with TabbedContent(initial=tab_id(initial_kind)):
             for service in SERVICES.values():
@@ -222,6 +255,8 @@ class ServiceDeckApp(App[None]):
                 f"Cannot set up the {service.product} connection: {exc}", kind=service.kind, offer_add=True
             )
         self.clients[service.kind] = client
+        if self.read_only:
+            client.forbid_writes()
         context = PaneContext(profile_name=self.profile.name, drafts=self.drafts, exchange_log=self.exchange_log)
         return service.pane_class()(client, context, id=f"pane-{service.kind}")
 
@@ -299,7 +334,7 @@ class ServiceDeckApp(App[None]):
     async def open_pane_action(self, kind: str, action: str) -> None:
         """A palette command of a pane that may not be built yet: build it, show it, then run the action."""
         pane = await self.build_pane(kind)
-        if pane is not None:
+        if pane is not None and not pane.refuse_when_read_only(action):
             self.run_pane_action(pane, action)
 
     def action_toggle_help(self) -> None:

@@ -35,6 +35,7 @@ DEFAULT_SANDBOX_PORT = 8470
 
 
 APP_OPTIONS_WITH_VALUE = ("--profile", "-p", "--pane")
+APP_FLAGS = ("--read-only",)
 
 
 def app_parser() -> argparse.ArgumentParser:
@@ -47,6 +48,9 @@ def app_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"servicedeck {__version__}")
     parser.add_argument("--profile", "-p", help="profile to open (default: the default profile)")
     parser.add_argument("--pane", choices=list(SERVICES), help="pane to open first")
+    parser.add_argument(
+        "--read-only", action="store_true", help="look, never change: every action that writes is refused"
+    )
     parser.set_defaults(command=None)
     return parser
 
@@ -58,6 +62,8 @@ def opens_the_app(argv: list[str]) -> bool:
     for word in words:
         if word in APP_OPTIONS_WITH_VALUE:
             next(words, None)
+        elif word in APP_FLAGS:
+            continue
         elif not word.startswith(tuple(f"{option}=" for option in APP_OPTIONS_WITH_VALUE)) and not (
             word.startswith("-p") and not word.startswith("--")
         ):
@@ -74,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the app on the embedded sandbox (no servers needed)")
     demo.add_argument("--data", type=Path, help="keep the sandbox data in DIR (default: a temporary directory)")
     demo.add_argument("--pane", choices=list(SERVICES), help="pane to open first")
+    demo.add_argument("--read-only", action="store_true", help="look, never change")
 
     sandbox = sub.add_parser("sandbox", help="run only the sandbox servers, in the foreground")
     sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -156,7 +163,7 @@ def run_app(args: argparse.Namespace) -> int:
     name = args.profile or store.default_name()
     # the built-in sandbox profile reaches a running `servicedeck sandbox` (or SERVICEDECK_SANDBOX_URL)
     profile = load_profile(name, store) if name else None
-    ServiceDeckApp(profile, store=store, initial_pane=args.pane).run()
+    ServiceDeckApp(profile, store=store, initial_pane=args.pane, read_only=args.read_only).run()
     return 0
 
 
@@ -182,6 +189,7 @@ def run_demo(args: argparse.Namespace) -> int:
             box.profile(),
             initial_pane=args.pane,
             notice=f"Demo: every service runs in the embedded sandbox at {box.base_url}.",
+            read_only=args.read_only,
         )
         # A closed terminal (SIGHUP) or a polite kill (SIGTERM) would end the process where it stands and leave the
         # sandbox's temporary data behind: end the app instead, so that leaving `with` removes it.

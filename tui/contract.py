@@ -28,6 +28,11 @@ class ServiceClient(Protocol):
         """Release sockets and background tasks; safe to call twice."""
         ...
 
+    def forbid_writes(self) -> None:
+        """Read-only from now on (it cannot be undone): a call that would change something on the server raises
+        `ReadOnlyError` without sending anything."""
+        ...
+
     def on_state(self, listener: Callable[[str, str], None]) -> Callable[[], None]:
         """Call `listener(state, detail)` when the connection's state changes; returns a function that unsubscribes.
 

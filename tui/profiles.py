@@ -125,6 +125,7 @@ class Profile:
     name: str
     connections: dict[str, Connection] = field(default_factory=dict)
     builtin: bool = False
+    read_only: bool = False  # `read_only = true` in the profile's table: look, never change (production servers)
 
     def connection(self, kind: str) -> Connection | None:
         return self.connections.get(kind)
@@ -196,8 +197,10 @@ class ProfileStore:
         for name, table in (data.get("profiles") or {}).items():
             if not isinstance(table, dict):
                 raise ProfileError(f"{self.path}: [profiles.{name}] must be a table.")
-            profile = Profile(name=name)
+            profile = Profile(name=name, read_only=table.get("read_only") is True)
             for kind, conn_table in table.items():
+                if kind == "read_only":
+                    continue
                 if not isinstance(conn_table, dict):
                     raise ProfileError(f"{self.path}: [profiles.{name}.{kind}] must be a table.")
                 try:
@@ -242,7 +245,10 @@ class ProfileStore:
         for conn in profile.connections.values():
             if conn.secret_source == "keyring" and conn.secret:
                 _keyring_set(profile.name, conn.kind, conn.username, conn.secret)
-        data.setdefault("profiles", {})[profile.name] = {k: c.to_toml() for k, c in profile.connections.items()}
+        table: dict[str, Any] = {k: c.to_toml() for k, c in profile.connections.items()}
+        if profile.read_only:
+            table["read_only"] = True
+        data.setdefault("profiles", {})[profile.name] = table
         if make_default or not data.get("default"):
             data["default"] = profile.name
         self._write(data)

@@ -69,6 +69,8 @@ async def open_client(kind: str, args: argparse.Namespace, client_class: type[Cl
         product = SERVICES[kind].product
         raise CommandError(f"Profile {profile.name!r} has no {kind} connection ({product}).")
     client = client_class.from_connection(conn, conn.resolve_secret(profile.name))
+    if profile.read_only:  # a read-only profile is read-only for scripts too: writing commands fail, nothing is sent
+        client.forbid_writes()
     try:
         yield client
     finally:

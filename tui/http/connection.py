@@ -11,12 +11,20 @@ from typing import Any, Self
 
 import httpx
 
-from tui.http.errors import BadRequestError, ProtocolError, ServiceError, UnavailableError, error_for_status
+from tui.http.errors import (
+    BadRequestError,
+    ProtocolError,
+    ReadOnlyError,
+    ServiceError,
+    UnavailableError,
+    error_for_status,
+)
 from tui.http.exchanges import Exchange, ExchangeLog, preview
 from tui.http.redact import literal_secrets, redact_headers, redact_text, redact_url
 from tui.http.tls import shared_tls_context
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RETRY_STATUSES = frozenset({502, 503, 504})
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 DEFAULT_DEADLINE = 30.0  # seconds for one whole exchange: connect, headers and the entire body
@@ -78,6 +86,7 @@ class HttpConnection:
         self.exchange_log = exchange_log
         self.secrets = literal_secrets(secrets, public)
         self.state = ""  # "" until the first exchange, then "ok" or "error"
+        self.read_only = False  # when set, only requests that read go out (see `request`)
         self._state_listeners: list[StateListener] = []
         self._error_from_response = error_from_response
         self.client = httpx.AsyncClient(
@@ -124,13 +133,17 @@ class HttpConnection:
         *,
         idempotent: bool | None = None,
         expected: Iterable[int] | None = None,
+        reads: bool = False,
         **kwargs: Any,
     ) -> httpx.Response:
         """Send a request, retrying idempotent ones on connect errors and 502/503/504; raise `ServiceError` on failure.
 
         `expected` lists statuses that are not errors even though they are >= 400 (a caller that handles them).
+        `reads=True` marks a POST that only reads (a search, a sign-in): it still goes out when read-only.
         """
         method = method.upper()
+        if self.read_only and method not in READ_METHODS and not reads:
+            raise ReadOnlyError(f"Read-only: {method} {url} was not sent to {self.service}.", service=self.service)
         retryable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         attempts = 1 + (self.retries if retryable else 0)
         for attempt in range(attempts):
@@ -387,6 +400,10 @@ class HttpServiceClient:
     def on_state(self, listener: StateListener) -> Callable[[], None]:
         """Hear "ok" / "error" as the server answers or cannot be reached; returns a function that unsubscribes."""
         return self.http.on_state(listener)
+
+    def forbid_writes(self) -> None:
+        """From now on only requests that read go out; the others fail with `ReadOnlyError` before leaving."""
+        self.http.read_only = True
 
     async def aclose(self) -> None:
         await self.http.aclose()

@@ -56,6 +56,12 @@ class ProtocolError(ServiceError):
     default_hint = "The address may point at something that is not this service; check the URL in the profile."
 
 
+class ReadOnlyError(ServiceError):
+    """A change asked for while the connection is read-only; nothing was sent."""
+
+    default_hint = "servicedeck runs read-only (--read-only, or read_only = true in the profile)."
+
+
 class UnavailableError(ServiceError):
     default_hint = "Check that the server is running and the URL in the profile is right, then try again."
 

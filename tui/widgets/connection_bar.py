@@ -17,8 +17,9 @@ STATE_STYLE = {
 class ConnectionBar(Static):
     DEFAULT_CSS = "ConnectionBar { height: 1; background: $panel; color: $text; padding: 0 1; }"
 
-    def __init__(self, profile: str, services: list[tuple[str, str]], *, version: str = ""):
+    def __init__(self, profile: str, services: list[tuple[str, str]], *, version: str = "", read_only: bool = False):
         super().__init__()
+        self.read_only = read_only
         self.profile = profile
         self.version = version
         self.services = services
@@ -48,6 +49,8 @@ class ConnectionBar(Static):
             text.append(f" {self.version}", style="dim")
         text.append("  profile " if level < 2 else " ", style="dim")
         text.append(self.profile, style="bold cyan")
+        if self.read_only:
+            text.append(" READ-ONLY", style="bold red")
         for kind, title in self.services:
             state, detail = self.states.get(kind, ("idle", ""))
             icon, style = STATE_STYLE.get(state, ("?", ""))

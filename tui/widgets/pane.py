@@ -14,6 +14,7 @@ from textual.widgets import Input, TextArea
 from tui.contract import ServiceClient
 from tui.drafts import DraftStore
 from tui.http import AuthError, ExchangeLog, ServiceError, UnavailableError
+from tui.widgets.read_only import READ_ONLY_SENTENCE, GuardsWrites, writes_forbidden
 
 ClientT = TypeVar("ClientT", bound=ServiceClient)
 
@@ -41,7 +42,7 @@ class ConnectionChanged(Message):
         self.detail = detail
 
 
-class ServicePane(Vertical, Generic[ClientT]):
+class ServicePane(GuardsWrites, Vertical, Generic[ClientT]):
     """Subclass per service, naming its client type (`ServicePane[NuxeoClient]`). `kind` must match the registry.
 
     The app calls `reload()` on ctrl+r and `on_first_show`
@@ -104,6 +105,14 @@ class ServicePane(Vertical, Generic[ClientT]):
             pass
         if self._unreachable:
             self._schedule_probe()
+
+    def refuse_when_read_only(self, action: str) -> bool:
+        """True (after saying so, in one sentence) when `action` writes and the app is read-only: for actions
+        started another way than by their key (the command palette)."""
+        if action in self.WRITE_ACTIONS and writes_forbidden(self.app):
+            self.notify(READ_ONLY_SENTENCE, severity="warning")
+            return True
+        return False
 
     def first_show(self) -> None:
         if not self._shown:

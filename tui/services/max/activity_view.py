@@ -24,9 +24,10 @@ from tui.http import ServiceError
 from tui.services.max.client import MaxClient
 from tui.services.max.models import Activity, Comment
 from tui.services.max.render import comment_renderable, likes_line, reader_body, reader_title
+from tui.widgets.read_only import GuardsWrites
 
 
-class ActivityScreen(Screen[None]):
+class ActivityScreen(GuardsWrites, Screen[None]):
     DEFAULT_CSS = """
     ActivityScreen { layout: vertical; }
     ActivityScreen #reader-title { background: $primary-background; padding: 0 1; height: 1; text-style: bold; }
@@ -36,6 +37,7 @@ class ActivityScreen(Screen[None]):
     ActivityScreen #reader-comments-title { text-style: bold; border-top: solid $accent; padding-top: 1; }
     ActivityScreen .comment { padding-left: 2; }
     """
+    WRITE_ACTIONS = frozenset({"comment", "like", "favorite", "delete"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Back", id="max.reader-back"),
         Binding("c", "comment", "Comment", id="max.reader-comment"),

@@ -185,6 +185,7 @@ class MaxClient(HttpServiceClient):
             "POST",
             server + "/token",
             auth=None,
+            reads=True,  # signing in changes nothing: it goes out in read-only mode too
             data={
                 "grant_type": "password",
                 "client_id": CLIENT_ID,

@@ -25,6 +25,7 @@ from tui.services.max.client import MaxClient
 from tui.services.max.dialogs import subscribe_form
 from tui.services.max.models import Context, StreamView
 from tui.widgets.key_footer import KeyFooter
+from tui.widgets.read_only import GuardsWrites
 
 
 @dataclass(frozen=True)
@@ -42,13 +43,14 @@ def context_row(context: Context, followed: bool) -> Text:
     return row
 
 
-class ContextsScreen(Screen[ContextsOutcome]):
+class ContextsScreen(GuardsWrites, Screen[ContextsOutcome]):
     DEFAULT_CSS = """
     ContextsScreen { layout: vertical; }
     ContextsScreen #contexts-title { background: $primary-background; padding: 0 1; height: 1; text-style: bold; }
     ContextsScreen #contexts-note { color: $text-muted; padding: 0 1; height: auto; }
     ContextsScreen OptionList, ContextsScreen OptionList:focus { height: 1fr; border: none; }
     """
+    WRITE_ACTIONS = frozenset({"follow_or_stop", "add"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Back", id="max.contexts-back"),
         Binding(

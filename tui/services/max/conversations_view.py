@@ -27,6 +27,7 @@ from tui.services.max.dialogs import new_conversation_form, usernames
 from tui.services.max.models import Conversation, Message
 from tui.services.max.render import conversation_row, message_renderable
 from tui.widgets.key_footer import KeyFooter
+from tui.widgets.read_only import GuardsWrites
 
 SCREEN_CSS = """
 {name} {{ layout: vertical; }}
@@ -139,13 +140,14 @@ class ConversationScreen(Screen[None]):
         await self.show_messages()
 
 
-class ConversationsScreen(Screen[None]):
+class ConversationsScreen(GuardsWrites, Screen[None]):
     DEFAULT_CSS = (
         SCREEN_CSS.format(name="ConversationsScreen")
         + """
     ConversationsScreen OptionList, ConversationsScreen OptionList:focus { height: 1fr; border: none; }
     """
     )
+    WRITE_ACTIONS = frozenset({"new"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Back", id="max.conversations-back"),
         Binding("n", "new", "New conversation", id="max.conversations-new", tooltip="Write to one or more people"),

@@ -39,6 +39,7 @@ from tui.widgets.pane import PaneContext
 class ActivityPane(StreamPane):
     kind = "max"
     # The views' keys stay out of the footer: the header line names them (t u x h / F)
+    WRITE_ACTIONS = frozenset({"post", "comment", "like", "favorite", "delete"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "post", "Post", id="max.post", tooltip="Write a new post (kept as a draft until sent)"),
         Binding("c", "comment", "Comment", id="max.comment", tooltip="Comment on the highlighted activity"),

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from httpx_ws import AsyncWebSocketSession
 
-from tui.http import ProtocolError, UnavailableError
+from tui.http import ProtocolError, ReadOnlyError, UnavailableError
 from tui.services.openiap.errors import SERVICE, error_from_reply
 from tui.services.openiap.frames import FrameBuffer, StreamOutOfStep, framed, reply_message, unpack
 from tui.services.openiap.traffic_log import TrafficLog
@@ -26,6 +26,16 @@ from tui.services.openiap.wire import openiap_pb2 as pb
 
 ReplyT = TypeVar("ReplyT", bound=Message)
 YIELD_EVERY = 64  # envelopes dispatched between two turns of the event loop
+
+
+# The commands that change something on the server; every other one reads, signs in or subscribes.
+WRITE_COMMANDS = frozenset(
+    {
+        "queuemessage", "insertone", "insertmany", "updateone", "updatedocument", "insertorupdateone", "deleteone",
+        "deletemany", "pushworkitem", "pushworkitems", "popworkitem", "updateworkitem", "deleteworkitem",
+        "addworkitemqueue", "updateworkitemqueue", "deleteworkitemqueue", "dropcollection", "createcollection",
+    }
+)  # fmt: skip
 
 
 class _ConnectionLost(Exception):
@@ -43,6 +53,7 @@ class EnvelopeChannel:
 
     def __init__(self, traffic: TrafficLog, request_timeout: float):
         self.request_timeout = request_timeout
+        self.read_only = False  # when set, the commands that change something are refused before they are sent
         self._traffic = traffic
         self._ws: StreamWebSocket | None = None
         self._send_lock = asyncio.Lock()
@@ -131,6 +142,8 @@ class EnvelopeChannel:
     ) -> ReplyT:
         """Send one request and return its reply, which must be a `reply`; error replies raise ServiceError.
         `empty_ok`: an empty reply means a default `reply` (e.g. "no work item")."""
+        if self.read_only and command in WRITE_COMMANDS:
+            raise ReadOnlyError(f"Read-only: {command} was not sent to OpenIAP.", service=SERVICE)
         if wait_online:
             await self._wait_online()
         request_id = str(next(self._ids))

@@ -90,6 +90,10 @@ class OpenIAPConnection(EnvelopeChannel):
 
     # -- state ---------------------------------------------------------------------------------------------------------
 
+    def forbid_writes(self) -> None:
+        """Read-only from now on: publishing, pushing and editing are refused before anything is sent."""
+        self.read_only = True
+
     def on_state(self, callback: StateListener) -> Callable[[], None]:
         """Call `callback(state, detail)` on every state change; returns a function that unsubscribes."""
         self._state_listeners.append(callback)
