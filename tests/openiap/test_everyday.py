@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Checkbox, Input, OptionList, Static, TextArea
 
 from tests.conftest import make_app, wait_for
-from tests.openiap.test_pane import SIZE, client_for, messages_in, publish, started, tail_queue, unique
+from tests.openiap.test_pane import SIZE, add_source, client_for, messages_in, publish, started, tail_queue, unique
 from tui.drafts import DraftStore
 from tui.sandbox import Sandbox
 from tui.services.openiap.dialogs import PublishDialog
@@ -117,3 +117,29 @@ async def test_the_collections_browser_opens_on_a_collection_with_its_documents(
         assert view.collection == highlighted
         status = view.query_one("#col-status", Static)
         await wait_for(pilot, lambda: f"in {highlighted}" in str(status.render()))
+
+
+async def test_the_work_item_table_fits_140_columns_with_the_whole_id(box, other, tmp_path):
+    wiq = unique("invoices")
+    await other.insert_one("mq", {"_type": "workitemqueue", "name": wiq, "maxretries": 3, "retrydelay": 0})
+    for i in range(40):  # more than fit in height: a scroll bar takes its share of the width
+        await other.push_workitem(wiq, f"Invoice {4100 + i} for Example Trading", {"invoice": i}, priority=1 + i % 3)
+    for _ in range(3):
+        item = await other.pop_workitem(wiq)
+        await other.update_workitem(item, state="failed", errormessage="Upstream system did not answer in time")
+    app = make_app(box.profile(), tmp_path, pane="openiap")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await add_source(pilot, "i", wiq)
+        view = pane.workitems_view
+        await wait_for(pilot, lambda: view.wiq == wiq and len(view.items) == 40)
+        await pilot.pause()
+        table = view.table
+        assert table.virtual_size.width <= table.scrollable_content_region.width, "the table is cut off on the right"
+        assert sorted(table.get_column("Id")) == sorted(i.id for i in view.items)
+        # names and errors are shortened to fit; the whole of them shows below the table
+        failed = next(i for i in view.items if i.state == "failed")
+        table.move_cursor(row=table.get_row_index(failed.id))
+        await pilot.pause()
+        shown = view.query_one("#wi-payload").text
+        assert "Upstream system did not answer in time" in shown and "Example Trading" in shown

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -30,10 +31,40 @@ STATE_STYLES = {
 }
 
 
+COLUMNS = ("State", "Name", "Prio", "Retries", "Next run", "Last run", "Id", "Error")
+NAME, ERROR = COLUMNS.index("Name"), COLUMNS.index("Error")
+NAME_MIN, ERROR_MIN = 12, 8  # what the two free-text columns keep when the table is narrow
+
+
 def when(value: datetime | None) -> str:
     if value is None:
         return "-"
     return value.astimezone().strftime("%m-%d %H:%M:%S")
+
+
+def fit_free_text(rows: list[list[str]], width: int, padding: int) -> None:
+    """Shorten the names and errors (with "…") so that the whole row fits in `width`: every other column is short and
+    fixed, and the full name and error show below the table. `width` 0 (not laid out yet) leaves them as they are."""
+    if not rows or width <= 0:
+        return
+    needs = [max(cell_len(label), *(cell_len(row[i]) for row in rows)) + 2 * padding for i, label in enumerate(COLUMNS)]
+    room = width - sum(need for i, need in enumerate(needs) if i not in (NAME, ERROR)) - 4 * padding
+    name_need, error_need = needs[NAME] - 2 * padding, needs[ERROR] - 2 * padding
+    if name_need + error_need <= room:
+        return
+    name_width = min(name_need, max(NAME_MIN, room - min(error_need, ERROR_MIN)))
+    error_width = max(ERROR_MIN, room - name_width)
+    for row in rows:
+        row[NAME], row[ERROR] = clip(row[NAME], name_width), clip(row[ERROR], error_width)
+
+
+def add_columns(table: DataTable[Any]) -> None:
+    for label in COLUMNS:
+        table.add_column(label, key=label)
+
+
+def clip(text: str, width: int) -> str:
+    return text if cell_len(text) <= width else set_cell_size(text, max(0, width - 1)) + "…"
 
 
 class WorkitemsView(Vertical):
@@ -77,11 +108,12 @@ class WorkitemsView(Vertical):
         self.loads = 0
         self._loading = False
         self._again = ""
+        self._filled_width = 0
 
     def compose(self) -> ComposeResult:
         yield Static("", id="wi-header")
         table: DataTable[Any] = DataTable(id="wi-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("State", "Name", "Prio", "Retries", "Next run", "Last run", "Error", "Id")
+        add_columns(table)
         yield table
         yield JsonView(id="wi-payload")
 
@@ -89,6 +121,11 @@ class WorkitemsView(Vertical):
         # not `_auto_refresh`: Textual's DOMNode sets an attribute of that name on every widget, which would
         # replace the method and leave the timer calling None
         self.set_interval(self.RELOAD_SECONDS, self._reload_while_shown)
+
+    def on_resize(self) -> None:
+        # names and errors are shortened to the table's width: a new width shortens them again
+        if self.items and self.table.size.width != self._filled_width:
+            self._fill()
 
     @property
     def table(self) -> DataTable[Any]:
@@ -151,20 +188,20 @@ class WorkitemsView(Vertical):
     def _fill(self, select_id: str = "") -> None:
         table = self.table
         keep = select_id or self.selected_id()
-        table.clear()
+        table.clear(columns=True)  # columns too: a column keeps the width of its widest cell ever, even once gone
+        add_columns(table)
         rows = self.visible_items()
-        for item in rows:
-            table.add_row(
-                Text(item.state, style=STATE_STYLES.get(item.state, "")),
-                item.name,
-                str(item.priority),
-                str(item.retries),
-                when(item.nextrun),
-                when(item.lastrun),
-                item.errormessage or "",
-                item.id,
-                key=item.id,
-            )
+        cells = [
+            [i.state, i.name, str(i.priority), str(i.retries), when(i.nextrun), when(i.lastrun), i.id, i.errormessage]
+            for i in rows
+        ]
+        width = table.size.width
+        if len(rows) + 1 > table.size.height:  # the header and the rows: a scroll bar will take its share
+            width -= table.styles.scrollbar_size_vertical
+        fit_free_text(cells, width, table.cell_padding)
+        self._filled_width = table.size.width
+        for item, row in zip(rows, cells, strict=True):
+            table.add_row(Text(item.state, style=STATE_STYLES.get(item.state, "")), *row[1:], key=item.id)
         if keep:
             for index, item in enumerate(rows):
                 if item.id == keep:
