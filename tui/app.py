@@ -25,6 +25,7 @@ from tui.profiles import Profile, ProfileError, ProfileStore
 from tui.services import SERVICES, ServiceKind
 from tui.widgets.connection_bar import ConnectionBar
 from tui.widgets.exchange_log import ExchangeLogView
+from tui.widgets.export import ExportScreen
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.keys_screen import KeysScreen, key_rows
 from tui.widgets.pane import ConnectionChanged, PaneContext, ServicePane
@@ -108,6 +109,9 @@ class ServiceDeckCommands(Provider):
                 self._with_key("Connections of the current profile, with test connection", "edit_profile"),
             )
         )
+        commands.append(
+            ("Export the current view", app.action_export, self._with_key("To JSON lines or CSV", "export"))
+        )
         if not app.read_only:
             commands.append(
                 (
@@ -171,6 +175,7 @@ class ServiceDeckApp(App[None]):
         Binding("5", "show_pane('exchanges')", "Exchanges", show=False, id="app.show-exchanges"),
         Binding("ctrl+r", "reload", "Reload", id="app.reload"),
         Binding("ctrl+e", "edit_profile", "Profile", id="app.edit-profile"),
+        Binding("ctrl+x", "export", "Export", id="app.export", show=False),
         Binding("question_mark", "toggle_help", "Keys", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
@@ -205,6 +210,15 @@ class ServiceDeckApp(App[None]):
     def read_only(self) -> bool:
         """Look, never change: asked for on the command line or the palette, or set in the profile."""
         return self._read_only_asked or self.profile.read_only
+
+    def action_export(self) -> None:
+        """What the current pane shows, to a JSON lines or CSV file."""
+        pane = self.current_pane()
+        source = pane.export_source() if pane is not None else None
+        if source is None:
+            self.notify("Nothing to export here: the Tickets, Documents search, Activity and Queues tail can be.")
+            return
+        self.push_screen(ExportScreen(source))
 
     def action_read_only(self) -> None:
         """Turn read-only on (it cannot be turned off while the app runs: a switch that only makes things safer)."""

@@ -14,6 +14,7 @@ from textual.widgets import Input, TextArea
 from tui.contract import ServiceClient
 from tui.drafts import DraftStore
 from tui.http import AuthError, ExchangeLog, ServiceError, UnavailableError
+from tui.widgets.export import ExportSource
 from tui.widgets.read_only import READ_ONLY_SENTENCE, GuardsWrites, writes_forbidden
 
 ClientT = TypeVar("ClientT", bound=ServiceClient)
@@ -105,6 +106,9 @@ class ServicePane(GuardsWrites, Vertical, Generic[ClientT]):
             pass
         if self._unreachable:
             self._schedule_probe()
+
+    def export_source(self) -> ExportSource | None:  # override: what the pane shows, as rows to export
+        return None
 
     def refuse_when_read_only(self, action: str) -> bool:
         """True (after saying so, in one sentence) when `action` writes and the app is read-only: for actions

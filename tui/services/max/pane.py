@@ -9,7 +9,7 @@ follow (follow and stop following them there).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -33,6 +33,7 @@ from tui.services.max.dialogs import (
 from tui.services.max.models import Activity, Comment, Context, StreamView
 from tui.services.max.stream_pane import StreamPane
 from tui.services.max.stream_view import ActivityStream
+from tui.widgets.export import ExportSource
 from tui.widgets.pane import PaneContext
 
 
@@ -186,6 +187,24 @@ class ActivityPane(StreamPane):
         self.confirm_delete(event.activity, on_deleted=lambda: reader.dismiss())
 
     # -- writing -------------------------------------------------------------------------------------------------------
+
+    def export_source(self) -> ExportSource:
+        """The activities as loaded in the stream, newest first."""
+        entries = list(self.stream.entries)
+
+        async def rows() -> AsyncIterator[dict[str, Any]]:
+            for activity in entries:
+                yield {
+                    "id": activity.id,
+                    "published": activity.published.isoformat() if activity.published else "",
+                    "actor": activity.actor.username,
+                    "content": activity.content,
+                    "contexts": [context.url for context in activity.contexts],
+                    "comments": activity.comments_count,
+                    "likes": activity.likes_count,
+                }
+
+        return ExportSource(f"activities of {self.view.title.lower()}", rows, total=len(entries))
 
     @property
     def post_draft_key(self) -> str:
