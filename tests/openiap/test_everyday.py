@@ -10,11 +10,22 @@ import pytest
 from textual.widgets import Checkbox, Input, OptionList, Static, TextArea
 
 from tests.conftest import make_app, wait_for
-from tests.openiap.test_pane import SIZE, add_source, client_for, messages_in, publish, started, tail_queue, unique
+from tests.openiap.test_pane import (
+    SIZE,
+    add_source,
+    client_for,
+    messages_in,
+    publish,
+    source,
+    started,
+    tail_queue,
+    unique,
+)
 from tui.drafts import DraftStore
 from tui.sandbox import Sandbox
 from tui.services.openiap.dialogs import PublishDialog
 from tui.services.openiap.pane import QueuesPane
+from tui.services.openiap.source_list import source_prompt
 
 
 @pytest.fixture
@@ -143,3 +154,25 @@ async def test_the_work_item_table_fits_140_columns_with_the_whole_id(box, other
         await pilot.pause()
         shown = view.query_one("#wi-payload").text
         assert "Upstream system did not answer in time" in shown and "Example Trading" in shown
+
+
+async def test_a_followed_work_item_queue_has_its_mark_in_the_side_list(box, other, tmp_path):
+    wiq, missing = unique("marked"), unique("no-such-wiq")
+    await other.insert_one("mq", {"_type": "workitemqueue", "name": wiq, "maxretries": 3, "retrydelay": 0})
+    app = make_app(box.profile(), tmp_path, pane="openiap")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+
+        def prompt(name: str) -> str:
+            return str(pane.side_list.get_option(f"wiq:{name}").prompt)
+
+        await add_source(pilot, "i", wiq)
+        await wait_for(pilot, lambda: source(pane, "wiq", wiq).status == "live")
+        await wait_for(pilot, lambda: prompt(wiq) == source_prompt(source(pane, "wiq", wiq)))
+        assert prompt(wiq).startswith(" ● ")
+        await add_source(pilot, "i", missing)  # the server has no such queue: pushing to it would be refused
+        await wait_for(pilot, lambda: source(pane, "wiq", missing).status == "error")
+        await wait_for(pilot, lambda: prompt(missing).startswith(" ✕ "))
+        await other.insert_one("mq", {"_type": "workitemqueue", "name": missing, "maxretries": 3, "retrydelay": 0})
+        await add_source(pilot, "i", missing)  # following it again looks it up again
+        await wait_for(pilot, lambda: prompt(missing).startswith(" ● "))

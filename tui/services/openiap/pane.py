@@ -28,7 +28,7 @@ from tui.services.openiap.dialogs import PromptDialog, PublishDialog, WorkitemQu
 from tui.services.openiap.inspector import Inspector, TailItem, message_document
 from tui.services.openiap.render import QueueMessageFormat, WatchEventFormat
 from tui.services.openiap.source_list import BROWSE_KEY, SourceList
-from tui.services.openiap.sources import ADD_PROMPTS, DEMO_SOURCES, Source, TailedStore, follow
+from tui.services.openiap.sources import ADD_PROMPTS, DEMO_SOURCES, Source, TailedStore, check_workitem_queue, follow
 from tui.services.openiap.tail_view import TailPanel, TailView
 from tui.services.openiap.workitems_view import WorkitemsView
 from tui.widgets.json_view import to_json_text
@@ -232,11 +232,14 @@ class QueuesPane(ServicePane[OpenIAPClient]):
             self._select_first()
 
     def _start(self, source: Source) -> None:
-        if source.kind == "wiq" or (source.worker is not None and source.worker.is_running):
+        if source.worker is not None and source.worker.is_running:
             return
         source.status = "starting"
-        tail = self.queue_tail if source.kind == "queue" else self.watch_tail
-        following = follow(source, self.client, tail, self.report)
+        if source.kind == "wiq":
+            following = check_workitem_queue(source, self.client, self.report)
+        else:
+            tail = self.queue_tail if source.kind == "queue" else self.watch_tail
+            following = follow(source, self.client, tail, self.report)
         source.worker = self.run_worker(following, name=source.key, group=f"openiap-{source.key}", exclusive=True)
 
     # -- the connection -----------------------------------------------------------------------------------------------
@@ -315,10 +318,10 @@ class QueuesPane(ServicePane[OpenIAPClient]):
             self.sources.append(source)
             self.store.save(self.sources)
             self.side_list.rebuild(self.sources)
-            if self.connection_state == "connected":
-                self._start(source)
-            else:
-                self._connect()
+        if self.connection_state == "connected":
+            self._start(source)  # one already followed carries on; a work item queue is looked up again (new?)
+        else:
+            self._connect()
         self._highlight(key)
         self._show_source(key)
         if kind == "wiq":

@@ -40,7 +40,7 @@ class Source:
     kind: str  # "queue" | "watch" | "wiq"
     name: str
     count: int = 0
-    status: str = ""  # "" (idle), "starting", "live", "ended", "error"
+    status: str = ""  # "" (idle), "starting", "live", "ended", "error" (for a work item queue: the server has none)
     yielded: int = 0
     subscription: Subscription[Any] | None = field(default=None, repr=False)
     worker: Worker[None] | None = field(default=None, repr=False)
@@ -121,3 +121,17 @@ async def follow(
     except Exception as exc:
         source.status = "error"
         report(exc, f"keep tailing {source.name}")
+
+
+async def check_workitem_queue(
+    source: Source, client: OpenIAPClient, report: Callable[[BaseException, str], None]
+) -> None:
+    """A work item queue has no stream to follow: its mark says whether the server has it ("live") or not ("error",
+    as pushing to it would be refused)."""
+    try:
+        queues = await client.workitem_queues()
+    except Exception as exc:
+        source.status = "error"
+        report(exc, f"look up the work item queue {source.name}")
+        return
+    source.status = "live" if any(queue.name == source.name for queue in queues) else "error"
