@@ -176,3 +176,31 @@ async def test_a_followed_work_item_queue_has_its_mark_in_the_side_list(box, oth
         await other.insert_one("mq", {"_type": "workitemqueue", "name": missing, "maxretries": 3, "retrydelay": 0})
         await add_source(pilot, "i", missing)  # following it again looks it up again
         await wait_for(pilot, lambda: prompt(missing).startswith(" ● "))
+
+
+async def test_a_priority_that_is_not_a_number_says_what_a_priority_is(box, other, tmp_path):
+    wiq = unique("prio")
+    await other.insert_one("mq", {"_type": "workitemqueue", "name": wiq, "maxretries": 3, "retrydelay": 0})
+    await other.push_workitem(wiq, "existing", {"n": 1})
+    app = make_app(box.profile(), tmp_path, pane="openiap")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await add_source(pilot, "i", wiq)
+        view = pane.workitems_view
+        await wait_for(pilot, lambda: view.wiq == wiq and len(view.items) == 1)
+
+        def form_text() -> str:
+            return "\n".join(str(s.render()) for s in app.screen.query(Static))
+
+        for key, field in (("n", "#field-name"), ("e", "#field-priority")):
+            view.table.focus()
+            await pilot.press(key)
+            await wait_for(pilot, lambda field=field: app.screen.query(field))
+            app.screen.query_one("#field-priority", Input).value = "high"
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: "must be a whole number" in form_text())
+            assert "invalid literal" not in form_text()
+            assert "The priority must be a whole number such as 2 (lower runs first), not 'high'." in form_text()
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not app.screen.query("#field-priority"))
+        assert [(i.name, i.priority) for i in view.items] == [("existing", 2)], "nothing was pushed nor saved"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
@@ -56,6 +57,20 @@ def fit_free_text(rows: list[list[str]], width: int, padding: int) -> None:
     error_width = max(ERROR_MIN, room - name_width)
     for row in rows:
         row[NAME], row[ERROR] = clip(row[NAME], name_width), clip(row[ERROR], error_width)
+
+
+def read_item_form(values: dict[str, Any]) -> tuple[Any, int]:
+    """The payload and the priority typed into the push / edit form, or a ValueError saying what to fix."""
+    try:
+        payload = json.loads(str(values.get("payload") or "").strip() or "{}")
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"The payload is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+        ) from None
+    priority = str(values.get("priority") or "").strip() or "2"
+    if not re.fullmatch(r"-?[0-9]{1,9}", priority):
+        raise ValueError(f"The priority must be a whole number such as 2 (lower runs first), not {priority!r}.")
+    return payload, int(priority)
 
 
 def add_columns(table: DataTable[Any]) -> None:
@@ -284,10 +299,9 @@ class WorkitemsView(Vertical):
             if drafts is not None and key:
                 drafts.save(key, {k: str(v) for k, v in result.items()})
             try:
-                payload = json.loads(result["payload"] or "{}")
-                priority = int(result["priority"] or 2)
+                payload, priority = read_item_form(result)
             except ValueError as exc:
-                self.action_push(result, f"Not pushed: {exc}. Fix it and send again.")
+                self.action_push(result, f"Not pushed: {exc} Fix it and send again.")
                 return
             self._push(result["name"] or "item", payload, priority, key)
 
@@ -361,10 +375,9 @@ class WorkitemsView(Vertical):
             if result is None:
                 return
             try:
-                payload = json.loads(result["payload"] or "{}")
-                priority = int(result["priority"] or 2)
+                payload, priority = read_item_form(result)
             except ValueError as exc:
-                self.action_edit_item(result, f"Not saved: {exc}. Fix it and save again.")
+                self.action_edit_item(result, f"Not saved: {exc} Fix it and save again.")
                 return
             item.name, item.payload, item.priority = result["name"] or item.name, payload, priority
             self._save_item(item)
