@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 
-from tui.commands import activity, docs, queues, tickets
-
 
 def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    # imported here, not at the top: each loads its service's client, which opening the app does not need
+    from tui.commands import activity, docs, queues, tickets
+
     for module in (docs, tickets, activity, queues):
         module.register(sub)
