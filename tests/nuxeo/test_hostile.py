@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.hostile import MODES, HostileServer
-from tui.http import ExchangeLog, ProtocolError, ServiceError
+from tui.http import BadRequestError, ExchangeLog, ProtocolError, ServiceError
 from tui.services.nuxeo.client import NuxeoClient, safe_file_name
 from tui.services.nuxeo.models import Document, DocumentPage, Operation, ServerInfo, User
 
@@ -241,6 +241,15 @@ async def test_a_dripped_download_fails_in_bounded_time(server, tmp_path):
         with pytest.raises(ServiceError, match="too slowly"):
             await client.download(UID, tmp_path / "slow.bin")
     assert time.monotonic() - started < DEADLINE + MARGIN
+
+
+async def test_a_download_that_cannot_be_saved_here_is_a_readable_error(server, tmp_path):
+    """This computer's side fails too (a file where the folder should be): a sentence, not an OSError."""
+    server.answer(200, {"some": "bytes"})
+    (tmp_path / "taken").write_text("a file, not a folder")
+    async with hostile_client(server) as client:
+        with pytest.raises(BadRequestError, match="Cannot save"):
+            await client.download(UID, tmp_path / "taken" / "report.pdf")
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import time
 import unicodedata
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import quote
 
 import httpx
@@ -93,6 +93,10 @@ def safe_file_name(*candidates: str, default: str = "download") -> str:
                 text = text[: MAX_FILE_NAME - len(ext) - 1].rstrip(" .") + ("." + ext if ext else "")
             return text
     return default
+
+
+def cannot_save(dest: Path, exc: OSError) -> BadRequestError:
+    return BadRequestError(f"Cannot save {dest}: {exc.strerror or exc}.", service=SERVICE)
 
 
 def document(data: Any, what: str) -> Document:
@@ -263,40 +267,47 @@ class NuxeoClient(HttpServiceClient):
         that delivers less than `MIN_DOWNLOAD_BYTES` in any `deadline` seconds: a file dripped a byte at a time would
         otherwise hold the download open for hours, as bytes keep arriving before the read timeout."""
         dest = Path(dest)
-        dest.parent.mkdir(parents=True, exist_ok=True)
         url = doc_url(uid, "@blob/" + xpath)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+        except OSError as exc:
+            raise cannot_save(dest, exc) from None
         try:
             with os.fdopen(fd, "wb") as handle:
                 async with self.http.stream("GET", url, refuse_html=True) as response:
-                    length = response.headers.get("content-length", "")
-                    total = int(length) if length.isdigit() else 0
-                    done = 0
-                    if progress:
-                        progress(0, total)
-                    window_start, window_bytes = time.monotonic(), 0
-                    async for chunk in response.aiter_bytes():
-                        # as the bytes come (no chunk size: one would wait until that many arrived, dripped or not)
-                        handle.write(chunk)
-                        done += len(chunk)
-                        window_bytes += len(chunk)
-                        if time.monotonic() - window_start >= self.http.deadline:
-                            if window_bytes < MIN_DOWNLOAD_BYTES:
-                                raise self._too_slow()
-                            window_start, window_bytes = time.monotonic(), 0
-                        if progress:
-                            progress(done, total)
+                    await self._receive(response, handle, progress)
             os.replace(tmp_name, dest)
-        except BaseException:
+        except BaseException as exc:
             Path(tmp_name).unlink(missing_ok=True)
+            if isinstance(exc, OSError):  # this computer's side: a full disk, a folder we may not write to
+                raise cannot_save(dest, exc) from None
             raise
         return dest
 
-    def _too_slow(self) -> UnavailableError:
-        return UnavailableError(
-            f"Nuxeo sends the file too slowly (under {MIN_DOWNLOAD_BYTES // 1024} KB in {self.http.deadline:g} s).",
-            service=SERVICE,
-        )
+    async def _receive(self, response: httpx.Response, handle: BinaryIO, progress: Progress | None) -> None:
+        """Write the body to `handle` as the bytes come (no chunk size: one would wait until that many arrived,
+        dripped or not), refusing a server that delivers less than MIN_DOWNLOAD_BYTES in any `deadline` seconds."""
+        length = response.headers.get("content-length", "")
+        total = int(length) if length.isdigit() else 0
+        done = 0
+        if progress:
+            progress(0, total)
+        window_start, window_bytes = time.monotonic(), 0
+        async for chunk in response.aiter_bytes():
+            handle.write(chunk)
+            done += len(chunk)
+            window_bytes += len(chunk)
+            if time.monotonic() - window_start >= self.http.deadline:
+                if window_bytes < MIN_DOWNLOAD_BYTES:
+                    raise UnavailableError(
+                        f"Nuxeo sends the file too slowly (under {MIN_DOWNLOAD_BYTES // 1024} KB in "
+                        f"{self.http.deadline:g} s).",
+                        service=SERVICE,
+                    )
+                window_start, window_bytes = time.monotonic(), 0
+            if progress:
+                progress(done, total)
 
     async def upload(self, path: Path, *, progress: Progress | None = None) -> tuple[str, str]:
         """Upload a file into a new batch; returns (batch_id, file_idx) to attach it to a document."""
@@ -321,18 +332,21 @@ class NuxeoClient(HttpServiceClient):
                     if progress:
                         progress(sent, size)
 
-        await self.http.request(
-            "POST",
-            f"api/v1/upload/{batch_id}/{file_idx}",
-            content=chunks(),
-            headers={
-                "X-File-Name": quote(path.name),
-                "X-File-Size": str(size),
-                "X-File-Type": mime,
-                "Content-Type": mime,
-                "Content-Length": str(size),
-            },
-        )
+        try:
+            await self.http.request(
+                "POST",
+                f"api/v1/upload/{batch_id}/{file_idx}",
+                content=chunks(),
+                headers={
+                    "X-File-Name": quote(path.name),
+                    "X-File-Size": str(size),
+                    "X-File-Type": mime,
+                    "Content-Type": mime,
+                    "Content-Length": str(size),
+                },
+            )
+        except OSError as exc:  # the file went away or became unreadable while it was being sent
+            raise BadRequestError(f"Cannot read {path.name}: {exc.strerror or exc}.", service=SERVICE) from None
         return batch_id, file_idx
 
     async def attach(
