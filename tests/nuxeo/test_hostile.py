@@ -195,6 +195,13 @@ async def test_a_sign_in_reply_without_a_username_is_refused(server, reply):
             await client.check()
 
 
+async def test_a_nuxeo_without_cmis_still_signs_in(server):
+    """The version comes from the CMIS endpoint, an add-on: its absence (404) used to fail the sign-in check."""
+    server.answer(404, {"entity-type": "exception", "status": 404, "message": "not found"})
+    async with hostile_client(server) as client:
+        assert (await client.server_info()).product_version == "unknown"
+
+
 # -- secrets --------------------------------------------------------------------------------------------------------
 
 

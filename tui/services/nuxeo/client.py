@@ -24,6 +24,7 @@ from tui.http import (
     ExchangeLog,
     HttpConnection,
     HttpServiceClient,
+    NotFoundError,
     ProtocolError,
     UnavailableError,
 )
@@ -168,7 +169,11 @@ class NuxeoClient(HttpServiceClient):
         return f"Signed in as {user.username} on Nuxeo {info.product_version}"
 
     async def server_info(self) -> ServerInfo:
-        cmis = checked(await self.http.get_json("json/cmis"), CmisWire, "GET json/cmis")
+        try:
+            reply = await self.http.get_json("json/cmis")
+        except NotFoundError:  # a Nuxeo without the CMIS add-on: signed in all the same, version unknown
+            return ServerInfo(product_version="unknown")
+        cmis = checked(reply, CmisWire, "GET json/cmis")
         version = cmis.default.product_version if cmis.default is not None else None
         return ServerInfo(product_version=version or "unknown")
 
