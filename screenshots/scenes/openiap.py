@@ -52,11 +52,19 @@ async def _orders(pane, count: int) -> None:
         await world.aclose()
 
 
+async def _drawn(pilot, pane, count: int) -> None:
+    """Until `count` messages arrived and the tail drew them all (it draws a trickle once a second)."""
+    tail = pane.queue_tail
+    await wait_for(
+        pilot, lambda: tail.buffer.messages >= count and len(tail.view.rows) == len(tail.buffer.items), timeout=20
+    )
+
+
 async def queues(pilot) -> None:
     """The live tail of queue `demo`, a message selected and inspected."""
     pane = await _live(pilot)
     await _orders(pane, 120)
-    await wait_for(pilot, lambda: pane.queue_tail.buffer.messages >= 120, timeout=20)
+    await _drawn(pilot, pane, 120)
     await pilot.pause(0.2)
     pane.queue_tail.view.focus()
     await pilot.press("up", "up", "up", "up", "up", "enter")
@@ -71,7 +79,7 @@ async def queues_publish(pilot) -> None:
 
     pane = await _live(pilot)
     await _orders(pane, 30)
-    await wait_for(pilot, lambda: pane.queue_tail.buffer.messages >= 30, timeout=20)
+    await _drawn(pilot, pane, 30)
     await pilot.press("p")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, PublishDialog))
     dialog = pilot.app.screen
