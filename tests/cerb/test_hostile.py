@@ -310,3 +310,20 @@ async def test_old_cerb_results_keyed_by_id_and_numbers_in_strings_still_read(se
         page = await client.search_tickets()
     (ticket,) = page.tickets
     assert (ticket.id, ticket.status, ticket.updated, page.total) == (5, "closed", 1700000000, 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "saved"),
+    [
+        ("../../.bashrc", "bashrc"),
+        ("C:\\tmp\\\x1b[2Jinvoice\u202efdp.exe", "[2Jinvoicefdp.exe"),
+        ("..", "attachment-3"),
+    ],
+)
+async def test_a_download_is_saved_inside_the_folder_under_a_safe_name(server, tmp_path, name, saved):
+    server.answer(200, b"file body", {"Content-Type": "text/plain", "Content-Disposition": 'attachment; filename="x"'})
+    folder = tmp_path / "downloads"
+    async with client_of(server) as client:
+        path = await client.download(Attachment(3, name, "text/plain", 9), folder)
+    assert path == folder / saved and path.read_bytes() == b"file body"
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [saved]

@@ -6,6 +6,7 @@ Nothing here imports Textual: clients built on this package work from a plain sc
 - `redact`: secrets masked in headers, bodies, URLs and messages.
 - `exchanges`: the exchange log (every request and response, redacted, copyable as curl).
 - `tls`: one TLS context per process, built off the path to the first screen.
+- `files`: `safe_file_name`, a server-supplied file name made safe to save under.
 - `shapes`: `expect`, the check of a reply's shape (msgspec) that turns a surprise into a `ProtocolError`.
 - `connection`: `HttpConnection` (retries, error mapping, logging) and `HttpServiceClient`, the clients' base.
 """
@@ -31,6 +32,7 @@ from tui.http.errors import (
     one_line,
 )
 from tui.http.exchanges import PREVIEW_LIMIT, Exchange, ExchangeLog, log_message, preview
+from tui.http.files import safe_file_name
 from tui.http.redact import (
     REDACTED,
     SECRET_FIELDS,
@@ -75,6 +77,7 @@ __all__ = [
     "redact_headers",
     "redact_text",
     "redact_url",
+    "safe_file_name",
     "shared_tls_context",
     "warm_up_tls",
 ]

@@ -11,17 +11,15 @@ import asyncio
 import base64
 import mimetypes
 import os
-import re
 import tempfile
 import time
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
 
-from tui.http import BadRequestError, HttpConnection, ProtocolError, UnavailableError
+from tui.http import BadRequestError, HttpConnection, ProtocolError, UnavailableError, safe_file_name
 from tui.services.cerb.errors import SERVICE
 
 if TYPE_CHECKING:
@@ -31,21 +29,6 @@ Progress = Callable[[int, int], None]  # (bytes done, bytes in all; 0 when unkno
 CHUNK_SIZE = 64 * 1024
 MAX_UPLOAD = 20 * 1024 * 1024  # Cerb's default attachment limit; the whole file travels in one form post
 MIN_DOWNLOAD_BYTES = 16 * 1024  # a download delivering less in `deadline` seconds has stalled
-MAX_FILE_NAME = 200
-_UNPORTABLE = re.compile(r'[<>:"|?*\x00-\x1f]')
-
-
-def safe_file_name(name: str, default: str) -> str:
-    """A name a server supplied, made safe to save under: its last path segment, no control or invisible characters,
-    no `..`, no leading dot, not too long; `default` when nothing is left."""
-    text = "".join(ch for ch in name if unicodedata.category(ch)[0] not in ("C", "Z") or ch == " ")
-    text = re.split(r"[/\\]", text)[-1]
-    text = re.sub(r"\.{2,}", ".", _UNPORTABLE.sub("_", text)).strip(" .")
-    if len(text) > MAX_FILE_NAME:
-        stem, dot, ext = text.rpartition(".")
-        ext = ext[:20] if dot and stem else ""
-        text = text[: MAX_FILE_NAME - len(ext) - 1].rstrip(" .") + ("." + ext if ext else "")
-    return text or default
 
 
 def free_path(folder: Path, name: str) -> Path:
