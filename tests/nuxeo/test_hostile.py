@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from tests.hostile import MODES, HostileServer
 from tui.http import BadRequestError, ExchangeLog, ProtocolError, ServiceError
-from tui.services.nuxeo.client import NuxeoClient, safe_file_name
+from tui.services.nuxeo.client import NuxeoClient
 from tui.services.nuxeo.models import Document, DocumentPage, Operation, ServerInfo, User
 
 DEADLINE = 1.5  # seconds for one exchange; dripping and stalling modes cost this much each
@@ -257,31 +257,6 @@ async def test_a_download_that_cannot_be_saved_here_is_a_readable_error(server, 
     async with hostile_client(server) as client:
         with pytest.raises(BadRequestError, match="Cannot save"):
             await client.download(UID, tmp_path / "taken" / "report.pdf")
-
-
-@pytest.mark.parametrize(
-    ("name", "safe"),
-    [
-        ("report.pdf", "report.pdf"),
-        ("../../.bashrc", "bashrc"),
-        ("..", "download"),
-        ("/etc/passwd", "passwd"),
-        ("C:\\Users\\me\\evil.exe", "evil.exe"),
-        ("a\x00b\x1b[31mc\n.txt", "ab[31mc.txt"),
-        ("invoice\u202egpj.exe", "invoicegpj.exe"),  # a right-to-left override hides the real extension
-        ("notes..txt", "notes.txt"),
-        ("   ", "download"),
-        ("what?.txt", "what_.txt"),
-        ("x" * 300 + ".pdf", "x" * 196 + ".pdf"),
-    ],
-)
-def test_a_server_supplied_file_name_becomes_a_safe_base_name(name, safe):
-    assert safe_file_name(name) == safe
-
-
-def test_the_first_usable_name_wins():
-    assert safe_file_name("", "../..", "doc-name") == "doc-name"
-    assert safe_file_name("", default="file") == "file"
 
 
 # -- generated shapes -----------------------------------------------------------------------------------------------

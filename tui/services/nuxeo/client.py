@@ -11,7 +11,6 @@ import os
 import re
 import tempfile
 import time
-import unicodedata
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -28,6 +27,7 @@ from tui.http import (
     ProtocolError,
     UnavailableError,
 )
+from tui.http import safe_file_name as safe_file_name  # re-exported: `docs download` imports it from here
 from tui.services.nuxeo.errors import nuxeo_error
 from tui.services.nuxeo.models import REPOSITORY, Document, DocumentPage, Operation, ServerInfo, User
 from tui.services.nuxeo.wire import (
@@ -74,26 +74,6 @@ def slug(text: str) -> str:
 
 def looks_like_nxql(text: str) -> bool:
     return text.lstrip()[:7].upper() == "SELECT "
-
-
-_UNPORTABLE = re.compile(r'[<>:"|?*]')
-MAX_FILE_NAME = 200  # characters; file systems allow 255 bytes, and a name may need a suffix ("(1)", ".part")
-
-
-def safe_file_name(*candidates: str, default: str = "download") -> str:
-    """The first of `candidates` (names a server supplied) made safe to save under: its last path segment only, no
-    control or invisible characters, no `..`, no leading dot, not over `MAX_FILE_NAME`; `default` when none is left."""
-    for candidate in candidates:
-        text = "".join(ch for ch in candidate if unicodedata.category(ch)[0] not in ("C", "Z") or ch == " ")
-        text = re.split(r"[/\\]", text)[-1]
-        text = re.sub(r"\.{2,}", ".", _UNPORTABLE.sub("_", text)).strip(" .")
-        if text:
-            if len(text) > MAX_FILE_NAME:
-                stem, dot, ext = text.rpartition(".")
-                ext = ext[:20] if dot and stem else ""
-                text = text[: MAX_FILE_NAME - len(ext) - 1].rstrip(" .") + ("." + ext if ext else "")
-            return text
-    return default
 
 
 def cannot_save(dest: Path, exc: OSError) -> BadRequestError:

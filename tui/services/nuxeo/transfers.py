@@ -10,7 +10,8 @@ from typing import TypeVar
 from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
-from tui.services.nuxeo.client import NuxeoClient, Progress, safe_file_name, slug
+from tui.http import safe_file_name
+from tui.services.nuxeo.client import NuxeoClient, Progress, slug
 from tui.services.nuxeo.form_flow import TryAgain, ask_until_done
 from tui.services.nuxeo.models import Document
 from tui.widgets.dialogs import ConfirmDialog, Field
