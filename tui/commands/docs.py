@@ -11,7 +11,8 @@ from pathlib import Path
 
 from tui.commands.common import CommandError, add_profile_option, open_client
 from tui.commands.output import Output, Record, add_format_options, narrate
-from tui.services.nuxeo.client import NuxeoClient, safe_file_name, slug
+from tui.http import safe_file_name
+from tui.services.nuxeo.client import NuxeoClient, slug
 from tui.services.nuxeo.models import Document, DocumentPage
 
 PAGE_SIZE = 100

@@ -224,6 +224,7 @@ class HttpConnection:
             error.service = error.service or self.service
             error.message = redact_text(error.message, self.secrets)  # a server may echo a secret back
             error.hint = redact_text(error.hint, self.secrets)
+            error.args = (error.message,)  # repr() and tracebacks show args: the redacted text only
             raise error
 
     def generic_error(self, response: httpx.Response) -> ServiceError:

@@ -98,7 +98,7 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
             if self.note:
                 yield Static(self.note, markup=False)
             for f in self.fields:
-                yield Label(f.label, classes="field-label")
+                yield Label(f.label, classes="field-label", markup=False)
                 if f.kind == "multiline":
                     yield TextArea(f.value, id=f"field-{f.name}", soft_wrap=True)
                 elif f.kind == "select":
