@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import pkgutil
-import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -72,24 +73,60 @@ INTENDED_OVERRIDES = {
     *("BINDINGS", "COMPONENT_CLASSES", "DEFAULT_CSS", "DEFAULT_CLASSES", "CSS", "CSS_PATH", "COMMANDS", "TITLE"),
     *("SUB_TITLE", "AUTO_FOCUS", "HELP", "ALLOW_MAXIMIZE", "can_focus", "can_focus_children"),
     *("compose", "render", "render_line", "render_lines", "get_content_width", "get_content_height"),
-    *("on_mount", "on_unmount", "on_show", "on_hide", "on_resize", "on_focus", "on_blur", "on_click", "on_key"),
-    *("on_mouse_scroll_up", "on_mouse_scroll_down", "on_mouse_move", "on_enter", "on_leave", "on_paste"),
-    *("on_button_pressed", "on_input_submitted", "on_input_changed", "on_descendant_focus", "on_descendant_blur"),
-    *("get_system_commands", "watch_scroll_y", "watch_scroll_x", "bindings_changed", "check_action"),
-    *("_handle_exception", "title", "sub_title", "focus", "notify_style_update"),
+    *("get_system_commands", "bindings_changed", "check_action", "notify_style_update", "focus"),
+    *("_handle_exception", "title", "sub_title"),
 }
+# Textual attributes meant to be set from outside Textual (assigning them is using Textual, not shadowing it).
+SETTABLE = {
+    *("border_title", "border_subtitle", "tooltip", "virtual_size", "display", "disabled"),
+    *("cursor_line", "highlighted"),  # a Tree's and an OptionList's cursor
+}
+HOOKS = ("__", "on_", "_on_", "key_", "action_", "watch_", "_watch_", "validate_", "compute_")
 # Deliberate overrides of private Textual parts, the reason Textual is pinned exactly (see pyproject.toml).
-DELIBERATE = {"DocumentTree": {"_build", "_toggle_node", "_tree_lines_cached", "get_label_width"}}
-_SELF_ASSIGNED = re.compile(r"self\.(\w+)\s*(?::[^=\n]+)?=[^=]")
+DELIBERATE = {
+    "DocumentTree": {"_build", "_toggle_node", "_tree_lines_cached", "get_label_width"},
+    "KeyFooter": {"_bindings_ready"},  # marks the footer ready to rebuild once start-up's bindings settle
+}
 
 
-def _names_set_by(cls: type) -> set[str]:
-    """Attributes a class defines, plus those its methods assign on `self` (Textual keeps much state that way)."""
-    try:
-        source = inspect.getsource(cls)
-    except (OSError, TypeError):
-        source = ""
-    return set(vars(cls)) | set(_SELF_ASSIGNED.findall(source))
+def _textual_names(cls: type | None = None) -> set[str]:
+    """Every name Textual defines for `cls` (a widget, screen or app of ours; any of them when None): on its
+    Textual base classes, and on a fresh instance (attributes such as `_auto_refresh` are set in `__init__`)."""
+    from textual.app import App
+    from textual.screen import ModalScreen, Screen
+    from textual.widget import Widget
+
+    bases = [
+        b for b in (cls.__mro__ if cls else (Widget, Screen, ModalScreen, App)) if b.__module__.startswith("textual.")
+    ]
+    names: set[str] = set().union(*(dir(b) for b in bases))
+    for kind in (ModalScreen, Screen, Widget):
+        if cls is None or issubclass(cls, kind):
+            names.update(vars(kind()))
+    return names
+
+
+def _names_defined_by(cls: type) -> tuple[set[str], set[str]]:
+    """(names the class body defines, attributes its methods assign on `self`)."""
+    node = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0]
+    assert isinstance(node, ast.ClassDef)
+    body: set[str] = set()
+    for item in node.body:
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            body.add(item.name)
+        elif isinstance(item, ast.Assign):
+            body.update(t.id for t in item.targets if isinstance(t, ast.Name))
+        elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+            body.add(item.target.id)
+    assigned = {
+        target.attr
+        for sub in ast.walk(node)
+        for target in (
+            sub.targets if isinstance(sub, ast.Assign) else [sub.target] if isinstance(sub, ast.AnnAssign) else []
+        )
+        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"
+    }
+    return body, assigned
 
 
 def test_no_widget_redefines_a_name_textual_uses():
@@ -103,22 +140,16 @@ def test_no_widget_redefines_a_name_textual_uses():
         for cls_name, cls in vars(module).items():
             if not inspect.isclass(cls) or cls.__module__ != module_name or not issubclass(cls, DOMNode | App):
                 continue
-            textual_bases = [b for b in cls.__mro__ if b.__module__.startswith("textual.")]
-            textual_names = set().union(*(_names_set_by(b) for b in textual_bases))
-            # what Textual's metaclass and __init_subclass__ set on every subclass by themselves
-            automatic = set(vars(type("Probe", (textual_bases[0],), {})))
-            ours = set(vars(cls)) - automatic - INTENDED_OVERRIDES - DELIBERATE.get(cls_name, set())
-            clashes += [
-                f"{module_name}.{cls_name}.{name}"
-                for name in sorted(ours & textual_names)
-                if not name.startswith(("__", "action_", "watch_", "validate_", "compute_", "_on_", "_watch_"))
-            ]
+            body, assigned = _names_defined_by(cls)
+            allowed = INTENDED_OVERRIDES | DELIBERATE.get(cls_name, set())
+            ours = (body - allowed) | (assigned - allowed - SETTABLE)
+            reserved = _textual_names(cls)
+            clashes += [f"{module_name}.{cls_name}.{n}" for n in sorted(ours & reserved) if not n.startswith(HOOKS)]
     assert clashes == [], "\n".join(clashes)
 
 
 @pytest.mark.parametrize("name", ["tree", "remove", "loading", "_auto_refresh", "is_on_screen"])
 def test_the_known_clashes_are_textual_names(name):
     """The check above catches these names (found in this code base once); it fails if Textual stops using one."""
-    from textual.widget import Widget
 
-    assert name in set().union(*(_names_set_by(b) for b in Widget.__mro__ if b.__module__.startswith("textual.")))
+    assert name in _textual_names()
