@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import inspect
 import pkgutil
@@ -102,8 +103,13 @@ def _textual_names(cls: type | None = None) -> set[str]:
     names: set[str] = set().union(*(dir(b) for b in bases))
     for kind in (ModalScreen, Screen, Widget):
         if cls is None or issubclass(cls, kind):
-            names.update(vars(kind()))
+            names.update(_instance_names(kind))
     return names
+
+
+@functools.cache
+def _instance_names(kind: type) -> frozenset[str]:
+    return frozenset(vars(kind()))
 
 
 def _names_defined_by(cls: type) -> tuple[set[str], set[str]]:
