@@ -27,7 +27,6 @@ from tui.http import (
     ProtocolError,
     UnavailableError,
 )
-from tui.http import safe_file_name as safe_file_name  # re-exported: `docs download` imports it from here
 from tui.services.nuxeo.errors import nuxeo_error
 from tui.services.nuxeo.models import REPOSITORY, Document, DocumentPage, Operation, ServerInfo, User
 from tui.services.nuxeo.wire import (
@@ -354,8 +353,10 @@ class NuxeoClient(HttpServiceClient):
         input: str | None = None,
         params: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
+        reads: bool = False,
     ) -> Any:
-        """Run an automation operation; returns its JSON result, raw bytes for a blob, or None when void."""
+        """Run an automation operation; returns its JSON result, raw bytes for a blob, or None when void.
+        `reads=True` for an operation that changes nothing (it then still runs in read-only mode)."""
         body: dict[str, Any] = {"params": {k: v for k, v in (params or {}).items() if v is not None}}
         if input:
             # a bare path or uid is a document reference: say so, as servers expect "doc:" (or docs:, blob:)
@@ -367,6 +368,7 @@ class NuxeoClient(HttpServiceClient):
             "site/automation/" + quote(operation_id, safe=""),
             json=body,
             headers={"properties": "*"},
+            reads=reads,
         )
         if response.status_code == 204 or not response.content:
             return None

@@ -27,12 +27,14 @@ from tui.services.nuxeo.details_view import DocumentDetails
 from tui.services.nuxeo.dialogs import SearchDialog
 from tui.services.nuxeo.document_flows import ask_move, ask_new_document, run_operation
 from tui.services.nuxeo.edit_flow import edit_document
+from tui.services.nuxeo.export import search_export
 from tui.services.nuxeo.folder_loader import FolderLoader
 from tui.services.nuxeo.models import Document, DocumentPage, Operation
 from tui.services.nuxeo.render import document_label
 from tui.services.nuxeo.transfers import download, upload
 from tui.services.nuxeo.tree_view import PAGE_SIZE, PREFETCH_DISTANCE, DocumentTree, FolderState, NodeData, node_data
 from tui.widgets.dialogs import ConfirmDialog
+from tui.widgets.export import ExportSource
 from tui.widgets.pane import PaneContext, ServicePane
 
 
@@ -43,7 +45,7 @@ class DocumentsPane(ServicePane[NuxeoClient]):
     DocumentsPane .nuxeo-transfer { height: 1; padding: 0 1; background: $boost; }
     DocumentsPane .nuxeo-transfer Label { width: auto; margin-right: 2; }
     """
-
+    WRITE_ACTIONS = frozenset({"edit", "create", "delete", "move", "upload", "operation"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "edit", "Edit", id="nuxeo.edit", tooltip="Edit the title, description and other text properties"),
         Binding("n", "create", "New", id="nuxeo.create", tooltip="Create a document in the selected folder"),
@@ -391,6 +393,12 @@ class DocumentsPane(ServicePane[NuxeoClient]):
         self._search_state = (dialog.query_text, dialog.last_page, dialog.docs)
         if doc is not None:
             await self.reveal_path(doc.path)
+
+    def export_source(self) -> ExportSource | None:
+        query, page, _ = self._search_state
+        if not query:
+            return None
+        return search_export(self.client, query, page.total_size if page is not None else None)
 
     # -- files ---------------------------------------------------------------------------------------------------------
 

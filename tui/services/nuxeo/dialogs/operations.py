@@ -9,7 +9,6 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -111,7 +110,6 @@ def operation_fields(op: Operation) -> tuple[list[Field], dict[str, str]]:
         label = f"{p.name}{' (required)' if p.required else ''} — {p.type}"
         if p.description:
             label += f": {p.description}"
-        label = escape(label)  # the form's labels are markup, and these words are the server's
         if p.values:
             choices = [(str(v), str(v)) for v in p.values]
             fields.append(Field(name, label, kind="select", choices=choices))
