@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from tui.profiles import SANDBOX_PROFILE, Connection, Profile
+from tui.profiles import Profile, sandbox_profile
 
 # kind -> the module with `create(ctx: SandboxContext) -> ServiceSandbox`; the kinds match `tui.services.SERVICES`
 SANDBOXES = {
@@ -54,7 +54,6 @@ class ServiceSandbox:
 
     kind: str
     routes: list[BaseRoute]
-    connection: Callable[[str], Connection]  # base URL of the host -> a connection to this service, secret included
     describe: Callable[[str], str]  # base URL -> "Nuxeo  http://…/nuxeo  (Administrator / Administrator)"
     live: Callable[[], Coroutine[Any, Any, None]] | None = None  # demo activity, run as a task while the server runs
     close: Callable[[], None] | None = None
@@ -202,11 +201,7 @@ class Sandbox:
 
     def profile(self) -> Profile:
         """The built-in `sandbox` profile: a connection to every service, secrets in memory only."""
-        return Profile(
-            name=SANDBOX_PROFILE,
-            connections={s.kind: s.connection(self.base_url) for s in self.services},
-            builtin=True,
-        )
+        return sandbox_profile(self.base_url, [s.kind for s in self.services])
 
     def describe(self) -> list[str]:
         return [s.describe(self.base_url) for s in self.services]

@@ -21,7 +21,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tui.profiles import Connection
 from tui.sandbox.cerb import query as q
 from tui.sandbox.cerb.activity import customer_writes
 from tui.sandbox.cerb.attachments import download, upload
@@ -351,18 +350,12 @@ def create(ctx: SandboxContext) -> ServiceSandbox:
     sandbox = CerbSandbox(ctx)
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
-    def connection(base_url: str) -> Connection:
-        return Connection(
-            kind="cerb", url=base_url + MOUNT + "/rest/", username=ACCESS_KEY, secret=SECRET, secret_source="memory"
-        )
-
     def describe(base_url: str) -> str:
         return f"Cerb     {base_url}{MOUNT}/rest/  (access key {ACCESS_KEY} / secret {SECRET})"
 
     return ServiceSandbox(
         kind="cerb",
         routes=[Route(MOUNT + "/rest/{path:path}", sandbox.handle, methods=methods)],
-        connection=connection,
         describe=describe,
         live=sandbox.live,
         close=sandbox.store.close,

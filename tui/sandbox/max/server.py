@@ -20,7 +20,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from tui.profiles import Connection
 from tui.sandbox.common import base_url, int_param, json_object
 from tui.sandbox.host import Sandbox, SandboxContext, ServiceSandbox
 from tui.sandbox.max.conversations import ConversationRoutes
@@ -389,9 +388,6 @@ def create(ctx: SandboxContext) -> MaxSandbox:
         seed(store, ctx.scale.get("activities", 3000))
     live_interval = float(ctx.scale.get("max_live_interval", 4))
 
-    def connection(base_url: str) -> Connection:
-        return Connection(kind="max", url=base_url + "/max", username=ADMIN[0], secret=ADMIN[1], secret_source="memory")
-
     def describe(base_url: str) -> str:
         return f"MAX      {base_url}/max  ({ADMIN[0]} / {ADMIN[1]}; OAuth server {base_url}/oauth)"
 
@@ -401,7 +397,6 @@ def create(ctx: SandboxContext) -> MaxSandbox:
     return MaxSandbox(
         kind="max",
         routes=[Mount("/max", routes=MaxApi(store).routes()), Mount("/oauth", routes=OAuthServer(store).routes())],
-        connection=connection,
         describe=describe,
         live=live if ctx.demo else None,
         close=store.close,

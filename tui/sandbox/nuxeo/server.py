@@ -23,7 +23,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 
-from tui.profiles import Connection
 from tui.sandbox.common import BadRequest, int_param, json_object
 from tui.sandbox.host import SandboxContext, ServiceSandbox
 from tui.sandbox.nuxeo.automation import OperationSpec, run_operation
@@ -378,15 +377,6 @@ def create(ctx: SandboxContext) -> ServiceSandbox:
         seed(repo, archive_size)
     server = NuxeoSandbox(repo)
 
-    def connection(base: str) -> Connection:
-        return Connection(
-            kind="nuxeo",
-            url=base.rstrip("/") + "/nuxeo",
-            username="Administrator",
-            secret="Administrator",
-            secret_source="memory",
-        )
-
     def describe(base: str) -> str:
         where = f"{base.rstrip('/')}/nuxeo"
         return f"Nuxeo    {where}  (Administrator / Administrator; {archive_size:,} documents in {ARCHIVE_PATH})"
@@ -394,7 +384,6 @@ def create(ctx: SandboxContext) -> ServiceSandbox:
     return ServiceSandbox(
         kind="nuxeo",
         routes=[Mount("/nuxeo", app=server.app())],
-        connection=connection,
         describe=describe,
         close=repo.close,
     )

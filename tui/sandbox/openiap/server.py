@@ -43,7 +43,6 @@ from typing import Any, TypeVar
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from tui.profiles import Connection
 from tui.sandbox.common import BadRequest
 from tui.sandbox.host import SandboxContext, ServiceSandbox
 from tui.sandbox.openiap.auth import make_token, read_token
@@ -361,22 +360,12 @@ def create(ctx: SandboxContext) -> OpenIAPSandbox:
         log.close()
         store.close()
 
-    def connection(base_url: str) -> Connection:
-        return Connection(
-            kind="openiap",
-            url=base_url.replace("http", "ws", 1) + "/ws/v2",
-            username=USERNAME,
-            secret=PASSWORD,
-            secret_source="memory",
-        )
-
     def describe(base_url: str) -> str:
         return f"OpenIAP  {base_url.replace('http', 'ws', 1)}/ws/v2  ({USERNAME} / {PASSWORD})"
 
     return OpenIAPSandbox(
         kind="openiap",
         routes=[WebSocketRoute("/ws/v2", server.endpoint)],
-        connection=connection,
         describe=describe,
         live=server.live if ctx.demo else None,
         close=close,
