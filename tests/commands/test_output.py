@@ -70,9 +70,3 @@ def test_iso_time():
     assert iso_time(0) is None and iso_time(None) is None
     assert iso_time(1714564800) == "2024-05-01T12:00:00Z"
     assert iso_time(datetime(2024, 5, 1, 12, tzinfo=UTC)) == "2024-05-01T12:00:00Z"
-
-
-def test_the_sandbox_profile_of_the_commands_is_the_one_the_sandbox_gives(sandbox):
-    from tui.profiles import sandbox_profile
-
-    assert sandbox_profile(sandbox.base_url).connections == sandbox.profile().connections
