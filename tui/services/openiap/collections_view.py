@@ -18,6 +18,7 @@ from tui.services.openiap.client import OpenIAPClient
 from tui.services.openiap.dialogs import DocumentEditor
 from tui.widgets.dialogs import ConfirmDialog
 from tui.widgets.json_view import JsonView
+from tui.widgets.read_only import GuardsWrites, writes_forbidden
 
 RESULT_LIMIT = 100
 
@@ -35,7 +36,7 @@ def parse_query(text: str) -> dict[str, Any]:
     return value
 
 
-class CollectionsView(Horizontal):
+class CollectionsView(GuardsWrites, Horizontal):
     DEFAULT_CSS = """
     CollectionsView { height: 1fr; }
     CollectionsView > #col-list { width: 26; height: 1fr; border-right: solid $panel; }
@@ -45,6 +46,7 @@ class CollectionsView(Horizontal):
     CollectionsView #col-results { height: 1fr; }
     CollectionsView #col-document { height: 1fr; border-top: solid $panel; }
     """
+    WRITE_ACTIONS = frozenset({"insert_document", "edit_document", "delete_document"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "insert_document", "New document"),
         Binding("e", "edit_document", "Edit"),
@@ -156,9 +158,8 @@ class CollectionsView(Horizontal):
                 key=str(index),
             )
         more = " (first 100)" if len(documents) >= RESULT_LIMIT else ""
-        status.update(
-            f"{len(documents)} document(s) in {collection}{more} for {json.dumps(query)}   n new · e edit · x delete"
-        )
+        keys = "" if writes_forbidden(self.app) else "   n new · e edit · x delete"
+        status.update(f"{len(documents)} document(s) in {collection}{more} for {json.dumps(query)}{keys}")
         self.query_one("#col-document", JsonView).show(documents[0] if documents else {"result": "no documents match"})
         index = next((i for i, d in enumerate(documents) if d.get("_id") == self._select_after), 0)
         self._select_after = ""

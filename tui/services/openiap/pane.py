@@ -16,7 +16,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.widgets import ContentSwitcher, OptionList
 
 from tui.http import ServiceError
@@ -24,21 +23,25 @@ from tui.profiles import SANDBOX_PROFILE
 from tui.services.openiap.client import OpenIAPClient, QueueMessage, WatchEvent
 from tui.services.openiap.collections_view import CollectionsView
 from tui.services.openiap.connection_line import ConnectionLine
-from tui.services.openiap.dialogs import PromptDialog, PublishDialog, WorkitemQueuesDialog
-from tui.services.openiap.inspector import Inspector, TailItem, message_document
+from tui.services.openiap.dialogs import PromptDialog, WorkitemQueuesDialog
+from tui.services.openiap.inspector import Inspector
+from tui.services.openiap.message_actions import copy_text, publish_dialog, replay, selected_item, tail_export
 from tui.services.openiap.render import QueueMessageFormat, WatchEventFormat
 from tui.services.openiap.source_list import BROWSE_KEY, SourceList
 from tui.services.openiap.sources import ADD_PROMPTS, DEMO_SOURCES, Source, TailedStore, check_workitem_queue, follow
 from tui.services.openiap.tail_view import TailPanel, TailView
 from tui.services.openiap.workitems_view import WorkitemsView
-from tui.widgets.json_view import to_json_text
+from tui.widgets.export import ExportSource
 from tui.widgets.pane import PaneContext, ServicePane
+from tui.widgets.read_only import writes_forbidden
 
 APP_STATES = {"connected": "ok", "connecting": "connecting", "reconnecting": "reconnecting", "disconnected": "error"}
 
 
 class QueuesPane(ServicePane[OpenIAPClient]):
     kind = "openiap"
+    # following and removing sources change nothing on the server; the views and dialogs name their own writing keys
+    WRITE_ACTIONS = frozenset({"publish", "replay"})
 
     COMMANDS: ClassVar[list[tuple[str, str]]] = [
         ("Queues: tail a queue", "add_queue"),
@@ -72,12 +75,6 @@ class QueuesPane(ServicePane[OpenIAPClient]):
     QueuesPane #oi-main { height: 1fr; }
     """
 
-    class ClientState(Message):
-        def __init__(self, state: str, detail: str):
-            super().__init__()
-            self.state = state
-            self.detail = detail
-
     def __init__(self, client: OpenIAPClient, context: PaneContext, **kwargs: Any):
         super().__init__(client, context, **kwargs)
         self.sources: list[Source] = []
@@ -101,7 +98,8 @@ class QueuesPane(ServicePane[OpenIAPClient]):
                         QueueMessageFormat(),
                         id="oi-queues",
                         heading="Queue messages",
-                        empty_hint="a tails a queue, p publishes a message",
+                        empty_hint="a tails a queue"
+                        + ("" if writes_forbidden(self.app) else ", p publishes a message"),
                     )
                     yield TailPanel(
                         WatchEventFormat(),
@@ -246,11 +244,7 @@ class QueuesPane(ServicePane[OpenIAPClient]):
 
     def _on_client_state(self, state: str, detail: str) -> None:
         # called by the client from its own task: hand over to the pane's message loop
-        self.post_message(self.ClientState(state, detail))
-
-    def on_queues_pane_client_state(self, event: QueuesPane.ClientState) -> None:
-        event.stop()
-        self._client_state_changed(event.state, event.detail)
+        self.call_later(self._client_state_changed, state, detail)
 
     def _client_state_changed(self, state: str, detail: str) -> None:
         previous = self.connection_state
@@ -402,23 +396,16 @@ class QueuesPane(ServicePane[OpenIAPClient]):
             if tail is not None and tail.held:
                 tail.resume()
 
-    def _selected_item(self) -> TailItem | None:
-        if self.inspector.has_class("open") and self.inspector.item is not None:
-            return self.inspector.item
-        tail = self.current_tail()
-        item = tail.view.selected if tail else None
-        return item if isinstance(item, (QueueMessage, WatchEvent)) else None
-
     def action_copy(self) -> None:
-        item = self._selected_item()
+        item = selected_item(self.inspector, self.current_tail())
         if item is None:
             self.notify("Select a message first (up/down, Enter inspects).", severity="warning")
             return
-        self.app.copy_to_clipboard(to_json_text(message_document(item)))
+        self.app.copy_to_clipboard(copy_text(item))
         self.notify("Copied the message as JSON.")
 
     def action_replay(self) -> None:
-        item = self._selected_item()
+        item = selected_item(self.inspector, self.current_tail())
         if not isinstance(item, QueueMessage):
             self.notify("Select a queue message to replay.", severity="warning")
             return
@@ -427,42 +414,31 @@ class QueuesPane(ServicePane[OpenIAPClient]):
     @work(group="openiap-replay")
     async def _replay(self, item: QueueMessage) -> None:
         try:
-            await self.client.queue_message(
-                item.queuename, item.data, correlation_id=item.correlation_id, replyto=item.replyto
-            )
+            await replay(self.client, item)
         except Exception as exc:
             self.report(exc, f"replay to {item.queuename}")
             return
         self.notify(f"Replayed the message to {item.queuename}.")
 
+    def export_source(self) -> ExportSource | None:
+        """The tail on screen as its filter shows it; the work items and collections views have no export."""
+        tail = self.current_tail()
+        if tail is None:
+            return None
+        return tail_export(tail, "queue messages" if tail is self.queue_tail else "watch events")
+
     # -- publish ------------------------------------------------------------------------------------------------------
 
     def action_publish(self) -> None:
-        queues = [s.name for s in self.sources if s.kind == "queue"]
-        key = self.side_list.highlighted_key()
-        queue = key.partition(":")[2] if key.startswith("queue:") else ""
-        dialog = PublishDialog(
-            self._send_message,
-            queues=queues,
-            drafts=self.context.drafts,
-            draft_key=self.context.draft_key(self.kind, "publish"),
-            queue=queue,
+        dialog = publish_dialog(
+            self.client, self.context, self.sources, self.side_list.highlighted_key(), self.REPLY_SECONDS
         )
+        self.app.push_screen(dialog, self._published)
 
-        def done(result: str | None) -> None:
-            if result:
-                self.notify(result)
-            self.focus()
-
-        self.app.push_screen(dialog, done)
-
-    async def _send_message(
-        self, queue: str, data: Any, correlation_id: str, replyto: str, wait: bool
-    ) -> QueueMessage | None:
-        if wait:
-            return await self.client.rpc(queue, data, timeout=self.REPLY_SECONDS)
-        await self.client.queue_message(queue, data, correlation_id=correlation_id, replyto=replyto)
-        return None
+    def _published(self, result: str | None) -> None:
+        if result:
+            self.notify(result)
+        self.focus()
 
     # -- browse -------------------------------------------------------------------------------------------------------
 

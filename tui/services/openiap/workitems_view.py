@@ -21,6 +21,7 @@ from tui.drafts import DraftStore
 from tui.services.openiap.client import OpenIAPClient, Workitem
 from tui.widgets.dialogs import ConfirmDialog, Field, FormDialog
 from tui.widgets.json_view import JsonView
+from tui.widgets.read_only import GuardsWrites, writes_forbidden
 
 STATES = ("new", "processing", "retry", "successful", "failed")
 STATE_STYLES = {
@@ -82,7 +83,7 @@ def clip(text: str, width: int) -> str:
     return text if cell_len(text) <= width else set_cell_size(text, max(0, width - 1)) + "…"
 
 
-class WorkitemsView(Vertical):
+class WorkitemsView(GuardsWrites, Vertical):
     """Shows one work item queue (`show(wiq)`); the table is sorted by state, then priority."""
 
     DEFAULT_CSS = """
@@ -91,6 +92,7 @@ class WorkitemsView(Vertical):
     WorkitemsView > DataTable { height: 2fr; }
     WorkitemsView > JsonView { height: 1fr; border-top: solid $panel; }
     """
+    WRITE_ACTIONS = frozenset({"push", "pop", "mark", "edit_item", "delete_item"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "push", "Push item"),
         Binding("o", "pop", "Pop next"),
@@ -233,7 +235,8 @@ class WorkitemsView(Vertical):
             style = STATE_STYLES[state] if counts.get(state) else "dim"
             text.append(f"  {state} {counts.get(state, 0)}", style=style)
         text.append(f"   showing: {self.state_filter or 'all states'} (v)", style="dim")
-        text.append("   n push · o pop · s successful · f failed · t retry · e edit · x delete", style="dim italic")
+        if not writes_forbidden(self.app):
+            text.append("   n push · o pop · s successful · f failed · t retry · e edit · x delete", style="dim italic")
         self.query_one("#wi-header", Static).update(text)
 
     def selected_id(self) -> str:

@@ -16,6 +16,7 @@ from textual.widgets import Button, Static, TextArea
 
 from tui.http import ServiceError
 from tui.widgets.dialogs import DIALOG_CSS
+from tui.widgets.read_only import GuardsWrites
 
 Document = dict[str, Any]
 SaveFn = Callable[[Document], Awaitable[Document]]
@@ -36,7 +37,7 @@ def parse_document(text: str, *, keep_id: str = "") -> Document:
     return value
 
 
-class DocumentEditor(ModalScreen[Document | None]):
+class DocumentEditor(GuardsWrites, ModalScreen[Document | None]):
     """Dismisses with the document as the server saved it, or None when cancelled."""
 
     DEFAULT_CSS = (
@@ -48,6 +49,7 @@ class DocumentEditor(ModalScreen[Document | None]):
     DocumentEditor #doc-status { height: auto; }
     """
     )
+    WRITE_ACTIONS = frozenset({"save"})  # the key; the button reaches the client, which refuses in read-only mode
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save", priority=True),

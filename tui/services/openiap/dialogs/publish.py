@@ -19,6 +19,7 @@ from tui.http import ServiceError
 from tui.services.openiap.client import NoReplyError, QueueMessage
 from tui.widgets.dialogs import DIALOG_CSS
 from tui.widgets.json_view import JsonView
+from tui.widgets.read_only import GuardsWrites
 
 # send(queue, data, correlation_id, replyto, wait_for_reply) -> the reply when waiting for one, else None
 SendFn = Callable[[str, Any, str, str, bool], Awaitable[QueueMessage | None]]
@@ -36,7 +37,7 @@ def parse_payload(text: str) -> Any:
         ) from None
 
 
-class PublishDialog(ModalScreen[str | None]):
+class PublishDialog(GuardsWrites, ModalScreen[str | None]):
     """Pick a queue, edit a JSON payload (checked before sending), optional correlationId/replyto, optionally wait
     for the reply. What is typed is kept as a draft until it is sent; a failed send keeps the dialog open."""
 
@@ -52,6 +53,7 @@ class PublishDialog(ModalScreen[str | None]):
     PublishDialog #publish-status { color: $text-muted; }
     """
     )
+    WRITE_ACTIONS = frozenset({"send"})  # the key; the button reaches the client, which refuses in read-only mode
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "send", "Send", priority=True),

@@ -18,6 +18,7 @@ from tui.services.openiap.client import OpenIAPClient, WorkitemQueue
 from tui.services.openiap.dialogs.prompt import PromptDialog
 from tui.services.openiap.models import WORKITEM_STATES
 from tui.widgets.dialogs import ConfirmDialog, Field, FormDialog
+from tui.widgets.read_only import GuardsWrites, writes_forbidden
 
 COUNT_STYLES = {
     "new": "cyan",
@@ -28,6 +29,7 @@ COUNT_STYLES = {
 }
 NONE = "-"  # the "(none)" choice of the follow-up queue selects (a blank Select does not survive the shared form)
 HINT = "Enter follows it · c create · e edit · p purge · x delete · type to filter"
+READ_ONLY_HINT = "Enter follows it · type to filter"
 
 
 class WorkitemQueueForm:
@@ -95,7 +97,7 @@ def counts_text(counts: dict[str, int]) -> Text:
     return text
 
 
-class WorkitemQueuesDialog(PromptDialog):
+class WorkitemQueuesDialog(GuardsWrites, PromptDialog):
     """The server's work item queues with their items by state. Typing filters the list; Enter follows the
     highlighted queue (or, from the input, the name typed). On the list: c, e, p, x manage the highlighted one."""
 
@@ -104,6 +106,7 @@ class WorkitemQueuesDialog(PromptDialog):
     WorkitemQueuesDialog #wiq-list { height: auto; max-height: 16; margin-top: 1; }
     WorkitemQueuesDialog #wiq-status { color: $text-muted; }
     """
+    WRITE_ACTIONS = frozenset({"create", "edit", "purge", "delete_queue"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("c", "create", "Create"),
@@ -130,7 +133,7 @@ class WorkitemQueuesDialog(PromptDialog):
             yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
             yield OptionList(id="wiq-list")
             yield Static("Loading the work item queues…", id="wiq-status", markup=False)
-            yield Static(HINT, classes="hint")
+            yield Static(READ_ONLY_HINT if writes_forbidden(self.app) else HINT, classes="hint")
             yield Static("", classes="error", id="form-error")
 
     def on_mount(self) -> None:
