@@ -12,10 +12,10 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.coordinate import Coordinate
+from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
 from tui.http import Exchange, ExchangeLog
@@ -64,16 +64,22 @@ class ExchangeLogView(Vertical):
         self._pending: dict[int, Exchange] = {}  # added to the log since the last flush
         self._completed: dict[int, Exchange] = {}  # shown, and changed since (their answer came)
         self._filled = False
+        self._focus_when_built = False
 
-    def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter: words that every exchange shown contains", id="exchange-filter")
+    def _parts(self) -> list[Widget]:
+        """The tab's widgets, mounted the first time it is shown: start-up builds nobody's hidden table."""
         table = ExchangeTable(id="exchange-table", cursor_type="row", zebra_stripes=True)
         for label in COLUMNS:
             table.add_column(label, key=label)
-        yield table
-        yield Static("", id="exchange-status")
-        with VerticalScroll(id="exchange-detail"):
-            yield Static("Select an exchange to see its headers and bodies.", id="exchange-body")
+        detail = VerticalScroll(
+            Static("Select an exchange to see its headers and bodies.", id="exchange-body"), id="exchange-detail"
+        )
+        return [
+            Input(placeholder="filter: words that every exchange shown contains", id="exchange-filter"),
+            table,
+            Static("", id="exchange-status"),
+            detail,
+        ]
 
     def on_mount(self) -> None:
         self._unsubscribe = self.exchange_log.subscribe(self._changed)
@@ -97,9 +103,12 @@ class ExchangeLogView(Vertical):
 
     # -- keeping the table up to date -------------------------------------------------------------------------------
 
-    def on_show(self) -> None:
-        if not self._filled:
-            self._rebuild()  # the first look: built now, not while the app starts
+    async def on_show(self) -> None:
+        if not self._filled:  # the first look: built now, not while the app starts
+            await self.mount_all(self._parts())
+            self._rebuild()
+            if self._focus_when_built:
+                self.focus_table()
         self._flush()
 
     def _showing(self) -> bool:
@@ -184,6 +193,9 @@ class ExchangeLogView(Vertical):
     # -- the person -------------------------------------------------------------------------------------------------
 
     def focus_table(self) -> None:
+        if not self._filled:
+            self._focus_when_built = True
+            return
         self.table.focus(scroll_visible=False)
 
     def selected(self) -> Exchange | None:
