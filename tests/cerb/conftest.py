@@ -80,3 +80,10 @@ async def cerb_server(request, cerb_conn) -> CerbServer:
 
 
 _PREPARED: dict[tuple[str, str], CerbServer] = {}
+
+
+@pytest.fixture
+async def other_client(cerb_server):
+    """Someone else, changing tickets underneath the app (or checking what the app did) on the same server."""
+    async with CerbClient.from_connection(cerb_server.connection, cerb_server.connection.secret) as client:
+        yield client

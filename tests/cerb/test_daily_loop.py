@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from textual.widgets import Input, Select, TextArea
 
 from tests.cerb.test_pane import SIZE, loaded_tickets
@@ -16,12 +15,6 @@ from tui.services.cerb import pane as pane_module
 from tui.services.cerb.client import CerbClient
 from tui.services.cerb.dialogs import PickDialog, SnoozeDialog, TicketEditor
 from tui.widgets.dialogs import ConfirmDialog
-
-
-@pytest.fixture
-async def other_client(cerb_server):
-    async with CerbClient.from_connection(cerb_server.connection, cerb_server.connection.secret) as client:
-        yield client
 
 
 async def make_tickets(client: CerbClient, count: int) -> tuple[str, list]:

@@ -47,6 +47,7 @@ READS: dict[str, tuple[Call, type | tuple[type, type]]] = {
     "current_worker": (lambda c: c.current_worker(), Worker),
     "me": (lambda c: c.me(), Worker),
     "search_tickets": (lambda c: c.search_tickets("status:o", limit=25), TicketPage),
+    "ticket_pages": (lambda c: every_page(c), (list, TicketPage)),
     "get_ticket": (lambda c: c.get_ticket(7), Ticket),
     "messages": (lambda c: c.messages(7), (list, Message)),
     "comments": (lambda c: c.comments(7), (list, Comment)),
@@ -68,6 +69,10 @@ WRITES: dict[str, tuple[Call, type | tuple[type, type]]] = {
 LIFECYCLE = {"aclose"}
 
 
+async def every_page(client: CerbClient) -> list[TicketPage]:
+    return [page async for page in client.ticket_pages("status:o", limit=25)]
+
+
 def a_file() -> Path:
     path = Path(tempfile.mkdtemp()) / "note.txt"
     path.write_text("a note")
@@ -79,7 +84,9 @@ CALLS = {**READS, **WRITES}
 
 def test_the_lists_name_every_public_async_method_of_the_client():
     public = {
-        name for name, member in inspect.getmembers(CerbClient, inspect.iscoroutinefunction) if not name.startswith("_")
+        name
+        for name, member in inspect.getmembers(CerbClient)
+        if (inspect.iscoroutinefunction(member) or inspect.isasyncgenfunction(member)) and not name.startswith("_")
     }
     assert public == set(READS) | set(WRITES) | LIFECYCLE, "classify the new method in READS or WRITES"
 
@@ -283,6 +290,14 @@ async def test_a_search_that_never_ends_stops_after_a_bounded_number_of_pages(se
     async with client_of(server) as client:
         groups = await asyncio.wait_for(client.groups(), 30)
     assert len(groups) == MAX_PAGES * 250
+
+
+async def test_every_page_stops_when_the_server_sends_the_same_page_again(server):
+    server.answer(200, {"results": [{"id": i, "mask": f"M-{i}"} for i in range(1, 26)], "total": 10**9})
+    asked_before = len(server.requests)
+    async with client_of(server) as client:
+        pages = await asyncio.wait_for(every_page(client), 30)
+    assert len(pages) == 1 and len(server.requests) - asked_before == 2  # the second page was the first again
 
 
 @pytest.mark.parametrize(

@@ -5,13 +5,11 @@ from __future__ import annotations
 import io
 import time
 
-import pytest
 from rich.console import Console
 from textual.widgets import Input, Static, TextArea
 
 from tests.conftest import make_app, start_sandbox, wait_for
 from tui.drafts import DraftStore
-from tui.services.cerb.client import CerbClient
 from tui.services.cerb.dialogs import ConflictDialog, PickDialog, TicketEditor
 
 SIZE = (140, 42)
@@ -35,14 +33,6 @@ def as_text(renderable) -> str:
 
 def loaded_tickets(pane):
     return [pane.table.row(i).data for i in range(pane.table.total) if pane.table.row(i) is not None]
-
-
-@pytest.fixture
-async def other_client(cerb_server):
-    """Someone else, changing tickets underneath the app."""
-    client = CerbClient.from_connection(cerb_server.connection, cerb_server.connection.secret)
-    yield client
-    await client.aclose()
 
 
 async def test_filters_search_and_count(cerb_server, tmp_path, other_client):

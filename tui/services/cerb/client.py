@@ -9,7 +9,7 @@ No Textual here: use it from a script as well as from the app.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -55,6 +55,7 @@ TICKET_EXPAND = ("group_", "bucket_", "owner_", "org_")
 MESSAGE_EXPAND = "content,sender__label,worker__label"
 WORKER_EXPAND = "address_"  # a worker's email: a real Cerb sends it only in the expanded address
 Param = tuple[str, str | int]  # a query parameter or a form field, in the order sent
+FULL_PAGE = 250  # records per request when every page of a search is read
 MAX_PAGES = 40  # of a "get them all" search: 10,000 records, so a server that never says "last page" cannot loop us
 Shape = TypeVar("Shape")
 
@@ -139,7 +140,7 @@ class CerbClient(HttpServiceClient):
     async def _search_all(self, uri: str, shape: type[SearchReply[Shape]], query: str, expand: str = "") -> list[Shape]:
         """Every page of a record search (for the short lists: a conversation, groups, workers)."""
         out: list[Shape] = []
-        limit = 250
+        limit = FULL_PAGE
         for page in range(1, MAX_PAGES + 1):
             params: list[Param] = [("limit", limit), ("page", page), ("q", query)]
             if expand:
@@ -199,6 +200,33 @@ class CerbClient(HttpServiceClient):
         if not tickets and page == 1 and (unknown := unknown_filters(query)):
             raise UnknownFilter(unknown)  # Cerb itself matches nothing and says nothing
         return TicketPage(tickets, reply.total or 0, reply.page or page, reply.limit or limit)
+
+    async def ticket_pages(
+        self,
+        query: str = "",
+        *,
+        limit: int = FULL_PAGE,
+        sort: str = "updated",
+        ascending: bool = False,
+        expand: Iterable[str] = TICKET_EXPAND,
+    ) -> AsyncIterator[TicketPage]:
+        """Every page of a ticket search, in order, each asked for once the previous one is used (an export of
+        100,000 tickets holds one page in memory). Stops at the last page the server's total names: Cerb answers a
+        page past the last with the last one again."""
+        previous: list[int] = []
+        page = 1
+        while True:
+            found = await self.search_tickets(
+                query, page=page, limit=limit, sort=sort, ascending=ascending, expand=expand
+            )
+            ids = [t.id for t in found.tickets]
+            if not ids or ids == previous:  # a server that ignores `page` sends the same page over and over
+                return
+            yield found
+            served = found.limit or limit
+            if len(ids) < served or page * served >= found.total:
+                return
+            previous, page = ids, page + 1
 
     async def get_ticket(self, ticket_id: int, *, expand: Iterable[str] = TICKET_EXPAND) -> Ticket:
         record = await self._fetch(

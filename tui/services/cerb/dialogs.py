@@ -20,11 +20,13 @@ from tui.drafts import DraftStore
 from tui.http import ServiceError
 from tui.services.cerb.when import PRESETS, NotADate, parse_when
 from tui.widgets.dialogs import DIALOG_CSS, Field
+from tui.widgets.read_only import READ_ONLY_SENTENCE, GuardsWrites, writes_forbidden
 
 
-class TicketEditor(ModalScreen[Any]):
+class TicketEditor(GuardsWrites, ModalScreen[Any]):
     """Write a reply, a comment or a new ticket. Everything typed is kept as a draft on disk until it is sent;
-    a failed send keeps the editor open with the reason, and Escape closes it keeping the draft."""
+    a failed send keeps the editor open with the reason, and Escape closes it keeping the draft. In read-only mode
+    (turned on while it was open) it only keeps the draft."""
 
     DEFAULT_CSS = (
         """
@@ -47,6 +49,7 @@ class TicketEditor(ModalScreen[Any]):
         Binding("escape", "close", "Close, keep draft"),
         Binding("ctrl+s", "send", "Send", priority=True),
     ]
+    WRITE_ACTIONS = frozenset({"send"})
 
     def __init__(
         self,
@@ -150,6 +153,10 @@ class TicketEditor(ModalScreen[Any]):
     def action_send(self) -> None:
         if self.sending:
             return
+        if writes_forbidden(self.app):  # the Send button: its key is already refused
+            self.save_draft()
+            self.query_one("#editor-error", Static).update(f"{READ_ONLY_SENTENCE} Your text is kept as a draft.")
+            return
         values = self.values()
         if not values["body"].strip():
             self.query_one("#editor-error", Static).update("Write something first.")
@@ -179,14 +186,15 @@ class TicketEditor(ModalScreen[Any]):
         self.dismiss(result)
 
 
-class ConflictDialog(ModalScreen[str]):
+class ConflictDialog(GuardsWrites, ModalScreen[str]):
     """The ticket changed on the server since it was loaded: show how, then apply mine anyway or keep theirs."""
 
     DEFAULT_CSS = "ConflictDialog { align: center middle; }\n" + DIALOG_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "choose('apply')", "Apply mine anyway"),
-        Binding("escape,k", "choose('keep')", "Keep theirs"),
+        Binding("a", "apply_mine", "Apply mine anyway"),
+        Binding("escape,k", "keep_theirs", "Keep theirs"),
     ]
+    WRITE_ACTIONS = frozenset({"apply_mine"})
 
     def __init__(self, title: str, body: RenderableType):
         super().__init__()
@@ -206,10 +214,19 @@ class ConflictDialog(ModalScreen[str]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss(event.button.id or "keep")
+        if event.button.id == "apply":
+            self.action_apply_mine()
+        else:
+            self.action_keep_theirs()
 
-    def action_choose(self, choice: str) -> None:
-        self.dismiss(choice)
+    def action_apply_mine(self) -> None:
+        if writes_forbidden(self.app):  # the button: its key is already refused
+            self.notify(READ_ONLY_SENTENCE, severity="warning")
+            return
+        self.dismiss("apply")
+
+    def action_keep_theirs(self) -> None:
+        self.dismiss("keep")
 
 
 class PickDialog(ModalScreen[Any]):

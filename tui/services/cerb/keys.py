@@ -34,6 +34,26 @@ BINDINGS: list[BindingType] = [
     Binding("escape,backspace", "back", "Back", show=False, id="cerb.back"),
 ]
 
+# the pane's actions that change something on the server: in read-only mode their keys are neither shown nor run, and
+# the palette refuses them (selecting, searching, opening and downloading stay)
+WRITE_ACTIONS = frozenset(
+    {
+        "set_status",
+        "assign_me",
+        "pick_owner",
+        "unassign",
+        "move",
+        "importance",
+        "edit_subject",
+        "reply",
+        "comment",
+        "compose",
+        "snooze",
+        "spam",
+        "delete",
+    }
+)
+
 # on the table: select tickets for a bulk change (before the table's own keys: space would page down)
 TABLE_BINDINGS: list[BindingType] = [
     Binding("space", "toggle_selected", "Select", priority=True, id="cerb.select"),

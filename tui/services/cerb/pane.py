@@ -29,10 +29,12 @@ from tui.services.cerb.table_view import (
     SearchBar,
     TicketTableView,
     count_text,
+    list_name,
 )
 from tui.services.cerb.triage import Lookups, TicketChanges
 from tui.services.cerb.triage_control import TriageControl
 from tui.services.cerb.writing import draft_notes, new_ticket_editor, ticket_editor
+from tui.widgets.export import ExportSource
 from tui.widgets.paged_table import PagedTable
 from tui.widgets.pane import PaneContext, ServicePane
 
@@ -47,6 +49,7 @@ class TicketsPane(ServicePane[CerbClient]):
     DEFAULT_CSS = "TicketsPane #cerb-views { height: 1fr; }"
 
     BINDINGS: ClassVar[list[BindingType]] = keys.BINDINGS
+    WRITE_ACTIONS = keys.WRITE_ACTIONS
     COMMANDS: ClassVar[list[tuple[str, str]]] = keys.COMMANDS
 
     def __init__(self, client: CerbClient, context: PaneContext, **kwargs: Any):
@@ -90,6 +93,14 @@ class TicketsPane(ServicePane[CerbClient]):
     def report(self, error: BaseException, doing: str = "") -> None:
         self._shown_state = ""  # the base may have said "error": the next success must say "ok" again
         super().report(error, doing)
+
+    def refuse_when_read_only(self, action: str) -> bool:
+        # the palette names an action with its arguments (`set_status('closed')`); WRITE_ACTIONS holds names
+        return super().refuse_when_read_only(action.partition("(")[0])
+
+    def export_source(self) -> ExportSource:
+        """The ticket list: every ticket of the current search, not only the pages loaded."""
+        return self.query_one(TicketTableView).export_source(list_name(self.filter_name))
 
     def on_first_show(self) -> None:
         self.run_query()

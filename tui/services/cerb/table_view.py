@@ -6,7 +6,8 @@ page of the current search arrived, `LoadFailed` when one could not be loaded.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import asdict
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -21,6 +22,7 @@ from tui.http import ServiceError
 from tui.services.cerb import keys, render
 from tui.services.cerb.client import CerbClient
 from tui.services.cerb.models import Ticket
+from tui.widgets.export import ExportSource
 from tui.widgets.paged_table import Column, PagedTable, Row
 
 # name, label, query ("mine" is filled in with the signed-in worker's id)
@@ -37,6 +39,7 @@ FILTER_QUERIES = {name: query for name, _, query in FILTERS}
 FILTER_LABELS = {name: label for name, label, _ in FILTERS}
 
 PAGE_SIZE = 50
+EXPORT_PAGE = 250  # tickets per request when an export reads every page of the search
 TABLE_EXPAND = ("group_", "bucket_", "owner_")  # what the columns show; the ticket view fetches the rest
 
 COLUMNS = [
@@ -58,6 +61,11 @@ def filters_text(active: str) -> Text:
         text.append(" ")
     text.append("   [ ] filter · / search · s sort · space select · enter open · ? keys", style="dim")
     return text
+
+
+def list_name(filter_name: str) -> str:
+    """What a filter's list is called in a sentence: "open tickets", "my tickets", "tickets" (all of them)."""
+    return {"all": "tickets", "mine": "my tickets"}.get(filter_name, f"{FILTER_LABELS[filter_name].lower()} tickets")
 
 
 def count_text(total: int, filter_name: str, search_text: str, sort_key: str, ascending: bool) -> str:
@@ -194,6 +202,19 @@ class TicketTableView(Vertical):
         if table.set_page(page, rows, generation=generation, total=result.total):
             table.empty_text = "No tickets match." if not result.total else ""
             self.post_message(self.Loaded(result.total))
+
+    def export_source(self, what: str) -> ExportSource:
+        """Every ticket of the current search in the table's order, all its pages (not only the ones loaded), asked
+        for a page at a time as the file is written; each row is a `Ticket`'s fields."""
+        sort_key, ascending = self._sort_key, self._sort_ascending
+
+        async def rows() -> AsyncIterator[dict[str, Any]]:
+            query = await self._search_text()
+            async for page in self._client.ticket_pages(query, limit=EXPORT_PAGE, sort=sort_key, ascending=ascending):
+                for ticket in page.tickets:
+                    yield asdict(ticket)
+
+        return ExportSource(what, rows, total=self.table.total or None)
 
     # -- selection -----------------------------------------------------------------------------------------------------
 
