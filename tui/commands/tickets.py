@@ -141,18 +141,13 @@ async def search_pages(
 ) -> AsyncIterator[tuple[list[Ticket], int]]:
     """Pages of matching tickets, asked for one at a time, up to `limit` tickets (None: all); with the total."""
     size = min(limit, PAGE_SIZE) if limit else PAGE_SIZE
-    seen, page, last_page = 0, 1, 1
-    while page <= last_page:
-        result = await client.search_tickets(query, page=page, limit=size, sort=sort, ascending=ascending)
+    seen = 0
+    async for result in client.ticket_pages(query, limit=size, sort=sort, ascending=ascending):
         batch = result.tickets if limit is None else result.tickets[: limit - seen]
         seen += len(batch)
         yield batch, result.total
-        served = result.limit or size
-        # a server that never says "last page" stops at the page its own total says is last
-        last_page = -(-result.total // served) if result.total else page
-        if len(result.tickets) < served or (limit is not None and seen >= limit):
-            break
-        page += 1
+        if limit is not None and seen >= limit:
+            return
 
 
 async def search(args: argparse.Namespace) -> int:

@@ -113,7 +113,8 @@ class ServicePane(GuardsWrites, Vertical, Generic[ClientT]):
     def refuse_when_read_only(self, action: str) -> bool:
         """True (after saying so, in one sentence) when `action` writes and the app is read-only: for actions
         started another way than by their key (the command palette)."""
-        if action in self.WRITE_ACTIONS and writes_forbidden(self.app):
+        # the palette names an action with its arguments (`set_status('closed')`); WRITE_ACTIONS holds names
+        if action.partition("(")[0] in self.WRITE_ACTIONS and writes_forbidden(self.app):
             self.notify(READ_ONLY_SENTENCE, severity="warning")
             return True
         return False

@@ -94,10 +94,6 @@ class TicketsPane(ServicePane[CerbClient]):
         self._shown_state = ""  # the base may have said "error": the next success must say "ok" again
         super().report(error, doing)
 
-    def refuse_when_read_only(self, action: str) -> bool:
-        # the palette names an action with its arguments (`set_status('closed')`); WRITE_ACTIONS holds names
-        return super().refuse_when_read_only(action.partition("(")[0])
-
     def export_source(self) -> ExportSource:
         """The ticket list: every ticket of the current search, not only the pages loaded."""
         return self.query_one(TicketTableView).export_source(list_name(self.filter_name))
