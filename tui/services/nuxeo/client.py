@@ -235,10 +235,24 @@ class NuxeoClient(HttpServiceClient):
         params: dict[str, Any] = {"target": target_parent_ref}
         if name:
             params["name"] = name
-        result = await self.execute("Document.Move", input=uid, params=params)
+        try:
+            result = await self.execute("Document.Move", input=uid, params=params)
+        except NotFoundError:
+            # Nuxeo says "not found" for a missing target as for a missing document: name the one that is missing
+            await self._must_exist(
+                target_parent_ref, f"Nuxeo could not find it: there is no folder at {target_parent_ref}."
+            )
+            raise
         if not isinstance(result, dict):
             raise ProtocolError("Nuxeo did not return the moved document.", service=SERVICE)
         return document(result, "POST site/automation/Document.Move")
+
+    async def _must_exist(self, ref: str, missing: str) -> None:
+        """Raise NotFoundError(`missing`) when `ref` names no document."""
+        try:
+            await self.http.get_json(doc_url(ref), headers={"properties": "dublincore"})
+        except NotFoundError:
+            raise NotFoundError(missing, status=404, service=SERVICE) from None
 
     # -- blobs --------------------------------------------------------------------------------------------------------
 

@@ -36,6 +36,13 @@ class DocumentDetails(Vertical):
         self.doc = doc
         self._redraw()
 
+    def clear(self) -> None:
+        """Nothing selected (the document shown is gone): say so, rather than show what no longer exists."""
+        self.doc = None
+        self.query_one("#doc-summary", Static).update("Select a document on the left.")
+        self.query_one("#doc-json-title", Static).update("")
+        self.query_one("#doc-json", JsonView).show({})
+
     def toggle_raw(self) -> bool:
         self.raw = not self.raw
         self._redraw()

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from textual.widgets.tree import TreeNode
 
+from tui.http import ServiceError
 from tui.services.nuxeo.client import NuxeoClient
 from tui.services.nuxeo.models import DocumentPage
 from tui.services.nuxeo.tree_view import PAGE_SIZE, DocumentTree, FolderState, NodeData, node_data
@@ -23,16 +24,20 @@ class FolderLoader:
         self.tree = tree
         self.on_page = on_page  # a page arrived: the connection works
 
-    def request(self, node: TreeNode[NodeData], *, only_if_empty: bool = False) -> asyncio.Future[bool] | None:
+    def request(
+        self, node: TreeNode[NodeData], *, only_if_empty: bool = False, auto: bool = False
+    ) -> asyncio.Future[bool] | None:
         """Start fetching the next page of `node`'s children now. Returns the future of that fetch (True when the page
-        is in), the one already on its way, or None when there is nothing to fetch."""
+        is in), the one already on its way, or None when there is nothing to fetch. An `auto` request (the cursor
+        came near the end) does not retry a folder that just failed: the user does, with enter on its error line."""
         state = node.data.folder if node.data is not None else None
         if state is None:
             return None
         if state.pending is not None:
             return state.pending
-        if state.complete or (only_if_empty and state.loaded):
+        if state.complete or (only_if_empty and state.loaded and not state.error) or (auto and state.error):
             return None
+        state.error = ""
         state.pending = asyncio.get_running_loop().create_future()  # set now, so a second request joins this one
         self.tree.refresh_more(node)
         self.pane.run_worker(self._fetch(node, state), group="nuxeo-children", exit_on_error=False)
@@ -70,6 +75,8 @@ class FolderLoader:
         except Exception as exc:
             title = data.doc.title if data.doc else "this folder"
             self.pane.report(exc, f"load the documents in {title}")
+            if node.data is not None and node.data.folder is state:
+                self.tree.show_failure(node, state, exc.message if isinstance(exc, ServiceError) else "unexpected")
         finally:  # also when cancelled: whoever waits on this page must not wait forever
             future, state.pending = state.pending, None
             if future is not None and not future.done():

@@ -60,7 +60,7 @@ class DocumentsPane(ServicePane[NuxeoClient]):
             "o", "operation", "Operation", id="nuxeo.operation", tooltip="Run an automation operation on the selection"
         ),
         Binding("j", "toggle_raw", "Raw JSON", id="nuxeo.raw", tooltip="Switch between properties and the raw JSON"),
-        Binding("r", "reload_folder", "Reload", id="nuxeo.reload", tooltip="Reload the selected folder"),
+        Binding("r", "reload_folder", "Reload folder", id="nuxeo.reload", tooltip="Reload the selected folder"),
     ]
 
     COMMANDS: ClassVar[list[tuple[str, str]]] = [
@@ -169,7 +169,7 @@ class DocumentsPane(ServicePane[NuxeoClient]):
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeData]) -> None:
         # Usually already started by the tree itself (see DocumentTree.before_expand); this covers programmatic expands.
-        self.folders.request(event.node, only_if_empty=True)
+        self.folders.request(event.node, only_if_empty=True, auto=True)
 
     async def load_page(self, node: TreeNode[NodeData], *, only_if_empty: bool = False) -> bool:
         """Fetch the next page of `node`'s children (or wait for the one already on its way). False if it failed."""
@@ -183,7 +183,7 @@ class DocumentsPane(ServicePane[NuxeoClient]):
         if data is None:
             return
         if data.more_for is not None:
-            self.folders.request(data.more_for)
+            self.folders.request(data.more_for, auto=True)
             return
         if data.doc is not None:
             self.details.show(data.doc)
@@ -193,7 +193,7 @@ class DocumentsPane(ServicePane[NuxeoClient]):
         if parent is not None and state is not None and not state.complete:
             # Look from the end: the cursor is usually near it when this matters, and the folder may hold thousands.
             if node in parent.children[-(PREFETCH_DISTANCE + 2) :]:
-                self.folders.request(parent)
+                self.folders.request(parent, auto=True)
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[NodeData]) -> None:
         data = event.node.data
@@ -214,6 +214,17 @@ class DocumentsPane(ServicePane[NuxeoClient]):
         if self.document_tree.cursor_node is node and node.data is not None:
             self.document_tree.replace_document(node, full)
             self.details.show(full)
+
+    def show_cursor_details(self) -> None:
+        """After the tree changed under the cursor (a document left it), the details show where the cursor is now:
+        the tree only says so when the cursor's line number changes."""
+        node = self.document_tree.cursor_node
+        doc = node.data.doc if node is not None and node.data is not None else None
+        if node is not None and doc is not None:
+            self.details.show(doc)
+            self.fetch_details(node)
+        else:
+            self.details.clear()
 
     def selected_node(self) -> TreeNode[NodeData] | None:
         node = self.document_tree.cursor_node
@@ -347,6 +358,7 @@ class DocumentsPane(ServicePane[NuxeoClient]):
             self.report(exc, f"delete {doc.title}")
             return
         self.document_tree.remove_document(node)
+        self.show_cursor_details()
         self.context.drafts.discard(self.context.draft_key("nuxeo", doc.uid))
         self.notify(f"Deleted {doc.title}.", timeout=3, markup=False)
 
@@ -371,10 +383,11 @@ class DocumentsPane(ServicePane[NuxeoClient]):
         self.document_tree.remove_document(node)
         target_node = self.document_tree.node_for_uid(moved.parent_ref)
         target_state = node_data(target_node).folder if target_node is not None else None
-        if target_node is not None and target_state is not None and target_state.loaded:
-            self.document_tree.add_new_document(
-                target_node, moved
-            )  # a folder already listed shows it now, not after a reload
+        if target_node is not None and target_state is not None and (target_state.loaded or target_state.complete):
+            self.document_tree.add_new_document(target_node, moved)  # a listed folder shows it now, not after a reload
+        elif target_node is not None:
+            self.document_tree.count_child(target_node, +1)
+        self.show_cursor_details()
         self.notify(f"Moved to {moved.path}.", timeout=3, markup=False)
         await self.reveal_path(moved.path)
 

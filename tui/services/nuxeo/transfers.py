@@ -82,7 +82,12 @@ async def upload(pane: ServicePane[NuxeoClient], doc: Document) -> tuple[Documen
     what = f"Add a file to {doc.path}" if into_folder else f"Attach a file as the main file of {doc.title}"
 
     async def send(values: dict[str, str]) -> tuple[Document, Path] | None:
-        path = Path(values["path"].strip()).expanduser()
+        typed = values["path"].strip()
+        if not typed:
+            raise TryAgain("Type the path of the file to upload.")
+        path = Path(typed).expanduser()
+        if path.is_dir():
+            raise TryAgain(f"{path} is a folder: name a file in it.")
         if not path.is_file():
             raise TryAgain(f"There is no file at {path}.")
         if not into_folder and doc.blob is not None:

@@ -47,6 +47,7 @@ class FolderState:
     complete: bool = False
     pending: asyncio.Future[bool] | None = None  # while a page is being fetched: True once it is in
     shifted: bool = False  # children were removed here since the last page, so server offsets moved back
+    error: str = ""  # the last page could not be loaded: the "more" line says so, and enter on it tries again
     uids: set[str] = field(
         default_factory=set
     )  # what is in the tree, so a re-read or a new document is never shown twice
@@ -81,6 +82,8 @@ def node_data(node: TreeNode[NodeData]) -> NodeData:
 
 
 def more_label(state: FolderState) -> Text:
+    if state.error and not state.fetching:
+        return Text(f"⚠ could not load: {state.error} (enter retries)", style="italic red")
     total = f"{state.total:,}" if state.total is not None else "?"
     verb = "loading…" if state.fetching else "load more"
     return Text(f"… {verb} ({state.loaded:,} of {total})", style="italic cyan")
@@ -222,6 +225,7 @@ class DocumentTree(Tree[NodeData]):
         folder.expand()  # an unloaded folder loads its first page now; the new document is not shown twice (uids)
         if state.total is not None:
             state.total += 1
+        self.count_child(folder, +1)
         return self.insert_document(folder, doc, state)
 
     def remove_document(self, node: TreeNode[NodeData]) -> None:
@@ -237,9 +241,24 @@ class DocumentTree(Tree[NodeData]):
                 state.total -= 1
         node.remove()
         if parent is not None:
+            self.count_child(parent, -1)
             self.refresh_more(parent)
         if after is not None and after.data is not None and after.data.more_for is None:
             self.select_line_of(after)
+
+    def count_child(self, folder: TreeNode[NodeData], delta: int) -> None:
+        """A child came or went: the folder's count on its line follows (when the count is known)."""
+        doc = node_data(folder).doc
+        if doc is not None and doc.child_count is not None:
+            folder_doc = replace(doc, child_count=max(0, doc.child_count + delta))
+            node_data(folder).doc = folder_doc
+            folder.set_label(document_label(folder_doc))
+
+    def show_failure(self, folder: TreeNode[NodeData], state: FolderState, reason: str) -> None:
+        """A page of `folder` could not be loaded: an error line where its children go, which enter retries."""
+        state.error = reason
+        if self.more_node(folder) is None:
+            folder.add_leaf(more_label(state), NodeData(more_for=folder))
 
     def select_line_of(self, node: TreeNode[NodeData]) -> None:
         """Move the cursor to a node that may have been added a moment ago (its line is only known after a rebuild)."""

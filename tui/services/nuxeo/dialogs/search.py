@@ -58,6 +58,7 @@ class SearchDialog(ModalScreen[Document | None]):
             yield OptionList(id="search-results")
 
     def on_mount(self) -> None:
+        self.query_one("#search-results", OptionList).can_focus = bool(self.docs)
         if self.docs:
             self._fill(self.docs, self.last_page)
         self.query_one("#search-input", Input).focus()
@@ -113,6 +114,10 @@ class SearchDialog(ModalScreen[Document | None]):
         if page is not None and page.is_next_page_available:
             options.append(Option(Text(f"… more results ({len(docs):,} of {total:,})", style="italic cyan"), id="more"))
         results.add_options(options)
+        # An empty list takes no focus (tab skips it): the next query is typed straight away.
+        results.can_focus = bool(options)
+        if not options and self.focused is results:
+            self.query_one("#search-input", Input).focus()
         if highlighted is not None and highlighted < results.option_count:
             results.highlighted = highlighted
         noun = "result" if total == 1 else "results"
