@@ -17,7 +17,9 @@ async def exchanges(pilot: Pilot[object]) -> None:
 async def keys_panel(pilot: Pilot[object]) -> None:
     await settle(pilot, "160 tickets")
     await pilot.press("question_mark")
-    await steady(pilot, "Assign me", "Focus Next")
+    await settle(pilot, "Assign me", "search keys and actions")
+    await pilot.press(*"comm")  # the list narrows to what was typed
+    await steady(pilot, "Comment", gone=("Assign me",))
 
 
 def test_exchanges(shoot):
@@ -26,5 +28,5 @@ def test_exchanges(shoot):
 
 
 def test_keys_panel(shoot):
-    """`?` on the Tickets pane: the keys panel beside the table."""
+    """`?` on the Tickets pane: every key of the pane and the app, searched for "comm"."""
     assert shoot("cerb", keys_panel)
