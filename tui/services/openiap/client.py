@@ -16,7 +16,6 @@ from typing import Any, Self
 from tui.http import ExchangeLog, ProtocolError
 from tui.profiles import Connection
 from tui.services.openiap.calls import OpenIAPCalls
-from tui.services.openiap.connection import AGENT, BACKOFF_CAP, BACKOFF_START, PING_INTERVAL
 from tui.services.openiap.errors import SERVICE, NoReplyError, suppress_service_errors
 from tui.services.openiap.models import (
     Collection,
@@ -49,34 +48,10 @@ UNCLAIMED_LIMIT = 10_000  # queue events kept per queue while its registration r
 class OpenIAPClient(OpenIAPCalls):
     service = SERVICE
 
-    def __init__(
-        self,
-        url: str,
-        username: str = "",
-        password: str = "",
-        *,
-        jwt: str = "",
-        exchange_log: ExchangeLog | None = None,
-        request_timeout: float = 15.0,
-        reconnect: bool = True,
-        agent: str = AGENT,
-        backoff_start: float = BACKOFF_START,
-        backoff_cap: float = BACKOFF_CAP,
-        ping_interval: float = PING_INTERVAL,
-    ):
-        super().__init__(
-            url,
-            username,
-            password,
-            jwt=jwt,
-            exchange_log=exchange_log,
-            request_timeout=request_timeout,
-            reconnect=reconnect,
-            agent=agent,
-            backoff_start=backoff_start,
-            backoff_cap=backoff_cap,
-            ping_interval=ping_interval,
-        )
+    def __init__(self, url: str, username: str = "", password: str = "", **options: Any):
+        """The connection's options (`jwt`, `exchange_log`, `request_timeout`, `reconnect`, backoff, ping) are
+        `OpenIAPConnection`'s."""
+        super().__init__(url, username, password, **options)
         # current server queue name -> its subscriptions (the same queue may be consumed twice by one client)
         self._queues: dict[str, list[QueueSubscription]] = {}
         self._watches: dict[str, WatchSubscription] = {}  # current server watch id -> subscription
