@@ -7,6 +7,7 @@ import pytest
 
 from tests.conftest import start_sandbox
 from tui.profiles import Connection
+from tui.services.openiap.client import OpenIAPClient
 
 
 @pytest.fixture(scope="module")
@@ -30,3 +31,17 @@ def connection(box) -> Connection:
 @pytest.fixture
 def url(connection) -> str:
     return connection.url
+
+
+def client_for(sandbox) -> OpenIAPClient:
+    connection = sandbox.profile().connection("openiap")
+    return OpenIAPClient.from_connection(connection, connection.resolve_secret("sandbox"))
+
+
+@pytest.fixture
+async def other(box):
+    """A second client acting on the server while the pane watches: producer, responder, the other worker."""
+    client = client_for(box)
+    await client.connect()
+    yield client
+    await client.aclose()

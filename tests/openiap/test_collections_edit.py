@@ -8,7 +8,8 @@ import json
 from textual.widgets import DataTable, Static, TextArea
 
 from tests.conftest import make_app, wait_for
-from tests.openiap.test_pane import SIZE, client_for, messages_in, source, started, unique
+from tests.openiap.conftest import client_for
+from tests.openiap.test_pane import SIZE, messages_in, source, started, unique
 from tui.services.openiap.dialogs import DocumentEditor, parse_document
 from tui.widgets.dialogs import ConfirmDialog
 

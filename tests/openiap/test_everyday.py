@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from textual.widgets import Checkbox, Input, OptionList, Static, TextArea
 
 from tests.conftest import make_app, wait_for
 from tests.openiap.test_pane import (
     SIZE,
     add_source,
-    client_for,
     messages_in,
     publish,
     source,
@@ -26,15 +24,6 @@ from tui.sandbox import Sandbox
 from tui.services.openiap.dialogs import PublishDialog
 from tui.services.openiap.pane import QueuesPane
 from tui.services.openiap.source_list import source_prompt
-
-
-@pytest.fixture
-async def other(box):
-    """A second client: the consumer that never answers, the producer."""
-    client = client_for(box)
-    await client.connect()
-    yield client
-    await client.aclose()
 
 
 def status_of(tail) -> str:

@@ -10,10 +10,10 @@ import asyncio
 import json
 import uuid
 
-import pytest
 from textual.widgets import Checkbox, DataTable, Input, Static, TextArea
 
 from tests.conftest import make_app, wait_for
+from tests.openiap.conftest import client_for
 from tui.drafts import DraftStore
 from tui.sandbox import Sandbox
 from tui.services.openiap.client import OpenIAPClient
@@ -22,20 +22,6 @@ from tui.services.openiap.pane import QueuesPane
 from tui.services.openiap.tail_buffer import TailMarker
 
 SIZE = (140, 42)
-
-
-@pytest.fixture
-async def other(box):
-    """A second client: the producer, the responder, the other worker, acting on the server while the pane watches."""
-    client = client_for(box)
-    await client.connect()
-    yield client
-    await client.aclose()
-
-
-def client_for(sandbox) -> OpenIAPClient:
-    connection = sandbox.profile().connection("openiap")
-    return OpenIAPClient.from_connection(connection, connection.resolve_secret("sandbox"))
 
 
 def drop_connections(sandbox) -> int:

@@ -12,7 +12,7 @@ import pytest
 from textual.widgets import Input, OptionList, Select, TextArea
 
 from tests.conftest import make_app, wait_for
-from tests.openiap.test_pane import SIZE, client_for, messages_in, publish, tail_queue, unique
+from tests.openiap.test_pane import SIZE, messages_in, publish, tail_queue, unique
 from tui.http import ReadOnlyError
 from tui.services.openiap.channel import WRITE_COMMANDS
 from tui.services.openiap.client import WorkitemQueue
@@ -26,15 +26,6 @@ PANE_WRITES = {"Publish", "Replay"}
 QUEUES_DIALOG_WRITES = {"Create", "Edit", "Purge", "Delete"}
 WORKITEM_WRITES = {"Push item", "Pop next", "Successful", "Failed", "Retry", "Edit item", "Delete item"}
 COLLECTION_WRITES = {"New document", "Edit", "Delete"}
-
-
-@pytest.fixture
-async def other(box):
-    """Another client, not read-only: sets the scene on the server and looks at it afterwards."""
-    client = client_for(box)
-    await client.connect()
-    yield client
-    await client.aclose()
 
 
 def keys_of(app) -> set[str]:

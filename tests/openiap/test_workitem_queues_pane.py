@@ -3,22 +3,13 @@ list creates, edits, purges and deletes queues (asking first); the work items vi
 
 from __future__ import annotations
 
-import pytest
 from textual.widgets import Input, OptionList, TextArea
 
 from tests.conftest import make_app, wait_for
-from tests.openiap.test_pane import SIZE, client_for, pane_of, source, started, unique
+from tests.openiap.test_pane import SIZE, pane_of, source, started, unique
 from tui.services.openiap.client import WorkitemQueue
 from tui.services.openiap.dialogs import WorkitemQueuesDialog
 from tui.widgets.dialogs import ConfirmDialog, FormDialog
-
-
-@pytest.fixture
-async def other(box):
-    client = client_for(box)
-    await client.connect()
-    yield client
-    await client.aclose()
 
 
 async def open_queues(pilot) -> WorkitemQueuesDialog:

@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.conftest import make_app, wait_for
-from tests.openiap.test_pane import SIZE, add_source, client_for, started, unique
+from tests.openiap.test_pane import SIZE, add_source, started, unique
 from tui.services.openiap.workitems_view import WorkitemsView
-
-
-@pytest.fixture
-async def other(box):
-    """Another worker on the same server."""
-    client = client_for(box)
-    await client.connect()
-    yield client
-    await client.aclose()
 
 
 async def test_items_pushed_by_another_client_appear_without_a_reload(box, other, tmp_path, monkeypatch):
