@@ -28,9 +28,47 @@ Cell = str | tuple[str, str]  # text, or (text, rich style)
 
 @dataclass(frozen=True)
 class Column:
+    """One column. When the table is too narrow for every column at its width, columns first shrink to their
+    `min_width`, then the columns of lowest `priority` hide (the rightmost first among equals), so what matters
+    most keeps a readable width, as a terminal resource browser does it."""
+
     key: str
     label: str
-    width: int | None = None  # None: takes the room the fixed columns leave
+    width: int | None = None  # None: flexible, takes the room the other columns leave
+    min_width: int | None = None  # narrowest before columns hide; default: `width`, or 8 for a flexible column
+    priority: int = 0  # the higher, the longer it stays on screen
+
+    @property
+    def narrowest(self) -> int:
+        if self.min_width is not None:
+            return self.min_width
+        return self.width if self.width is not None else 8
+
+
+def column_widths(columns: Sequence[Column], width: int) -> list[int]:
+    """How wide each column is drawn in a line `width` cells wide; 0 for a column hidden for want of room.
+
+    Hide (least important first) until every column left fits at its narrowest; then fixed columns grow back to
+    their width, the most important first; what is left goes to the flexible columns."""
+    room = width - 1  # the line starts with a space
+    shown = list(range(len(columns)))
+    while len(shown) > 1 and sum(columns[i].narrowest + 1 for i in shown) > room:
+        shown.remove(min(shown, key=lambda i: (columns[i].priority, -i)))
+    widths = [0] * len(columns)
+    for i in shown:
+        widths[i] = columns[i].narrowest
+    spare = room - sum(widths[i] + 1 for i in shown)
+    for i in sorted(shown, key=lambda i: (-columns[i].priority, i)):
+        full = columns[i].width
+        if full is not None and spare > 0:
+            grow = min(spare, max(0, full - widths[i]))
+            widths[i] += grow
+            spare -= grow
+    flexible = [i for i in shown if columns[i].width is None]
+    for n, i in enumerate(flexible):
+        share = spare // len(flexible) + (1 if n < spare % len(flexible) else 0)
+        widths[i] = max(1, widths[i] + share)
+    return widths
 
 
 @dataclass
@@ -104,6 +142,7 @@ class PagedTable(ScrollView, can_focus=True):
         self._styles: dict[str, Style] = {}
         self._look_cache: dict[str, Style] | None = None
         self._lines: dict[tuple[int, bool, int], Strip] = {}  # rendered rows; cleared whenever rows change
+        self._layout: tuple[int, list[int]] = (-1, [])  # column widths for the last width drawn
         # when the current query's first real row was rendered (for benchmarks and tests: "on screen", not "fetched")
         self.painted_generation = -1
         self.painted_at = 0.0
@@ -206,12 +245,15 @@ class PagedTable(ScrollView, can_focus=True):
     # -- rendering --------------------------------------------------------------------------------------------------
 
     def _widths(self) -> list[int]:
+        """Each column's width at the current size, 0 when it is hidden (computed once per width: every line asks)."""
         width = self.scrollable_content_region.width or self.size.width
-        fixed = sum((c.width or 0) + 1 for c in self.columns)
-        flexible = [c for c in self.columns if c.width is None]
-        room = max(8, width - fixed - 1)
-        share = room // max(1, len(flexible))
-        return [c.width if c.width is not None else share for c in self.columns]
+        if self._layout[0] != width:
+            self._layout = (width, column_widths(self.columns, width))
+        return self._layout[1]
+
+    def shown_columns(self) -> list[tuple[Column, int]]:
+        """The columns on screen at the current width, with their widths."""
+        return [(column, w) for column, w in zip(self.columns, self._widths(), strict=True) if w]
 
     def _style(self, spec: str) -> Style:
         style = self._styles.get(spec)
@@ -277,11 +319,11 @@ class PagedTable(ScrollView, can_focus=True):
     def _header(self, width: int, look: dict[str, Style]) -> Strip:
         header = look["header"]
         segments = [Segment(" ", header)]
-        for column, w in zip(self.columns, self._widths(), strict=True):
+        for column, w in self.shown_columns():
             label, style = column.label, header
             if column.key == self.sorted_key:
                 label, style = f"{label} {'▲' if self.sorted_ascending else '▼'}", look["sorted"]
-            segments.append(Segment(set_cell_size(label, w), style))
+            segments.append(Segment(set_cell_size(_fit(label, w), w), style))
             segments.append(Segment(" ", header))
         return Strip(segments).adjust_cell_length(width, header)
 
@@ -289,9 +331,10 @@ class PagedTable(ScrollView, can_focus=True):
         segments = [Segment(" ", base)]
         # a row may carry fewer cells than there are columns: the rest of the line stays blank
         for cell, w in zip(row.cells, self._widths(), strict=False):
+            if not w:
+                continue  # a hidden column
             text, spec = (cell, "") if isinstance(cell, str) else cell
-            if cell_len(text) > w:
-                text = set_cell_size(text, max(0, w - 1)) + "…"
+            text = _fit(text, w)
             # on the cursor line the cursor's colours win, so every cell stays readable
             style = base + self._style(spec) if spec and not on_cursor else base
             segments.append(Segment(set_cell_size(text, w), style))
@@ -336,7 +379,7 @@ class PagedTable(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         if event.y == 0:
             x = event.x - 1
-            for column, w in zip(self.columns, self._widths(), strict=True):
+            for column, w in self.shown_columns():
                 if x < w + 1:
                     self.post_message(self.HeaderClicked(self, column))
                     return
@@ -347,3 +390,8 @@ class PagedTable(ScrollView, can_focus=True):
             self.cursor = index
             if event.chain >= 2:
                 self.action_select()
+
+
+def _fit(text: str, width: int) -> str:
+    """`text` cut to `width` cells, with an ellipsis where it was cut."""
+    return set_cell_size(text, max(0, width - 1)) + "…" if cell_len(text) > width else text

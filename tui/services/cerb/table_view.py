@@ -42,14 +42,16 @@ PAGE_SIZE = 50
 EXPORT_PAGE = 250  # tickets per request when an export reads every page of the search
 TABLE_EXPAND = ("group_", "bucket_", "owner_")  # what the columns show; the ticket view fetches the rest
 
+# Narrow terminals: the subject keeps 28 cells at least; group and owner shrink first, then columns hide, the least
+# telling first (group / bucket, importance, owner, updated, status). The mask is how a ticket is named: it stays.
 COLUMNS = [
-    Column("mask", "Mask", 15),
-    Column("subject", "Subject"),
-    Column("status", "Status", 8),
-    Column("group", "Group / bucket", 24),
-    Column("owner", "Owner", 14),
-    Column("importance", "Imp", 4),
-    Column("updated", "Updated", 10),
+    Column("mask", "Mask", 15, priority=100),
+    Column("subject", "Subject", min_width=28, priority=90),
+    Column("status", "Status", 8, priority=80),
+    Column("group", "Group / bucket", 24, min_width=14, priority=30),
+    Column("owner", "Owner", 14, min_width=10, priority=50),
+    Column("importance", "Imp", 4, priority=40),
+    Column("updated", "Updated", 10, priority=60),
 ]
 SORTABLE = ["updated", "mask", "subject", "status", "group", "owner", "importance"]
 
@@ -59,7 +61,8 @@ def filters_text(active: str) -> Text:
     for name, label, _ in FILTERS:
         text.append(f" {label} ", style="reverse bold" if name == active else "")
         text.append(" ")
-    text.append("   [ ] filter · / search · s sort · space select · enter open · ? keys", style="dim")
+    # "? keys" first: on a narrow terminal the rest of the line is cut off, and that one leads to all the others
+    text.append("   ? keys · [ ] filter · / search · s sort · space select · enter open", style="dim")
     return text
 
 
@@ -85,7 +88,7 @@ class SearchBar(Vertical):
     SearchBar #cerb-bar { height: 1; }
     SearchBar #cerb-search { width: 1fr; height: 1; border: none; padding: 0 1; background: $boost; }
     SearchBar #cerb-search:focus { background: $accent 30%; }
-    SearchBar #cerb-count { width: 64; padding: 0 1; color: $text-muted; text-align: right; }
+    SearchBar #cerb-count { width: 1fr; max-width: 64; padding: 0 1; color: $text-muted; text-align: right; }
     SearchBar #cerb-filters { height: 1; padding: 0 1; }
     """
 
