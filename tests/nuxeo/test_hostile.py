@@ -45,11 +45,14 @@ READS: dict[str, tuple[Call, Any]] = {
     "get": (lambda c, d: c.get("/default-domain/workspaces", enrichers=("children", "permissions")), Document),
     "children": (lambda c, d: c.children(UID, page=1), DocumentPage),
     "search": (lambda c, d: c.search("quarterly report"), DocumentPage),
+    "query": (lambda c, d: c.query("SELECT * FROM Note"), DocumentPage),
+    "trashed_children": (lambda c, d: c.trashed_children(UID), DocumentPage),
+    "descendant_count": (lambda c, d: c.descendant_count("/default-domain"), int),
     "operations": (lambda c, d: c.operations(), list[Operation]),
     "download": (lambda c, d: c.download(UID, d / "blob.bin"), Path),
 }
 # Public async methods that send a change (driven against the sandbox in test_client.py), or close the client.
-WRITES = {"create", "update", "delete", "move", "upload", "attach", "execute", "aclose"}
+WRITES = {"create", "update", "delete", "trash", "untrash", "move", "upload", "attach", "execute", "aclose"}
 # Whole answers of 50 MB: one call at a time, so the server does not hold eight copies at once.
 HEAVY_MODES = {"huge", "huge-error", "huge-chunked"}
 CLASS_NAME = re.compile(r"\b[A-Z][A-Za-z]*(Error|Exception)\b|Traceback")

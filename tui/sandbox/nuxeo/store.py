@@ -143,13 +143,14 @@ class Repository:
         return [Doc.from_row(r) for r in rows], total
 
     def child_stats(self, uids: list[str]) -> dict[str, tuple[int, bool]]:
-        """For each parent uid: (number of children, whether one of them is folderish), in one query."""
+        """For each parent uid: (number of children, whether one of them is folderish), in one query. Trashed
+        children are not counted: the Web UI does not show them in the folder (its trash view does)."""
         if not uids:
             return {}
         marks = ", ".join("?" for _ in uids)
         rows = self.db.execute(
             f"SELECT parent_uid, count(*), max(folderish) FROM documents WHERE parent_uid IN ({marks})"
-            " GROUP BY parent_uid",
+            " AND is_trashed = 0 GROUP BY parent_uid",
             uids,
         ).fetchall()
         stats = {uid: (0, False) for uid in uids}

@@ -205,12 +205,29 @@ class NuxeoClient(HttpServiceClient):
                 + nxql_quote(text)
                 + ") AND ecm:isTrashed = 0 AND ecm:isVersion = 0 ORDER BY dc:title"
             )
+        return await self.query(query, page=page, page_size=page_size)
+
+    async def query(self, nxql: str, *, page: int = 0, page_size: int = 50) -> DocumentPage:
+        """One page of the documents an NXQL query matches."""
         data = await self.http.get_json(
             "api/v1/search/lang/NXQL/execute",
-            params={"query": query, "currentPageIndex": page, "pageSize": page_size},
+            params={"query": nxql, "currentPageIndex": page, "pageSize": page_size},
             headers={"properties": "dublincore,file"},
         )
         return document_page(data, "GET api/v1/search/lang/NXQL/execute")
+
+    async def trashed_children(self, parent_uid: str, *, page: int = 0, page_size: int = 100) -> DocumentPage:
+        """The documents of a folder that are in the trash (the folder's trash view)."""
+        nxql = (
+            f"SELECT * FROM Document WHERE ecm:parentId = {nxql_quote(parent_uid)} AND ecm:isTrashed = 1"
+            " AND ecm:isVersion = 0 ORDER BY dc:title"
+        )
+        return await self.query(nxql, page=page, page_size=page_size)
+
+    async def descendant_count(self, path: str) -> int:
+        """How many documents a folder holds at any depth, trashed or not (what a permanent delete takes with it)."""
+        nxql = f"SELECT * FROM Document WHERE ecm:path STARTSWITH {nxql_quote(path)} AND ecm:isVersion = 0"
+        return (await self.query(nxql, page_size=1)).total_size
 
     async def create(self, parent_ref: str, *, type: str, name: str, properties: dict[str, Any]) -> Document:
         body = {"entity-type": "document", "name": name, "type": type, "properties": properties}
@@ -228,7 +245,21 @@ class NuxeoClient(HttpServiceClient):
         return document(self.http.json(response), f"PUT {url}")
 
     async def delete(self, uid: str) -> None:
+        """Delete for good (a folder with everything in it): `trash` is what a user means by delete."""
         await self.http.request("DELETE", doc_url(uid))
+
+    async def trash(self, uid: str) -> Document:
+        """Move a document to the trash, as Nuxeo's Web UI does: it can be restored (`untrash`)."""
+        return await self._document_operation("Document.Trash", uid)
+
+    async def untrash(self, uid: str) -> Document:
+        return await self._document_operation("Document.Untrash", uid)
+
+    async def _document_operation(self, operation_id: str, uid: str, params: dict[str, Any] | None = None) -> Document:
+        result = await self.execute(operation_id, input=uid, params=params)
+        if not isinstance(result, dict):
+            raise ProtocolError(f"Nuxeo did not return the document from {operation_id}.", service=SERVICE)
+        return document(result, f"POST site/automation/{operation_id}")
 
     async def move(self, uid: str, target_parent_ref: str, name: str | None = None) -> Document:
         """Move a document under another parent, or rename it (same parent, new name)."""

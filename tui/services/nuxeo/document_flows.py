@@ -1,6 +1,6 @@
-"""The Documents pane's form flows that end in one server call: a new document, a move or rename, an automation
-operation. Each asks, tries, and on failure asks again (`form_flow.ask_until_done`); the pane puts the result in
-the tree."""
+"""The Documents pane's flows that end in one server call: a new document, a move or rename, an automation
+operation (each asks, tries, and on failure asks again: `form_flow.ask_until_done`), moving to the trash and back.
+The pane puts the result in the tree."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from tui.services.nuxeo.client import NuxeoClient, slug
 from tui.services.nuxeo.dialogs import OperationDialog, ResultDialog, operation_fields
 from tui.services.nuxeo.form_flow import TryAgain, ask_until_done
 from tui.services.nuxeo.models import Document, Operation
-from tui.widgets.dialogs import Field
+from tui.widgets.dialogs import ConfirmDialog, Field
 from tui.widgets.pane import ServicePane
 
 NEW_DOCUMENT_TYPES = ["Folder", "Workspace", "Note", "File", "OrderedFolder", "Section"]
@@ -90,3 +90,26 @@ async def run_operation(pane: ServicePane[NuxeoClient], operations: list[Operati
             return
     if ran is not None:
         await pane.app.push_screen_wait(ResultDialog(f"{op.id} result", ran.value))
+
+
+async def ask_trash(pane: ServicePane[NuxeoClient], doc: Document) -> bool:
+    """Ask, then move `doc` to the trash (restorable, as in Nuxeo's Web UI); True once it is there."""
+    what = "folder and everything in it" if doc.is_folderish else "document"
+    question = f"Move the {what} “{doc.title}” ({doc.path}) to the trash?"
+    if not await pane.app.push_screen_wait(ConfirmDialog(question, confirm="Trash")):
+        return False
+    try:
+        await pane.client.trash(doc.uid)
+    except Exception as exc:
+        pane.report(exc, f"move {doc.title} to the trash")
+        return False
+    return True
+
+
+async def restore(pane: ServicePane[NuxeoClient], doc: Document) -> Document | None:
+    """Take `doc` out of the trash; the restored document, or None (the failure said)."""
+    try:
+        return await pane.client.untrash(doc.uid)
+    except Exception as exc:
+        pane.report(exc, f"restore {doc.title}")
+        return None

@@ -61,6 +61,12 @@ class Document:
     has_folderish_child: bool | None
     permissions: list[str]
     raw: dict[str, Any] = field(repr=False)
+    is_trashed: bool = False
+    lock_owner: str = ""  # who holds the lock ("" when none, or when the lock was not asked for)
+    lock_created: str = ""
+    is_version: bool = False
+    is_checked_out: bool = True
+    version_label: str = ""
 
     @classmethod
     def from_wire(cls, wire: DocumentWire, raw: dict[str, Any]) -> Document:
@@ -89,6 +95,12 @@ class Document:
             has_folderish_child=folderish_child,
             permissions=(context.permissions or []) if context is not None else [],
             raw=raw,
+            is_trashed=bool(wire.is_trashed),
+            lock_owner=wire.lock_owner or "",
+            lock_created=wire.lock_created or "",
+            is_version=bool(wire.is_version),
+            is_checked_out=wire.is_checked_out is not False,
+            version_label=wire.version_label or "",
         )
 
     @property

@@ -16,24 +16,25 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from tui.http import ServiceError
+from tui.services.nuxeo import keys
 from tui.services.nuxeo.client import NuxeoClient
 from tui.services.nuxeo.details_view import DocumentDetails
 from tui.services.nuxeo.dialogs import SearchDialog
-from tui.services.nuxeo.document_flows import ask_move, ask_new_document, run_operation
+from tui.services.nuxeo.document_flows import ask_move, ask_new_document, ask_trash, restore, run_operation
 from tui.services.nuxeo.edit_flow import edit_document
 from tui.services.nuxeo.export import search_export
 from tui.services.nuxeo.folder_loader import FolderLoader
 from tui.services.nuxeo.models import Document, DocumentPage, Operation
 from tui.services.nuxeo.render import document_label
 from tui.services.nuxeo.transfers import download, upload
+from tui.services.nuxeo.trash_view import TrashScreen
 from tui.services.nuxeo.tree_view import PAGE_SIZE, PREFETCH_DISTANCE, DocumentTree, FolderState, NodeData, node_data
-from tui.widgets.dialogs import ConfirmDialog
 from tui.widgets.export import ExportSource
 from tui.widgets.pane import PaneContext, ServicePane
 
@@ -45,36 +46,9 @@ class DocumentsPane(ServicePane[NuxeoClient]):
     DocumentsPane .nuxeo-transfer { height: 1; padding: 0 1; background: $boost; }
     DocumentsPane .nuxeo-transfer Label { width: auto; margin-right: 2; }
     """
-    WRITE_ACTIONS = frozenset({"edit", "create", "delete", "move", "upload", "operation"})
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("e", "edit", "Edit", id="nuxeo.edit", tooltip="Edit the title, description and other text properties"),
-        Binding("n", "create", "New", id="nuxeo.create", tooltip="Create a document in the selected folder"),
-        Binding("d", "delete", "Delete", id="nuxeo.delete", tooltip="Delete the selected document (asks first)"),
-        Binding(
-            "m", "move", "Move/rename", id="nuxeo.move", tooltip="Move the selected document or give it a new name"
-        ),
-        Binding("slash", "search", "Search", id="nuxeo.search", tooltip="Search by words or NXQL"),
-        Binding("s", "download", "Download", id="nuxeo.download", tooltip="Download the main file of the document"),
-        Binding("u", "upload", "Upload", id="nuxeo.upload", tooltip="Attach a local file (or add it to the folder)"),
-        Binding(
-            "o", "operation", "Operation", id="nuxeo.operation", tooltip="Run an automation operation on the selection"
-        ),
-        Binding("j", "toggle_raw", "Raw JSON", id="nuxeo.raw", tooltip="Switch between properties and the raw JSON"),
-        Binding("r", "reload_folder", "Reload folder", id="nuxeo.reload", tooltip="Reload the selected folder"),
-    ]
-
-    COMMANDS: ClassVar[list[tuple[str, str]]] = [
-        ("Documents: edit the selected document", "edit"),
-        ("Documents: new document in the selected folder", "create"),
-        ("Documents: delete the selected document", "delete"),
-        ("Documents: move or rename the selected document", "move"),
-        ("Documents: search (words or NXQL)", "search"),
-        ("Documents: download the main file", "download"),
-        ("Documents: upload a file", "upload"),
-        ("Documents: run an automation operation", "operation"),
-        ("Documents: toggle raw JSON", "toggle_raw"),
-        ("Documents: reload the selected folder", "reload_folder"),
-    ]
+    WRITE_ACTIONS = keys.WRITE_ACTIONS
+    BINDINGS: ClassVar[list[BindingType]] = keys.BINDINGS
+    COMMANDS: ClassVar[list[tuple[str, str]]] = keys.COMMANDS
 
     def __init__(self, client: NuxeoClient, context: PaneContext, **kwargs: Any):
         super().__init__(client, context, **kwargs)
@@ -83,6 +57,7 @@ class DocumentsPane(ServicePane[NuxeoClient]):
         self._operations: list[Operation] | None = None
         self._search_state: tuple[str, DocumentPage | None, list[Document]] = ("", None, [])
         self._stop_following: Callable[[], None] = lambda: None
+        self.last_trashed: Document | None = None  # what `z` restores
 
     # -- layout --------------------------------------------------------------------------------------------------------
 
@@ -343,24 +318,47 @@ class DocumentsPane(ServicePane[NuxeoClient]):
 
     @work(exclusive=True, group="nuxeo-delete", exit_on_error=False)
     async def delete_document(self, node: TreeNode[NodeData]) -> None:
+        """`d` moves to the trash, as Nuxeo's Web UI does (`z` restores it); deleting for good is the trash view's."""
         doc = node_data(node).doc
         if doc is None:
             return
-        what = "folder and everything in it" if doc.is_folderish else "document"
-        sure = await self.app.push_screen_wait(
-            ConfirmDialog(f"Delete the {what} “{doc.title}” ({doc.path})?", confirm="Delete", danger=True)
-        )
-        if not sure:
-            return
-        try:
-            await self.client.delete(doc.uid)
-        except Exception as exc:
-            self.report(exc, f"delete {doc.title}")
+        if not await ask_trash(self, doc):
             return
         self.document_tree.remove_document(node)
         self.show_cursor_details()
-        self.context.drafts.discard(self.context.draft_key("nuxeo", doc.uid))
-        self.notify(f"Deleted {doc.title}.", timeout=3, markup=False)
+        self.last_trashed = doc
+        self.notify(f"Moved {doc.title} to the trash: z puts it back, t shows the trash.", timeout=8, markup=False)
+
+    def action_undo_trash(self) -> None:
+        if self.last_trashed is None:
+            self.notify("Nothing was moved to the trash here.", severity="warning")
+            return
+        self.restore_trashed(self.last_trashed)
+
+    @work(exclusive=True, group="nuxeo-delete", exit_on_error=False)
+    async def restore_trashed(self, doc: Document) -> None:
+        restored = await restore(self, doc)
+        if restored is None:
+            return
+        self.last_trashed = None
+        self.put_back([restored])
+        self.notify(f"Restored {restored.title}.", timeout=3, markup=False)
+        await self.reveal_path(restored.path)
+
+    def put_back(self, docs: list[Document]) -> None:
+        """Restored documents show again in their folder, when it is in the tree."""
+        for doc in docs:
+            folder = self.document_tree.node_for_uid(doc.parent_ref)
+            if folder is not None:
+                self.document_tree.add_new_document(folder, doc)
+
+    def action_trash(self) -> None:
+        folder = self.folder_node()
+        doc = node_data(folder).doc if folder is not None else None
+        if doc is None:
+            self.notify("Select a folder first.", severity="warning")
+            return
+        self.app.push_screen(TrashScreen(self.client, doc), lambda restored: self.put_back(restored or []))
 
     def action_move(self) -> None:
         node = self.selected_node()

@@ -188,7 +188,7 @@ class DocumentTree(Tree[NodeData]):
             old_more._remove()  # the internal removal: the tree is rebuilt once below rather than once per change
         first: TreeNode[NodeData] | None = None
         for doc in docs:
-            if doc.uid in state.uids:
+            if doc.uid in state.uids or doc.is_trashed:  # a listing holds trashed documents: the trash view shows them
                 continue
             state.uids.add(doc.uid)
             node = self.add_document(folder, doc)

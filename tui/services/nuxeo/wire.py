@@ -88,6 +88,12 @@ class DocumentWire(Wire):
     last_modified: str | None = None
     properties: PropertiesWire | None = None
     context_parameters: ContextWire | None = None
+    is_trashed: bool | None = None
+    lock_owner: str | None = None  # sent when the lock was asked for (`X-NXfetch.document: lock`) and one is held
+    lock_created: str | None = None
+    is_version: bool | None = None
+    is_checked_out: bool | None = None
+    version_label: str | None = None
 
 
 class PageWire(Wire):
