@@ -17,24 +17,40 @@ from tui.services.cerb.models import SPAM_TRAINING, Attachment, Comment, Convers
 STATUS_STYLE = {"open": "bold green", "waiting": "yellow", "closed": "dim", "deleted": "dim red strike"}
 
 
+RECENT = 86400 * 30  # closer than this to now, a moment reads better as "3d ago" than as a date
+
+
+def _span(seconds: int) -> str:
+    """`5m`, `3h`, `2d`."""
+    if seconds < 3600:
+        return f"{max(1, seconds // 60)}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
+
+
 def relative_time(ts: int, now: float | None = None) -> str:
-    """`just now`, `5m ago`, `3h ago`, `2d ago`, then the date."""
+    """`just now`, `5m ago`, `3h ago`, `2d ago`, `in 2d` (a moment to come: when a snoozed ticket opens again),
+    then the date."""
     if not ts:
         return "-"
     delta = int((now or time.time()) - ts)
-    if delta < 45:
+    if abs(delta) < 45:
         return "just now"
-    if delta < 3600:
-        return f"{max(1, delta // 60)}m ago"
-    if delta < 86400:
-        return f"{delta // 3600}h ago"
-    if delta < 86400 * 30:
-        return f"{delta // 86400}d ago"
-    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d")
+    if abs(delta) >= RECENT:
+        return datetime.fromtimestamp(ts).strftime("%Y-%m-%d")
+    return f"{_span(delta)} ago" if delta > 0 else f"in {_span(-delta)}"
 
 
-def when(ts: int) -> str:
-    return f"{datetime.fromtimestamp(ts).strftime('%Y-%m-%d %H:%M')} ({relative_time(ts)})" if ts else "-"
+def when(ts: int, now: float | None = None) -> str:
+    """`2026-03-07 09:04 (2d ago)`; a moment long ago or far ahead shows as its date and time alone (the relative
+    part would be the same date again)."""
+    if not ts:
+        return "-"
+    moment = datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
+    if abs(int((now or time.time()) - ts)) >= RECENT:
+        return moment
+    return f"{moment} ({relative_time(ts, now)})"
 
 
 def importance_cell(importance: int) -> tuple[str, str]:
