@@ -1,7 +1,8 @@
 """Regenerate every screenshot: `.venv/bin/python screenshots/make.py [name-prefix ...]`.
 
 Starts the sandbox, opens the real app on the built-in sandbox profile, lets each service's scenes
-(`screenshots/scenes/<kind>.py`: `SCENES = [(name, async drive(pilot))]`) drive it, and saves `screenshots/<name>.svg`.
+(`screenshots/scenes/<kind>.py`: `SCENES = [(name, async drive(pilot))]`, or `(name, drive, (columns, lines))` for a
+scene shot at a terminal size of its own) drive it, and saves `screenshots/<name>.svg`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from tui.drafts import DraftStore  # noqa: E402
 from tui.sandbox import Sandbox  # noqa: E402
 from tui.services import SERVICES  # noqa: E402
 
-SIZE = (140, 42)
+SIZE = (140, 42)  # a scene that names no size of its own
+
+Size = tuple[int, int]
 
 
 async def exchanges_scene(pilot) -> None:
@@ -43,18 +46,19 @@ async def exchanges_scene(pilot) -> None:
     await pilot.pause(0.3)
 
 
-def scenes() -> list[tuple[str, str, object]]:
-    found: list[tuple[str, str, object]] = []
+def scenes() -> list[tuple[str, str, object, Size]]:
+    found: list[tuple[str, str, object, Size]] = []
     for kind in SERVICES:
         module = importlib.import_module(f"screenshots.scenes.{kind}")
-        found += [(kind, name, drive) for name, drive in module.SCENES]
-    found.append((next(iter(SERVICES)), "exchanges", exchanges_scene))
+        for name, drive, *size in module.SCENES:
+            found.append((kind, name, drive, size[0] if size else SIZE))
+    found.append((next(iter(SERVICES)), "exchanges", exchanges_scene, SIZE))
     return found
 
 
-async def shoot(box: Sandbox, kind: str, name: str, drive) -> None:
+async def shoot(box: Sandbox, kind: str, name: str, drive, size: Size = SIZE) -> None:
     app = ServiceDeckApp(box.profile(), drafts=DraftStore(Path(_home) / "drafts" / name), initial_pane=kind)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
         await drive(pilot)
         await pilot.pause(0.2)
@@ -67,11 +71,11 @@ async def main(prefixes: list[str]) -> int:
     sys.path.insert(0, str(HERE.parent))
     failed = 0
     with Sandbox(data_dir=Path(_home) / "sandbox") as box:
-        for kind, name, drive in scenes():
+        for kind, name, drive, size in scenes():
             if prefixes and not any(name.startswith(p) for p in prefixes):
                 continue
             try:
-                await shoot(box, kind, name, drive)
+                await shoot(box, kind, name, drive, size)
             except Exception as exc:  # keep going: one broken scene should not cost the others
                 failed += 1
                 print(f"failed {name}: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)

@@ -1,5 +1,5 @@
 """Screenshot scenes of the Tickets pane: the table with filters, a conversation, the reply editor and its options,
-a conflict, snoozing, and a bulk change of selected tickets."""
+a conflict, snoozing, and a bulk change of selected tickets; the table and the keys list (`?`) at 80x24 too."""
 
 from __future__ import annotations
 
@@ -116,6 +116,19 @@ async def tickets_bulk(pilot) -> None:
     await pilot.pause(0.3)
 
 
+SMALL = (80, 24)  # the smallest usual terminal
+
+
+async def keys_list(pilot) -> None:
+    """`?` over the ticket table: every key of the pane and of the app, searchable."""
+    from tui.widgets.keys_screen import KeysScreen
+
+    await _table(pilot)
+    await pilot.press("question_mark")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, KeysScreen))
+    await pilot.pause(0.3)
+
+
 SCENES = [
     ("tickets", tickets),
     ("tickets-conversation", tickets_conversation),
@@ -124,4 +137,6 @@ SCENES = [
     ("tickets-reply-options", tickets_reply_options),
     ("tickets-snooze", tickets_snooze),
     ("tickets-bulk", tickets_bulk),
+    ("tickets-80x24", tickets, SMALL),
+    ("keys-80x24", keys_list, SMALL),
 ]
