@@ -7,45 +7,18 @@ import io
 import socket
 import uuid
 
-import pytest
 from rich.console import Console
 from textual.widgets import Input, Static, TextArea
 
-from tests.conftest import make_app, start_sandbox, wait_for
+from tests.conftest import make_app, wait_for
 from tui.drafts import DraftStore
 from tui.profiles import Connection, Profile
-from tui.services.nuxeo.client import NuxeoClient
 from tui.services.nuxeo.dialogs import ConflictDialog, EditDocumentDialog, OperationDialog, ResultDialog, SearchDialog
 from tui.services.nuxeo.pane import DocumentsPane
 from tui.widgets.connection_bar import ConnectionBar
 from tui.widgets.dialogs import ConfirmDialog, FormDialog
 
 SIZE = (140, 45)
-
-
-@pytest.fixture(scope="module")
-def box(tmp_path_factory):
-    sandbox = start_sandbox(tmp_path_factory, "nuxeo")
-    yield sandbox
-    sandbox.stop()
-
-
-@pytest.fixture
-async def client(box):
-    connection = box.profile().connection("nuxeo")
-    async with NuxeoClient.from_connection(connection, connection.resolve_secret("sandbox")) as c:
-        yield c
-
-
-@pytest.fixture
-async def workspace(client):
-    """A folder of this test's own, so tests never see each other's documents."""
-    return await client.create(
-        "/default-domain/workspaces",
-        type="Folder",
-        name=f"t-{uuid.uuid4().hex[:8]}",
-        properties={"dc:title": "Test folder"},
-    )
 
 
 async def big_folder(client) -> tuple[str, int]:

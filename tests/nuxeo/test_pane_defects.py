@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
-import pytest
 from textual.widgets import Input, OptionList
 
-from tests.conftest import make_app, start_sandbox, wait_for
+from tests.conftest import make_app, wait_for
 from tests.nuxeo.test_pane import cursor_path, reveal, started
 from tui.http import UnavailableError
-from tui.services.nuxeo.client import NuxeoClient
 from tui.services.nuxeo.dialogs import EditDocumentDialog, SearchDialog
 from tui.services.nuxeo.form_flow import RetryForm
 from tui.services.nuxeo.pane import DocumentsPane
@@ -18,27 +14,6 @@ from tui.widgets.dialogs import ConfirmDialog, FormDialog
 from tui.widgets.keys_screen import key_rows
 
 SIZE = (140, 45)
-
-
-@pytest.fixture(scope="module")
-def box(tmp_path_factory):
-    sandbox = start_sandbox(tmp_path_factory, "nuxeo")
-    yield sandbox
-    sandbox.stop()
-
-
-@pytest.fixture
-async def client(box):
-    connection = box.profile().connection("nuxeo")
-    async with NuxeoClient.from_connection(connection, connection.resolve_secret("sandbox")) as c:
-        yield c
-
-
-@pytest.fixture
-async def workspace(client):
-    return await client.create(
-        "/default-domain/workspaces", type="Folder", name=f"t-{uuid.uuid4().hex[:8]}", properties={"dc:title": "Tests"}
-    )
 
 
 def label_of(pane: DocumentsPane, uid: str) -> str:

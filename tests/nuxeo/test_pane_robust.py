@@ -5,7 +5,6 @@ a download's default name is safe whatever name the server gives the file."""
 from __future__ import annotations
 
 import re
-import uuid
 from pathlib import Path
 from urllib.parse import quote
 
@@ -13,7 +12,7 @@ import httpx
 import pytest
 from textual.widgets import Input, TextArea
 
-from tests.conftest import make_app, start_sandbox, wait_for
+from tests.conftest import make_app, wait_for
 from tests.hostile import MODES, HostileServer
 from tui.drafts import DraftStore
 from tui.profiles import Connection, Profile
@@ -33,27 +32,6 @@ CLASS_NAME = re.compile(r"\b[A-Z]\w*(Error|Exception)\b|Traceback")
 def server():
     with HostileServer() as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def box(tmp_path_factory):
-    sandbox = start_sandbox(tmp_path_factory, "nuxeo")
-    yield sandbox
-    sandbox.stop()
-
-
-@pytest.fixture
-async def client(box):
-    connection = box.profile().connection("nuxeo")
-    async with NuxeoClient.from_connection(connection, connection.resolve_secret("sandbox")) as c:
-        yield c
-
-
-@pytest.fixture
-async def workspace(client):
-    return await client.create(
-        "/default-domain/workspaces", type="Folder", name=f"r-{uuid.uuid4().hex[:8]}", properties={"dc:title": "R"}
-    )
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import uuid
 import pytest
 from textual.widgets import Input, Select
 
-from tests.conftest import make_app, start_sandbox, wait_for
+from tests.conftest import make_app, wait_for
 from tui.http import ReadOnlyError
 from tui.services.nuxeo.client import NuxeoClient
 from tui.services.nuxeo.dialogs import SearchDialog
@@ -20,20 +20,6 @@ from tui.widgets.export import ExportScreen
 from tui.widgets.keys_screen import key_rows
 
 SIZE = (140, 45)
-
-
-@pytest.fixture(scope="module")
-def box(tmp_path_factory):
-    sandbox = start_sandbox(tmp_path_factory, "nuxeo")
-    yield sandbox
-    sandbox.stop()
-
-
-@pytest.fixture
-async def client(box):
-    connection = box.profile().connection("nuxeo")
-    async with NuxeoClient.from_connection(connection, connection.resolve_secret("sandbox")) as c:
-        yield c
 
 
 def keys_of(app) -> set[str]:

@@ -3,39 +3,15 @@ for good behind a confirmation that names the document and what goes with it."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from tests.conftest import make_app, start_sandbox, wait_for
+from tests.conftest import make_app, wait_for
 from tests.nuxeo.test_pane import cursor_path, reveal, started
 from tui.http import NotFoundError
-from tui.services.nuxeo.client import NuxeoClient
 from tui.services.nuxeo.trash_view import TrashScreen
 from tui.widgets.dialogs import ConfirmDialog
 
 SIZE = (140, 45)
-
-
-@pytest.fixture(scope="module")
-def box(tmp_path_factory):
-    sandbox = start_sandbox(tmp_path_factory, "nuxeo")
-    yield sandbox
-    sandbox.stop()
-
-
-@pytest.fixture
-async def client(box):
-    connection = box.profile().connection("nuxeo")
-    async with NuxeoClient.from_connection(connection, connection.resolve_secret("sandbox")) as c:
-        yield c
-
-
-@pytest.fixture
-async def workspace(client):
-    return await client.create(
-        "/default-domain/workspaces", type="Folder", name=f"t-{uuid.uuid4().hex[:8]}", properties={"dc:title": "Tests"}
-    )
 
 
 async def test_the_client_trashes_restores_and_lists_the_trash(client, workspace):
