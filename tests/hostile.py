@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 import struct
 import threading
@@ -199,3 +200,23 @@ class HostileServer:
         finally:
             if not writer.is_closing():
                 writer.close()
+
+
+# What a message shown to a person must never hold: an exception's class name or a traceback.
+CLASS_NAME = re.compile(r"\b[A-Z]\w*(Error|Exception)\b|Traceback")
+
+
+def quicken(monkeypatch: Any, client_class: type[Any], deadline: float) -> None:
+    """Make the app's clients of `client_class` give up after `deadline` seconds (and a 1 s read timeout), so a
+    dripping or stalled server costs a pane test little."""
+    import httpx
+
+    build = client_class.from_connection.__func__
+
+    def quick(cls: type[Any], connection: Any, secret: str, *, exchange_log: Any = None) -> Any:
+        client = build(cls, connection, secret, exchange_log=exchange_log)
+        client.http.deadline = deadline
+        client.http.client.timeout = httpx.Timeout(1.0)
+        return client
+
+    monkeypatch.setattr(client_class, "from_connection", classmethod(quick))

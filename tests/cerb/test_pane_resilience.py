@@ -3,12 +3,10 @@ work, and, once the server is back, the pane recovers by itself."""
 
 from __future__ import annotations
 
-import re
-
 import httpx
 
 from tests.conftest import make_app, wait_for
-from tests.hostile import MODES, HostileServer
+from tests.hostile import CLASS_NAME, MODES, HostileServer
 from tui.profiles import Connection, Profile
 from tui.sandbox import Sandbox
 from tui.widgets.connection_bar import ConnectionBar
@@ -16,7 +14,6 @@ from tui.widgets.connection_bar import ConnectionBar
 SIZE = (140, 42)
 DEADLINE = 1.5
 SECRET = "CerbSecret-4815"
-CLASS_NAME = re.compile(r"\b[A-Z]\w*(Error|Exception)\b|Traceback")
 
 # The exchange log cannot record deeply nested JSON yet (tui/http/redact.py lets json.loads's RecursionError out):
 # that mode has its own test, expected to fail until the shared redaction catches it.

@@ -3,13 +3,10 @@ and when the server comes back, the pane finds out by itself and shows it again.
 
 from __future__ import annotations
 
-import re
-
-import httpx
 import pytest
 
 from tests.conftest import make_app, wait_for
-from tests.hostile import MODES, HostileServer
+from tests.hostile import CLASS_NAME, MODES, HostileServer, quicken
 from tui.profiles import Connection, Profile
 from tui.sandbox import Sandbox
 from tui.services.max.client import MaxClient
@@ -19,7 +16,6 @@ from tui.widgets.dialogs import FormDialog
 
 SIZE = (140, 42)
 DEADLINE = 1.5
-CLASS_NAME = re.compile(r"\b[A-Z]\w*(Error|Exception)\b")
 
 
 @pytest.fixture(scope="module")
@@ -30,16 +26,7 @@ def server():
 
 @pytest.fixture
 def quick_clients(monkeypatch):
-    """The app's MAX clients give up after DEADLINE seconds, so a dripping server costs the test little."""
-    build = MaxClient.from_connection.__func__  # type: ignore[attr-defined]
-
-    def quick(cls, connection, secret, *, exchange_log=None):
-        client = build(cls, connection, secret, exchange_log=exchange_log)
-        client.http.deadline = DEADLINE
-        client.http.client.timeout = httpx.Timeout(1.0)
-        return client
-
-    monkeypatch.setattr(MaxClient, "from_connection", classmethod(quick))
+    quicken(monkeypatch, MaxClient, DEADLINE)
 
 
 def hostile_profile(server: HostileServer) -> Profile:

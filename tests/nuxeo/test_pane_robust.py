@@ -4,16 +4,14 @@ a download's default name is safe whatever name the server gives the file."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from urllib.parse import quote
 
-import httpx
 import pytest
 from textual.widgets import Input, TextArea
 
 from tests.conftest import make_app, wait_for
-from tests.hostile import MODES, HostileServer
+from tests.hostile import CLASS_NAME, MODES, HostileServer, quicken
 from tui.drafts import DraftStore
 from tui.profiles import Connection, Profile
 from tui.sandbox import Sandbox
@@ -25,7 +23,6 @@ from tui.widgets.dialogs import FormDialog
 
 SIZE = (140, 45)
 DEADLINE = 1.5
-CLASS_NAME = re.compile(r"\b[A-Z]\w*(Error|Exception)\b|Traceback")
 
 
 @pytest.fixture(scope="module")
@@ -36,16 +33,7 @@ def server():
 
 @pytest.fixture
 def quick_clients(monkeypatch):
-    """The app's Nuxeo clients give up after DEADLINE seconds, so a dripping server costs the test little."""
-    build = NuxeoClient.from_connection.__func__  # type: ignore[attr-defined]
-
-    def quick(cls, connection, secret, *, exchange_log=None):
-        client = build(cls, connection, secret, exchange_log=exchange_log)
-        client.http.deadline = DEADLINE
-        client.http.client.timeout = httpx.Timeout(1.0)
-        return client
-
-    monkeypatch.setattr(NuxeoClient, "from_connection", classmethod(quick))
+    quicken(monkeypatch, NuxeoClient, DEADLINE)
 
 
 def error_notes(app) -> list[str]:
