@@ -28,6 +28,7 @@ from tui.sandbox.host import SandboxContext, ServiceSandbox
 from tui.sandbox.nuxeo.automation import OperationSpec, run_operation
 from tui.sandbox.nuxeo.entities import REPOSITORY, document_response, page_response
 from tui.sandbox.nuxeo.errors import NuxeoHTTPError, error_response
+from tui.sandbox.nuxeo.introspection import config_resource
 from tui.sandbox.nuxeo.nxql import NxqlError, compile_nxql
 from tui.sandbox.nuxeo.operations import OPERATIONS, OPERATIONS_BY_NAME
 from tui.sandbox.nuxeo.paging import DEFAULT_PAGE_SIZE, paging, sort_items
@@ -190,6 +191,8 @@ class NuxeoSandbox:
             return JSONResponse(user_entity(parts[1]))
         if head == "upload":
             return await self.upload(request, user, parts[1:])
+        if head == "config" and method == "GET":
+            return JSONResponse(config_resource(parts[1:]))
         if head == "automation":
             if len(parts) == 1 or parts[1] == "":
                 return await self.automation_index(request, user)

@@ -20,7 +20,7 @@ from typing import Any
 
 from tui.sandbox.common import iso_utc
 from tui.sandbox.nuxeo.batches import Tokens, UploadBatches
-from tui.sandbox.nuxeo.doctypes import TYPES, allowed_properties, default_properties, is_folderish
+from tui.sandbox.nuxeo.doctypes import TYPES, allowed_properties, checked_value, default_properties, is_folderish
 from tui.sandbox.nuxeo.errors import NuxeoHTTPError
 from tui.sandbox.nuxeo.nxql import Compiled
 from tui.sandbox.nuxeo.schema import DOC_COLUMNS, INDEXES_SQL, SCHEMA_SQL, Doc
@@ -343,8 +343,11 @@ class Repository:
                     }
                     for i, item in enumerate(value or [])
                 ]
-            elif key in ("dc:contributors", "dc:subjects") and isinstance(value, str):
-                value = [v for v in value.split(",") if v]
+            else:
+                try:
+                    value = checked_value(key, value)
+                except ValueError as exc:
+                    raise NuxeoHTTPError(400, f"Invalid value: {exc}") from None
             props[key] = value
 
     def _blob_value(self, value: Any, existing: Any) -> dict[str, Any] | None:
