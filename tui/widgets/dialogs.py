@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Input, Label, Select, Static, Switch, TextArea
 
 from tui.widgets.key_footer import KeyFooter
 
@@ -66,7 +66,8 @@ class ConfirmDialog(ModalScreen[bool]):
 
 @dataclass
 class Field:
-    """One input of a `FormDialog`. kind: "text", "password", "multiline" or "select" (with `choices`)."""
+    """One input of a `FormDialog`. kind: "text", "password", "multiline", "select" (with `choices`) or "switch"
+    (value: "true" or "false"; the form gives back a bool)."""
 
     name: str
     label: str
@@ -101,6 +102,8 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
                 yield Label(f.label, classes="field-label", markup=False)
                 if f.kind == "multiline":
                     yield TextArea(f.value, id=f"field-{f.name}", soft_wrap=True)
+                elif f.kind == "switch":
+                    yield Switch(value=f.value in (True, "true"), id=f"field-{f.name}")
                 elif f.kind == "select":
                     yield Select(
                         f.choices,
@@ -132,6 +135,8 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
             widget = self.query_one(f"#field-{f.name}")
             if isinstance(widget, TextArea):
                 out[f.name] = widget.text
+            elif isinstance(widget, Switch):
+                out[f.name] = widget.value
             elif isinstance(widget, Select):
                 out[f.name] = None if widget.value is Select.NULL else widget.value
             elif isinstance(widget, Input):

@@ -29,6 +29,7 @@ from tui.http import (
 )
 from tui.services.nuxeo.errors import nuxeo_error
 from tui.services.nuxeo.models import REPOSITORY, Document, DocumentPage, Operation, ServerInfo, User
+from tui.services.nuxeo.schemas import DocType
 from tui.services.nuxeo.wire import (
     SERVICE,
     BatchWire,
@@ -161,6 +162,11 @@ class NuxeoClient(HttpServiceClient):
         if not user.username:  # whoever answered does not know who we are: not a Nuxeo that signed us in
             raise ProtocolError("Nuxeo answered GET api/v1/me without a username.", status=200, service=SERVICE)
         return user
+
+    async def document_type(self, name: str) -> DocType:
+        """A document type's facets and every field of its schemas with its type (`GET config/types/{name}`)."""
+        url = "api/v1/config/types/" + quote(name, safe="")
+        return DocType.from_reply(await self.http.get_json(url), f"GET {url}")
 
     # -- documents ----------------------------------------------------------------------------------------------------
 

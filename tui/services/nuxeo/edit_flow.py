@@ -1,80 +1,93 @@
-"""Editing a document from the Documents pane: which properties a person may edit, the draft kept on disk as they
-type, the save with the change token, and the choice when someone else saved first."""
+"""Editing a document from the Documents pane: every property a person may change, each with an editor chosen from
+the document type's schemas (`property_editors.py`), the draft kept on disk as they type, what was typed checked
+before anything is sent, the save with the change token (and a new version when asked), the choice when someone
+else saved first, and a warning when someone else holds the document's lock."""
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from tui.http import ConflictError, ServiceError
 from tui.services.nuxeo.client import NuxeoClient
 from tui.services.nuxeo.dialogs import ConflictDialog, EditDocumentDialog, SaveResult
 from tui.services.nuxeo.models import Document
+from tui.services.nuxeo.property_editors import InvalidValue, PropertyEditor, editors_for
+from tui.services.nuxeo.schemas import DocType
 from tui.widgets.dialogs import ConfirmDialog
 from tui.widgets.pane import ServicePane
 
-# Properties a person never edits by hand: the server maintains them.
-READ_ONLY_PROPERTIES = {
-    "dc:creator",
-    "dc:created",
-    "dc:modified",
-    "dc:lastContributor",
-    "dc:contributors",
-    "dc:issued",
-    "dc:valid",
-    "dc:expired",
-    "uid:uid",
-    "uid:major_version",
-    "uid:minor_version",
-    "common:icon",
-    "common:icon-expanded",
-    "note:mime_type",
-}
-LONG_TEXT_PROPERTIES = {"dc:description", "note:note"}
-PROPERTY_LABELS = {
-    "dc:title": "Title",
-    "dc:description": "Description",
-    "dc:source": "Source",
-    "dc:rights": "Rights",
-    "dc:format": "Format",
-    "dc:language": "Language",
-    "dc:coverage": "Coverage",
-    "dc:nature": "Nature",
-    "note:note": "Note text",
-}
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T")
 KEPT_AS_DRAFT = "Your text is still here (and kept as a draft)."
 
-
-def editable_keys(doc: Document) -> list[str]:
-    """dc:title and dc:description first, then every other simple string property the server does not maintain."""
-    keys = ["dc:title", "dc:description"]
-    for key, value in doc.properties.items():
-        if key in keys or key in READ_ONLY_PROPERTIES:
-            continue
-        if isinstance(value, str) and not _DATE.match(value):
-            keys.append(key)
-        elif value is None and key.startswith(("dc:", "note:")) and key not in ("dc:subjects",):
-            keys.append(key)
-    return keys
+# Document types do not change while the app runs: each is asked for once per connection.
+_doc_types: WeakKeyDictionary[NuxeoClient, dict[str, DocType]] = WeakKeyDictionary()
 
 
-def text_of(value: Any) -> str:
-    return "" if value is None else str(value)
+async def doc_type_of(client: NuxeoClient, type_name: str) -> DocType | None:
+    """The document type's description, or None when the server would not give it (the editors then guess each
+    property's type from its value)."""
+    known = _doc_types.setdefault(client, {})
+    if type_name not in known:
+        try:
+            known[type_name] = await client.document_type(type_name)
+        except ServiceError:
+            return None
+    return known[type_name]
+
+
+async def lock_holder(client: NuxeoClient, doc: Document) -> str:
+    """Who holds the document's lock when it is someone else ("" when nobody does, or we do)."""
+    if not doc.lock_owner:
+        return ""
+    me = client.username
+    if not me:
+        try:
+            me = (await client.current_user()).username
+        except ServiceError:
+            me = ""
+    return "" if doc.lock_owner == me else doc.lock_owner
+
+
+def locked_question(holder: str, doc: Document, doing: str) -> str:
+    since = f" since {doc.lock_created[:16].replace('T', ' ')}" if doc.lock_created else ""
+    return f"{holder} holds the lock on “{doc.title}”{since}. {doing}"
 
 
 class EditSession:
-    """One document being edited in `pane`: what the form started from, and the change token the save must carry."""
+    """One document being edited in `pane`: its editors, what the form started from, and the change token the save
+    must carry."""
 
-    def __init__(self, pane: ServicePane[NuxeoClient], doc: Document, keys: list[str]):
+    def __init__(self, pane: ServicePane[NuxeoClient], doc: Document, editors: list[PropertyEditor]):
         self.pane = pane
         self.doc = doc
-        self.keys = keys
+        self.editors = {e.key: e for e in editors}
+        self.keys = [e.key for e in editors]
         self.draft_key = pane.context.draft_key("nuxeo", doc.uid)
-        self.original = {k: text_of(doc.properties.get(k)) for k in keys}
+        self.original = self.texts_of(doc)
         self.token = doc.change_token
-        self.labels: dict[str, str] = {}
+        self.labels = {e.key: e.label for e in editors}
+
+    def texts_of(self, doc: Document) -> dict[str, str]:
+        """The form's text of each edited property of `doc`."""
+        return {k: e.text_of(doc.properties.get(k)) for k, e in self.editors.items()}
+
+    def values_of(self, texts: dict[str, str]) -> dict[str, Any]:
+        """What to send for these texts; InvalidValue naming every field that does not fit, in one sentence."""
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for key, text in texts.items():
+            editor = self.editors.get(key)
+            if editor is None:  # a property from a draft the type no longer has: sent as typed
+                values[key] = text
+                continue
+            try:
+                values[key] = editor.value_of(text)
+            except InvalidValue as exc:
+                problems.append(str(exc))
+        if problems:
+            raise InvalidValue("; ".join(problems))
+        return values
 
     def keep_draft(self, props: dict[str, str]) -> None:
         """What is typed, on disk (nothing when it is what the form started from)."""
@@ -99,14 +112,23 @@ class EditSession:
     def discard_draft(self) -> None:
         self.pane.context.drafts.discard(self.draft_key)
 
+    async def update(self, values: dict[str, Any], change_token: str | None, versioning: str) -> Document:
+        return await self.pane.client.update(self.doc.uid, values, change_token=change_token)
+
     async def save(self, form: EditDocumentDialog, props: dict[str, str]) -> SaveResult:
         changed = {k: v for k, v in props.items() if v != self.original.get(k)}
-        if not changed:
+        versioning = form.versioning_choice()
+        if not changed and versioning == "none":
             self.discard_draft()
             return ("saved", None)
+        try:
+            values = self.values_of(changed)
+        except InvalidValue as exc:  # nothing is sent: the form says what to fix, the text stays
+            form.show_error(f"Not saved: {exc}.")
+            return ("stay", None)
         self.keep_draft(props)  # on disk before the request: a crash mid-save loses nothing
         try:
-            doc = await self.pane.client.update(self.doc.uid, changed, change_token=self.token)
+            doc = await self.update(values, self.token, versioning)
         except ConflictError:
             return await self.resolve_conflict(form, props)
         except Exception as exc:
@@ -120,7 +142,7 @@ class EditSession:
         except ServiceError as exc:
             form.show_error(f"Not saved: someone changed it, and their version could not be read: {exc.readable}")
             return ("stay", None)
-        theirs = {k: text_of(theirs_doc.properties.get(k)) for k in self.keys}
+        theirs = self.texts_of(theirs_doc)
         choice = await self.pane.app.push_screen_wait(
             ConflictDialog(self.doc.title, list(props), self.labels, theirs, props, who=theirs_doc.author or "")
         )
@@ -130,7 +152,12 @@ class EditSession:
             return ("reloaded", theirs_doc)
         if choice == "overwrite":
             try:
-                doc = await self.pane.client.update(self.doc.uid, props, change_token=None)
+                # only what differs from theirs, so their other changes stay
+                values = self.values_of({k: v for k, v in props.items() if v != theirs.get(k)})
+                doc = await self.update(values, None, form.versioning_choice())
+            except InvalidValue as exc:
+                form.show_error(f"Not saved: {exc}.")
+                return ("stay", None)
             except Exception as exc:
                 return self.not_saved(form, exc)
             self.discard_draft()
@@ -156,8 +183,16 @@ async def edit_document(pane: ServicePane[NuxeoClient], doc: Document) -> Docume
     except Exception as exc:
         pane.report(exc, f"open {doc.title} for editing")
         return None
-    keys = editable_keys(fresh)
-    session = EditSession(pane, fresh, keys)
+    holder = await lock_holder(pane.client, fresh)
+    if holder and not await pane.app.push_screen_wait(
+        ConfirmDialog(
+            locked_question(holder, fresh, "Edit it anyway? Saving may be refused until they unlock it."),
+            confirm="Edit anyway",
+        )
+    ):
+        return None
+    session = EditSession(pane, fresh, editors_for(fresh, await doc_type_of(pane.client, fresh.type)))
+    keys = session.keys
     values = dict(session.original)
     note = ""
     draft = pane.context.drafts.load(session.draft_key)
@@ -172,20 +207,19 @@ async def edit_document(pane: ServicePane[NuxeoClient], doc: Document) -> Docume
             for key, value in draft.data["values"].items():
                 if key not in keys:
                     keys.append(key)
-                    session.original.setdefault(key, text_of(fresh.properties.get(key)))
-                values[key] = value
+                    session.original.setdefault(key, str(fresh.properties.get(key) or ""))
+                values[key] = str(value)
             note = "Your draft is restored. Save (ctrl+s) to keep it, Escape to discard it."
         else:
             session.discard_draft()
     note = note or "What you type is kept as a draft until you save (ctrl+s) or discard it (Escape)."
-    session.labels = {k: PROPERTY_LABELS.get(k, k) + ("" if k not in PROPERTY_LABELS else f"  ({k})") for k in keys}
     dialog = EditDocumentDialog(
         f"Edit {fresh.title}  ({fresh.path})",
         keys,
         session.labels,
         values,
         session.original,
-        multiline=LONG_TEXT_PROPERTIES,
+        widgets={k: e.widget for k, e in session.editors.items()},
         save=session.save,
         on_change=session.keep_draft,
         on_discard=session.discard_draft,
@@ -196,7 +230,8 @@ async def edit_document(pane: ServicePane[NuxeoClient], doc: Document) -> Docume
         return None
     outcome, new_doc = dialog.outcome
     if outcome == "saved":
-        pane.notify(f"Saved {new_doc.title if new_doc else fresh.title}.", timeout=3, markup=False)
+        version = f" as version {new_doc.version_label}" if new_doc and new_doc.version_label else ""
+        pane.notify(f"Saved {new_doc.title if new_doc else fresh.title}{version}.", timeout=3, markup=False)
     elif outcome == "reloaded":
         pane.notify("Showing their version. Your edits are kept as a draft: press e to get them back.", timeout=8)
     return new_doc

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static, TextArea
+from textual.widgets import Button, Input, Static, Switch, TextArea
 
 from tui.services.nuxeo.models import Document
 from tui.widgets.dialogs import DIALOG_CSS, ConfirmDialog, Field, FormDialog
@@ -32,9 +32,19 @@ def field_name(key: str) -> str:
 SaveResult = tuple[str, Document | None]
 
 
+VERSIONING_CHOICES = [
+    ("No new version", "none"),
+    ("Minor version (1.0 -> 1.1)", "minor"),
+    ("Major version (1.1 -> 2.0)", "major"),
+]
+VERSIONING_FIELD = "versioning"
+
+
 class EditDocumentDialog(FormDialog):
-    """Edit a document's simple string properties. Every change is handed to `on_change` (the pane saves a draft), and
-    saving goes through `save`, which may keep the form open (a failed save never loses what was typed).
+    """Edit a document's properties, each with its widget: a line, a box of lines (long text, lists, JSON) or a
+    switch. Every change is handed to `on_change` (the pane saves a draft), and saving goes through `save`, which may
+    keep the form open (a failed save never loses what was typed). With `versioning`, a choice of new version comes
+    last (`versioning_choice`).
 
     Dismisses like any form (with the values, or None when the edits are discarded); how the save ended, with the
     saved document, is then in `outcome`."""
@@ -47,19 +57,19 @@ class EditDocumentDialog(FormDialog):
         values: dict[str, str],
         original: dict[str, str],
         *,
-        multiline: set[str],
+        widgets: dict[str, str],
         save: Callable[[EditDocumentDialog, dict[str, str]], Awaitable[SaveResult]],
         on_change: Callable[[dict[str, str]], None],
         on_discard: Callable[[], None],
         note: str = "",
+        versioning: bool = False,
     ):
         self.keys = keys
         self.original = original
         self._names = {field_name(k): k for k in keys}
-        fields = [
-            Field(field_name(k), labels.get(k, k), values.get(k, ""), kind="multiline" if k in multiline else "text")
-            for k in keys
-        ]
+        fields = [Field(field_name(k), labels.get(k, k), values.get(k, ""), kind=widgets.get(k, "text")) for k in keys]
+        if versioning:
+            fields.append(Field(VERSIONING_FIELD, "On save", "none", kind="select", choices=VERSIONING_CHOICES))
         super().__init__(title, fields, submit="Save", note=note)
         self._save = save
         self._on_change = on_change
@@ -78,14 +88,24 @@ class EditDocumentDialog(FormDialog):
         self._ready = True
 
     def properties(self) -> dict[str, str]:
-        return {self._names[name]: value for name, value in self.values().items()}
+        """The form's properties as text (a switch as "true"/"false"), as drafts keep them."""
+        out: dict[str, str] = {}
+        for name, value in self.values().items():
+            if name in self._names:
+                out[self._names[name]] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        return out
+
+    def versioning_choice(self) -> str:
+        """ "none", "minor" or "major" ("none" when the form offers no choice)."""
+        return str(self.values().get(VERSIONING_FIELD) or "none")
 
     def changed(self) -> bool:
         return self.properties() != self.original
 
     @on(Input.Changed)
     @on(TextArea.Changed)
-    def _typed(self, event: Input.Changed | TextArea.Changed) -> None:
+    @on(Switch.Changed)
+    def _typed(self, event: Input.Changed | TextArea.Changed | Switch.Changed) -> None:
         if self._ready:
             self._on_change(self.properties())
 
