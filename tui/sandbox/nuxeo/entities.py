@@ -8,12 +8,16 @@ parameter):
 - `hasFolderishChild`: `contextParameters.hasFolderishChild = bool`.
 - `permissions`: `contextParameters.permissions = ["Everything", "Read", ...]`.
 - `breadcrumb`: `contextParameters.breadcrumb` = the ancestors as a `documents` entity.
+
+Fetch properties (header `fetch-document`, `fetch.document` or `X-NXfetch.document`, or the same query parameter,
+comma-separated): `lock` adds `lockOwner` and `lockCreated` when the document is locked; `versionLabel` adds the
+version label ("0.1", "1.0+", "" for a type that is not versionable).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -26,6 +30,7 @@ from tui.sandbox.nuxeo.paging import MAX_PAGE_SIZE
 from tui.sandbox.nuxeo.schema import Doc
 from tui.sandbox.nuxeo.store import Repository, change_token_text
 from tui.sandbox.nuxeo.users import ADMIN_PERMISSIONS
+from tui.sandbox.nuxeo.versioning import version_label
 
 REPOSITORY = "default"
 
@@ -56,6 +61,7 @@ def render(
     base_url: str,
     schemas: set[str] | None = None,
     context: dict[str, Any] | None = None,
+    fetched: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     doc_schemas, facets = TYPES.get(doc.type, UNKNOWN_TYPE)
     visible = [s for s in doc_schemas if schemas is None or s in schemas]
@@ -83,17 +89,22 @@ def render(
         "type": doc.type,
         "state": doc.state,
         "parentRef": doc.parent_uid,
-        "isCheckedOut": True,
+        "isCheckedOut": doc.checked_out,
         "isRecord": False,
         "retainUntil": None,
         "hasLegalHold": False,
         "isUnderRetentionOrLegalHold": False,
-        "isVersion": False,
+        "isVersion": doc.is_version,
         "isProxy": False,
-        "changeToken": change_token_text(doc.change_token),
-        "isTrashed": doc.is_trashed,
-        "title": doc.title,
     }
+    if doc.is_version:
+        out["versionableId"] = doc.version_of
+    out.update(changeToken=change_token_text(doc.change_token), isTrashed=doc.is_trashed, title=doc.title)
+    if "versionLabel" in fetched:
+        out["versionLabel"] = version_label(doc)
+    if "lock" in fetched and doc.lock_owner:
+        out["lockOwner"] = doc.lock_owner
+        out["lockCreated"] = doc.lock_created
     modified = doc.properties.get("dc:modified")
     if modified:
         out["lastModified"] = modified
@@ -148,14 +159,17 @@ class Rendering:
     schemas: set[str] | None
     enrichers: set[str]
     base_url: str
+    fetched: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
     def of(cls, request: Request) -> Rendering:
         raw = option(request, "enrichers-document", "enrichers.document", "X-NXenrichers.document") or ""
+        fetch = option(request, "fetch-document", "fetch.document", "X-NXfetch.document") or ""
         return cls(
             schemas=wanted_schemas(option(request, "properties", "X-NXproperties", "X-NXDocumentProperties")),
             enrichers={e.strip() for e in raw.split(",") if e.strip()},
             base_url=url_of(request),
+            fetched=frozenset(f.strip() for f in fetch.split(",") if f.strip()),
         )
 
 
@@ -177,8 +191,18 @@ def documents_json(repo: Repository, docs: list[Doc], how: Rendering) -> list[di
             context["permissions"] = list(ADMIN_PERMISSIONS)
         if "breadcrumb" in enrichers:
             context["breadcrumb"] = breadcrumb(repo, doc, how.base_url)
-        out.append(render(doc, base_url=how.base_url, schemas=how.schemas, context=context))
+        if doc.is_version:
+            doc = as_live(repo, doc)
+        out.append(render(doc, base_url=how.base_url, schemas=how.schemas, context=context, fetched=how.fetched))
     return out
+
+
+def as_live(repo: Repository, version: Doc) -> Doc:
+    """A version is shown at its live document's path, under its parent (it has neither of its own)."""
+    live = repo.by_uid(version.version_of or "")
+    if live is None:
+        return version
+    return replace(version, path=live.path, parent_uid=live.parent_uid)
 
 
 def breadcrumb(repo: Repository, doc: Doc, url: str) -> dict[str, Any]:

@@ -105,13 +105,20 @@ COLUMNS = {
     "ecm:primaryType": "type",
     "ecm:currentLifeCycleState": "state",
     "ecm:isTrashed": "is_trashed",
+    "ecm:isVersion": "is_version",
+    "ecm:isCheckedInVersion": "is_version",
+    "ecm:isCheckedOut": "checked_out",
+    "ecm:lockOwner": "lock_owner",
+    "ecm:lockCreated": "lock_created",
     "ecm:pos": "pos",
     "ecm:changeToken": "change_token",
     "dc:title": "title",
     "dc:modified": "modified",
     "dc:created": "created",
 }
-ALWAYS_FALSE = {"ecm:isVersion", "ecm:isProxy", "ecm:isCheckedInVersion", "ecm:isLatestVersion"}
+ALWAYS_FALSE = {"ecm:isProxy", "ecm:isLatestVersion"}
+# Columns holding 0/1, which a query may compare with 'true' or 'false'
+BOOLEAN_COLUMNS = {"ecm:isTrashed", "ecm:isVersion", "ecm:isCheckedInVersion", "ecm:isCheckedOut"}
 
 
 def json_path(prop: str) -> str:
@@ -358,7 +365,7 @@ class Parser:
         if prop == "ecm:mixinType":
             return self.mixin(op, value)
         column = self.column(prop)
-        if isinstance(value, str) and prop in ("ecm:isTrashed",) and value.lower() in ("true", "false"):
+        if isinstance(value, str) and prop in BOOLEAN_COLUMNS and value.lower() in ("true", "false"):
             value = 1 if value.lower() == "true" else 0
         return f"({column} {op} {self.param(value)})"
 
@@ -388,8 +395,8 @@ class Parser:
         if prop != "ecm:path":
             raise NxqlError("STARTSWITH only applies to ecm:path")
         prefix = "/" + str(value).strip("/")
-        if prefix == "/":
-            return "(path != '/')"
+        if prefix == "/":  # every document but the root; versions have no path of their own
+            return "(path LIKE '/_%')"
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return f"(path LIKE {self.param(escaped + '/%')} ESCAPE '\\')"
 

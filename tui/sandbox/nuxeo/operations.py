@@ -17,6 +17,7 @@ from tui.sandbox.nuxeo.automation import (
     string_list,
 )
 from tui.sandbox.nuxeo.errors import NuxeoHTTPError
+from tui.sandbox.nuxeo.lock_version_operations import LOCK_AND_VERSION_OPERATIONS
 from tui.sandbox.nuxeo.nxql import NxqlError, compile_nxql
 from tui.sandbox.nuxeo.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paging, sort_items
 from tui.sandbox.nuxeo.schema import Doc
@@ -360,4 +361,5 @@ OPERATIONS: list[OperationSpec] = [
         _noop,
     ),
 ]
+OPERATIONS.extend(LOCK_AND_VERSION_OPERATIONS)
 OPERATIONS_BY_NAME = {name: op for op in OPERATIONS for name in [op.id, *op.aliases]}

@@ -1,4 +1,9 @@
-"""The sandbox's SQLite schema (documents, blobs, upload batches, tokens) and `Doc`, one row of the documents table."""
+"""The sandbox's SQLite schema (documents, blobs, upload batches, tokens) and `Doc`, one row of the documents table.
+
+Versions are rows of the documents table too (`is_version`, `version_of` the live document's uid): they have no parent
+(so no folder lists them) and a path column of their own that no path query matches; they are shown with the live
+document's path, as Nuxeo does.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,11 @@ class Doc:
     modified: str
     pos: int
     is_trashed: bool
+    lock_owner: str | None = None
+    lock_created: str | None = None
+    is_version: bool = False
+    version_of: str | None = None  # a version's live document
+    checked_out: bool = True
 
     @property
     def folderish(self) -> bool:
@@ -48,12 +58,26 @@ class Doc:
             modified=row["modified"],
             pos=row["pos"],
             is_trashed=bool(row["is_trashed"]),
+            lock_owner=row["lock_owner"],
+            lock_created=row["lock_created"],
+            is_version=bool(row["is_version"]),
+            version_of=row["version_of"],
+            checked_out=bool(row["checked_out"]),
         )
 
 
 DOC_COLUMNS = (
-    "uid, parent_uid, path, name, type, state, title, properties, change_token, created, modified, pos, is_trashed"
+    "uid, parent_uid, path, name, type, state, title, properties, change_token, created, modified, pos, is_trashed,"
+    " lock_owner, lock_created, is_version, version_of, checked_out"
 )
+# Columns added after the first release: a database made before them gets them on open (`add_missing_columns`).
+LATER_COLUMNS = {
+    "lock_owner": "TEXT",
+    "lock_created": "TEXT",
+    "is_version": "INTEGER NOT NULL DEFAULT 0",
+    "version_of": "TEXT",
+    "checked_out": "INTEGER NOT NULL DEFAULT 1",
+}
 
 SCHEMA_SQL = """
 CREATE TABLE documents (
@@ -71,7 +95,12 @@ CREATE TABLE documents (
     modified TEXT NOT NULL,
     pos INTEGER NOT NULL DEFAULT 0,
     is_trashed INTEGER NOT NULL DEFAULT 0,
-    fulltext TEXT NOT NULL DEFAULT ''
+    fulltext TEXT NOT NULL DEFAULT '',
+    lock_owner TEXT,
+    lock_created TEXT,
+    is_version INTEGER NOT NULL DEFAULT 0,
+    version_of TEXT,
+    checked_out INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE blobs (digest TEXT PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE batches (batch_id TEXT PRIMARY KEY, created TEXT NOT NULL);
@@ -93,4 +122,13 @@ INDEXES_SQL = """
 CREATE INDEX IF NOT EXISTS documents_children_by_title
     ON documents (parent_uid, folderish DESC, title COLLATE NOCASE, uid);
 CREATE INDEX IF NOT EXISTS documents_children_by_position ON documents (parent_uid, pos, uid);
+CREATE INDEX IF NOT EXISTS documents_versions ON documents (version_of) WHERE version_of IS NOT NULL;
 """
+
+
+def add_missing_columns(db: sqlite3.Connection) -> None:
+    """Bring a documents table made by an earlier release up to date (new columns take their defaults)."""
+    present = {row[1] for row in db.execute("PRAGMA table_info(documents)")}
+    for name, declaration in LATER_COLUMNS.items():
+        if name not in present:
+            db.execute(f"ALTER TABLE documents ADD COLUMN {name} {declaration}")

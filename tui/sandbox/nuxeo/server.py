@@ -34,8 +34,9 @@ from tui.sandbox.nuxeo.operations import OPERATIONS, OPERATIONS_BY_NAME
 from tui.sandbox.nuxeo.paging import DEFAULT_PAGE_SIZE, paging, sort_items
 from tui.sandbox.nuxeo.schema import Doc
 from tui.sandbox.nuxeo.seed import ARCHIVE_PATH, seed
-from tui.sandbox.nuxeo.store import Repository
+from tui.sandbox.nuxeo.store import Repository, now_iso
 from tui.sandbox.nuxeo.users import USERS, user_entity
+from tui.sandbox.nuxeo.versioning import check_in, versioning_option, versions_of
 
 log = logging.getLogger(__name__)
 
@@ -246,7 +247,11 @@ class NuxeoSandbox:
                 properties = body.get("properties") or {}
                 if not isinstance(properties, dict):
                     raise NuxeoHTTPError(400, "properties must be a JSON object")
+                option = versioning_option(request.headers.get("X-Versioning-Option"))
                 created = self.repo.create(doc, str(body["type"]), str(body.get("name") or ""), properties, user)
+                if option != "none":
+                    check_in(self.repo, created, option, now_iso())
+                    created = self.repo.resolve(created.uid)
                 return document_response(self.repo, created, request, status=201)
             if method == "PUT":
                 body = await json_object(request)
@@ -254,7 +259,10 @@ class NuxeoSandbox:
                 if not isinstance(properties, dict):
                     raise NuxeoHTTPError(400, "properties must be a JSON object")
                 token = body.get("changeToken")
+                option = versioning_option(request.headers.get("X-Versioning-Option"))
                 updated = self.repo.update(doc, properties, user, change_token=None if token is None else str(token))
+                if option != "none":  # Nuxeo then answers with the version just made
+                    updated = check_in(self.repo, updated, option, now_iso())
                 return document_response(self.repo, updated, request)
             if method == "DELETE":
                 self.repo.delete(doc)
@@ -269,6 +277,9 @@ class NuxeoSandbox:
             if max_results >= 0:
                 total = min(total, max_results)
             return page_response(self.repo, docs, total, page_index, page_size, request)
+        elif adapter == "versions" and method == "GET":
+            versions = versions_of(self.repo, doc)
+            return page_response(self.repo, versions, len(versions), 0, max(1, len(versions)), request)
         elif adapter.startswith("blob/") and method in ("GET", "HEAD"):
             return self.blob_response(doc, adapter[5:])
         elif adapter.startswith("op/") and method == "POST":

@@ -23,7 +23,8 @@ from tui.sandbox.nuxeo.batches import Tokens, UploadBatches
 from tui.sandbox.nuxeo.doctypes import TYPES, allowed_properties, checked_value, default_properties, is_folderish
 from tui.sandbox.nuxeo.errors import NuxeoHTTPError
 from tui.sandbox.nuxeo.nxql import Compiled
-from tui.sandbox.nuxeo.schema import DOC_COLUMNS, INDEXES_SQL, SCHEMA_SQL, Doc
+from tui.sandbox.nuxeo.schema import DOC_COLUMNS, INDEXES_SQL, SCHEMA_SQL, Doc, add_missing_columns
+from tui.sandbox.nuxeo.versioning import MAJOR, MINOR, delete_versions, is_versionable_type, refuse_change
 
 
 def now_iso() -> str:
@@ -66,6 +67,7 @@ class Repository:
             is None
         ):
             self.db.executescript(SCHEMA_SQL)
+        add_missing_columns(self.db)
         self.db.executescript(INDEXES_SQL)
         self.batches = UploadBatches(self.db, self.store_blob)
         self.tokens = Tokens(self.db)
@@ -223,6 +225,8 @@ class Repository:
         props["dc:modified"] = stamp
         props["dc:creator"] = props.get("dc:creator") or user
         props["dc:lastContributor"] = user
+        if is_versionable_type(type_name):  # a new document is at version 0.0
+            props.update({MAJOR: props.get(MAJOR) or 0, MINOR: props.get(MINOR) or 0})
         if user not in props["dc:contributors"]:
             props["dc:contributors"] = [*props["dc:contributors"], user]
         name = self._free_name(parent, name or str(props.get("dc:title") or ""))
@@ -255,6 +259,7 @@ class Repository:
         return self.by_uid(uid)  # type: ignore[return-value]
 
     def update(self, doc: Doc, properties: dict[str, Any], user: str, change_token: str | None = None) -> Doc:
+        refuse_change(doc, user)  # a version, or a document someone else has locked
         if change_token is not None and str(change_token) != change_token_text(doc.change_token):
             raise NuxeoHTTPError(
                 409, f"Document {doc.uid} was modified by someone else since it was loaded (stale change token)"
@@ -268,7 +273,7 @@ class Repository:
         title = str(props.get("dc:title") or doc.name)
         self.db.execute(
             "UPDATE documents SET properties = ?, title = ?, modified = ?, change_token = change_token + 1,"
-            " fulltext = ? WHERE uid = ?",
+            " fulltext = ?, checked_out = 1 WHERE uid = ?",
             (
                 json.dumps(props),
                 title,
@@ -287,8 +292,12 @@ class Repository:
         return self.by_uid(doc.uid)  # type: ignore[return-value]
 
     def delete(self, doc: Doc) -> None:
+        if doc.is_version:
+            self.db.execute("DELETE FROM documents WHERE uid = ?", (doc.uid,))
+            return
         if doc.parent_uid is None:
             raise NuxeoHTTPError(400, "The repository root cannot be deleted")
+        delete_versions(self, doc.path, like_prefix(doc.path))
         self.db.execute(
             "DELETE FROM documents WHERE path = ? OR path LIKE ? ESCAPE '\\'", (doc.path, like_prefix(doc.path))
         )

@@ -1,4 +1,8 @@
-"""The sandbox's one user, and how the REST API and Automation describe a user."""
+"""The sandbox's users, and how the REST API and Automation describe a user.
+
+Administrator may do everything; jdoe is a member who may read and write documents but, unlike an administrator,
+cannot save a document someone else has locked, nor take their lock off it.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,16 @@ USERS: dict[str, dict[str, Any]] = {
         "company": "Example Corp",
         "groups": ["administrators"],
         "isAdministrator": True,
-    }
+    },
+    "jdoe": {
+        "password": "jdoe",
+        "firstName": "John",
+        "lastName": "Doe",
+        "email": "jdoe@example.com",
+        "company": "Example Corp",
+        "groups": ["members"],
+        "isAdministrator": False,
+    },
 }
 # What the `permissions` enricher lists: an administrator may do everything everywhere.
 ADMIN_PERMISSIONS = [
@@ -26,6 +39,11 @@ ADMIN_PERMISSIONS = [
     "AddChildren",
     "RemoveChildren",
 ]
+
+
+def is_administrator(username: str) -> bool:
+    user = USERS.get(username)
+    return bool(user and user["isAdministrator"])
 
 
 def user_entity(username: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from urllib.parse import quote
 import httpx
 
 from tui.http import (
+    AuthError,
     BadRequestError,
     ExchangeLog,
     HttpConnection,
@@ -28,6 +29,7 @@ from tui.http import (
     UnavailableError,
 )
 from tui.services.nuxeo.errors import nuxeo_error
+from tui.services.nuxeo.locks_versions import FETCH_DOCUMENT, LockAndVersionCalls, versioning_header
 from tui.services.nuxeo.models import REPOSITORY, Document, DocumentPage, Operation, ServerInfo, User
 from tui.services.nuxeo.schemas import DocType
 from tui.services.nuxeo.wire import (
@@ -90,7 +92,7 @@ def document_page(data: Any, what: str) -> DocumentPage:
     return DocumentPage.from_wire(checked(data, PageWire, what), data)
 
 
-class NuxeoClient(HttpServiceClient):
+class NuxeoClient(LockAndVersionCalls, HttpServiceClient):
     """Talks to one Nuxeo server as one user (HTTP Basic, or an `X-Authentication-Token`)."""
 
     product = SERVICE
@@ -172,7 +174,7 @@ class NuxeoClient(HttpServiceClient):
 
     @staticmethod
     def _doc_headers(schemas: str, enrichers: tuple[str, ...] | list[str]) -> dict[str, str]:
-        headers = {"properties": schemas or "*"}
+        headers = {"properties": schemas or "*", "fetch-document": FETCH_DOCUMENT}
         if enrichers:
             headers["enrichers-document"] = ",".join(enrichers)
         return headers
@@ -218,7 +220,7 @@ class NuxeoClient(HttpServiceClient):
         data = await self.http.get_json(
             "api/v1/search/lang/NXQL/execute",
             params={"query": nxql, "currentPageIndex": page, "pageSize": page_size},
-            headers={"properties": "dublincore,file"},
+            headers=self._doc_headers("dublincore,file", ()),
         )
         return document_page(data, "GET api/v1/search/lang/NXQL/execute")
 
@@ -238,17 +240,31 @@ class NuxeoClient(HttpServiceClient):
     async def create(self, parent_ref: str, *, type: str, name: str, properties: dict[str, Any]) -> Document:
         body = {"entity-type": "document", "name": name, "type": type, "properties": properties}
         url = doc_url(parent_ref)
-        response = await self.http.request("POST", url, json=body, headers={"properties": "*"})
+        response = await self.http.request("POST", url, json=body, headers=self._doc_headers("*", ()))
         return document(self.http.json(response), f"POST {url}")
 
-    async def update(self, uid: str, properties: dict[str, Any], *, change_token: str | None = None) -> Document:
-        """Change some properties; with `change_token`, the server refuses (ConflictError) if someone saved since."""
+    async def update(
+        self,
+        uid: str,
+        properties: dict[str, Any],
+        *,
+        change_token: str | None = None,
+        versioning: str | None = None,
+    ) -> Document:
+        """Change some properties; with `change_token`, the server refuses (ConflictError) if someone saved since.
+        `versioning` "minor" or "major" also makes a version; a document someone else locked is refused (LockedError).
+        Returns the live document."""
         body: dict[str, Any] = {"entity-type": "document", "uid": uid, "properties": properties}
         if change_token is not None:
             body["changeToken"] = change_token
         url = doc_url(uid)
-        response = await self.http.request("PUT", url, json=body, headers={"properties": "*"})
-        return document(self.http.json(response), f"PUT {url}")
+        headers = self._doc_headers("*", ()) | versioning_header(versioning)
+        try:
+            response = await self.http.request("PUT", url, json=body, headers=headers)
+        except AuthError as exc:
+            raise await self.save_refusal(uid, exc) from None
+        saved = document(self.http.json(response), f"PUT {url}")
+        return await self.get(uid) if saved.is_version else saved  # Nuxeo answers a versioned save with the version
 
     async def delete(self, uid: str) -> None:
         """Delete for good (a folder with everything in it): `trash` is what a user means by delete."""
@@ -418,7 +434,7 @@ class NuxeoClient(HttpServiceClient):
             "POST",
             "site/automation/" + quote(operation_id, safe=""),
             json=body,
-            headers={"properties": "*"},
+            headers=self._doc_headers("*", ()),
             reads=reads,
         )
         if response.status_code == 204 or not response.content:

@@ -21,6 +21,16 @@ from tui.services.nuxeo.wire import (
 REPOSITORY = "default"
 
 
+def readable_time(value: str | None) -> str:
+    """A time as Nuxeo writes it, readable: 2024-05-01T10:11:12.000Z is 2024-05-01 10:11:12 UTC."""
+    if not value:
+        return ""
+    text = value.replace("T", " ")
+    if text.endswith("Z"):
+        text = text[:-1].split(".")[0] + " UTC"
+    return text
+
+
 @dataclass
 class Blob:
     """A binary attached to a document (a `file:content`-like property)."""

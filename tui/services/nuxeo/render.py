@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from tui.services.nuxeo.models import Document, Operation
+from tui.services.nuxeo.models import Document, Operation, readable_time
 
 # One cell wide each, from blocks every terminal font has (emoji are two cells in some terminals and one in others,
 # which breaks the tree's columns).
@@ -67,7 +67,7 @@ def summary_table(doc: Document) -> Table:
     grid.add_row("Type", Text(f"{type_icon(doc.type, doc.is_folderish)} {doc.type}"))
     grid.add_row("Path", Text(doc.path))
     grid.add_row("State", Text(doc.state))
-    grid.add_row("Modified", Text(format_time(doc.modified or doc.last_modified)))
+    grid.add_row("Modified", Text(readable_time(doc.modified or doc.last_modified)))
     grid.add_row("Author", Text(doc.author))
     if doc.is_folderish and doc.child_count is not None:
         grid.add_row("Children", f"{doc.child_count:,}")
@@ -77,16 +77,6 @@ def summary_table(doc: Document) -> Table:
     if doc.description:
         grid.add_row("Description", Text(doc.description))
     return grid
-
-
-def format_time(value: str | None) -> str:
-    if not value:
-        return ""
-    # "2024-05-01T10:11:12.000Z" -> "2024-05-01 10:11:12 UTC": readable without losing precision a person cares about
-    text = value.replace("T", " ")
-    if text.endswith("Z"):
-        text = text[:-1].split(".")[0] + " UTC"
-    return text
 
 
 def operation_details(op: Operation) -> Table:
