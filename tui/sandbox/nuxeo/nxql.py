@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tui.sandbox.nuxeo.doctypes import types_with_facet
+from tui.sandbox.nuxeo.doctypes import SCHEMA_FIELDS, SCHEMA_PREFIXES, types_with_facet
 
 
 class NxqlError(ValueError):
@@ -119,6 +119,21 @@ COLUMNS = {
 ALWAYS_FALSE = {"ecm:isProxy", "ecm:isLatestVersion"}
 # Columns holding 0/1, which a query may compare with 'true' or 'false'
 BOOLEAN_COLUMNS = {"ecm:isTrashed", "ecm:isVersion", "ecm:isCheckedInVersion", "ecm:isCheckedOut"}
+# A name without a prefix is looked up, as Nuxeo does, only in the schemas declared without one (their JSON keys use
+# the schema name instead): `content` is file:content, `note` is note:note, `uid` is uid:uid (the uid schema's own
+# field, empty on every document here, so `uid = '...'` matches nothing). dublincore has the prefix dc: `title` is
+# no property at all.
+UNPREFIXED_FIELDS: dict[str, str] = {
+    key.split(":", 1)[1]: key
+    for schema, fields in SCHEMA_FIELDS.items()
+    if SCHEMA_PREFIXES[schema] == schema
+    for key in fields
+}
+
+
+def quote_literal(value: str) -> str:
+    """A string as an NXQL literal: single quotes, with backslash escapes for quotes and backslashes."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def json_path(prop: str) -> str:
@@ -340,8 +355,11 @@ class Parser:
             return "0"
         if prop.startswith("ecm:"):
             raise NxqlError(f"unknown property {prop}")
-        if ":" not in prop.split("/")[0]:
-            raise NxqlError(f"unknown property {prop} (properties are written prefix:name, like dc:title)")
+        head, sep, rest = prop.partition("/")
+        if ":" not in head:
+            if head not in UNPREFIXED_FIELDS:
+                raise NxqlError(f"No such property: {prop} (dublincore properties are written dc:title)")
+            prop = UNPREFIXED_FIELDS[head] + sep + rest
         self.params.append(json_path(prop))
         return "json_extract(properties, ?)"
 

@@ -26,16 +26,16 @@ from starlette.routing import Mount, Route
 from tui.sandbox.common import BadRequest, int_param, json_object
 from tui.sandbox.host import SandboxContext, ServiceSandbox
 from tui.sandbox.nuxeo.automation import OperationSpec, run_operation
+from tui.sandbox.nuxeo.directory_api import DirectoryAPI
 from tui.sandbox.nuxeo.entities import REPOSITORY, document_response, page_response
 from tui.sandbox.nuxeo.errors import NuxeoHTTPError, error_response
 from tui.sandbox.nuxeo.introspection import config_resource
-from tui.sandbox.nuxeo.nxql import NxqlError, compile_nxql
 from tui.sandbox.nuxeo.operations import OPERATIONS, OPERATIONS_BY_NAME
+from tui.sandbox.nuxeo.page_providers import search_response
 from tui.sandbox.nuxeo.paging import DEFAULT_PAGE_SIZE, paging, sort_items
 from tui.sandbox.nuxeo.schema import Doc
 from tui.sandbox.nuxeo.seed import ARCHIVE_PATH, seed
 from tui.sandbox.nuxeo.store import Repository, now_iso
-from tui.sandbox.nuxeo.users import USERS, user_entity
 from tui.sandbox.nuxeo.versioning import check_in, versioning_option, versions_of
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ class NuxeoSandbox:
 
     def __init__(self, repo: Repository):
         self.repo = repo
+        self.directory_api = DirectoryAPI(repo.directory)
         self.log: deque[tuple[str, str]] = deque(maxlen=1000)  # what the Log operation wrote
 
     # -- plumbing ------------------------------------------------------------------------------------------------------
@@ -72,8 +73,7 @@ class NuxeoSandbox:
                 username, _, password = base64.b64decode(header[6:].strip()).decode("utf-8").partition(":")
             except (binascii.Error, UnicodeDecodeError):
                 raise NuxeoHTTPError(401, "Unauthorized: malformed Basic credentials") from None
-            known = USERS.get(username)
-            if known and known["password"] == password:
+            if self.repo.directory.check_password(username, password):
                 return username
         raise NuxeoHTTPError(401, "Unauthorized")
 
@@ -184,12 +184,8 @@ class NuxeoSandbox:
         parts = [p for p in rest.split("/")]
         head = parts[0] if parts else ""
         method = request.method
-        if rest == "me" and method == "GET":
-            return JSONResponse(user_entity(user))
-        if head == "user" and len(parts) == 2 and method == "GET":
-            if parts[1] not in USERS:
-                raise NuxeoHTTPError(404, f"user {parts[1]} does not exist")
-            return JSONResponse(user_entity(parts[1]))
+        if head in ("me", "user", "group"):
+            return await self.directory_api.handle(request, user, parts)
         if head == "upload":
             return await self.upload(request, user, parts[1:])
         if head == "config" and method == "GET":
@@ -199,8 +195,8 @@ class NuxeoSandbox:
                 return await self.automation_index(request, user)
             if len(parts) == 2 and method == "POST":
                 return await self.run_operation(request, user, parts[1])
-        if rest in ("search/lang/NXQL/execute", "search/execute", "query/NXQL", "query") and method == "GET":
-            return self.search(request)
+        if head in ("query", "search"):
+            return self.search(request, parts)
         if head == "repo" and len(parts) >= 3:
             if parts[1] != REPOSITORY:
                 raise NuxeoHTTPError(404, f"No repository named {parts[1]}")
@@ -209,24 +205,23 @@ class NuxeoSandbox:
             return await self.document(request, user, rest)
         raise NuxeoHTTPError(404, f"No resource at /api/v1/{rest}")
 
-    def search(self, request: Request) -> Response:
-        query = request.query_params.get("query")
-        if not query:
-            raise NuxeoHTTPError(400, "The query parameter is required")
-        try:
-            compiled = compile_nxql(query, request.query_params.getlist("queryParams"))
-        except NxqlError as exc:
-            raise NuxeoHTTPError(400, f"Failed to execute query: {query}, {exc}") from None
-        page_index, page_size, offset = paging(
-            query_int(request, "currentPageIndex", 0), query_int(request, "pageSize", DEFAULT_PAGE_SIZE)
-        )
-        offset = query_int(request, "offset", offset)
-        order = sort_items(request.query_params.get("sortBy"), request.query_params.get("sortOrder"))
-        docs, total = self.repo.query(compiled, offset, page_size, order)
-        max_results = query_int(request, "maxResults", -1)
-        if max_results >= 0:
-            total = min(total, max_results)
-        return page_response(self.repo, docs, total, page_index, page_size, request)
+    def search(self, request: Request, parts: list[str]) -> Response:
+        """NXQL (`query`, `query/NXQL`, `search/execute`, `search/lang/NXQL/execute`) or a page provider
+        (`query/{name}`, `search/pp/{name}/execute`), run by `page_providers`."""
+        parts = [p for p in parts if p]
+        if request.method not in ("GET", "POST"):
+            raise NuxeoHTTPError(405, f"No {request.method} on /api/v1/{'/'.join(parts)}")
+        if parts in (["query"], ["query", "NXQL"], ["search", "execute"]):
+            return search_response(self.repo, request, None)
+        if parts[0] == "query" and len(parts) == 2:
+            return search_response(self.repo, request, parts[1])
+        if len(parts) == 4 and parts[1] == "lang" and parts[3] == "execute":
+            if parts[2] != "NXQL":
+                raise NuxeoHTTPError(400, "invalid query language")
+            return search_response(self.repo, request, None)
+        if len(parts) == 4 and parts[1] == "pp" and parts[3] == "execute":
+            return search_response(self.repo, request, parts[2])
+        raise NuxeoHTTPError(404, f"No resource at /api/v1/{'/'.join(parts)}")
 
     async def document(self, request: Request, user: str, rest: str) -> Response:
         ref, _, adapter = rest.partition("/@")

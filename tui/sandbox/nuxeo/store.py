@@ -20,6 +20,7 @@ from typing import Any
 
 from tui.sandbox.common import iso_utc
 from tui.sandbox.nuxeo.batches import Tokens, UploadBatches
+from tui.sandbox.nuxeo.directory import UserDirectory
 from tui.sandbox.nuxeo.doctypes import TYPES, allowed_properties, checked_value, default_properties, is_folderish
 from tui.sandbox.nuxeo.errors import NuxeoHTTPError
 from tui.sandbox.nuxeo.nxql import Compiled
@@ -71,6 +72,7 @@ class Repository:
         self.db.executescript(INDEXES_SQL)
         self.batches = UploadBatches(self.db, self.store_blob)
         self.tokens = Tokens(self.db)
+        self.directory = UserDirectory(self.db)  # users and groups
 
     def is_empty(self) -> bool:
         """No root yet: a new database, or a seed cut short (it runs in one transaction, so it left nothing)."""
