@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.binding import Binding, BindingType
 
 # What read-only mode hides and refuses (the trash view's own keys are the TrashScreen's)
-WRITE_ACTIONS = frozenset({"edit", "create", "delete", "undo_trash", "move", "upload", "operation"})
+WRITE_ACTIONS = frozenset({"edit", "create", "delete", "undo_trash", "move", "upload", "operation", "toggle_lock"})
 
 BINDINGS: list[BindingType] = [
     Binding("e", "edit", "Edit", id="nuxeo.edit", tooltip="Edit the title, description and other text properties"),
@@ -22,6 +22,12 @@ BINDINGS: list[BindingType] = [
     ),
     Binding("j", "toggle_raw", "Raw JSON", id="nuxeo.raw", tooltip="Switch between properties and the raw JSON"),
     Binding("r", "reload_folder", "Reload folder", id="nuxeo.reload", tooltip="Reload the selected folder"),
+    Binding(
+        "L", "toggle_lock", "Lock/unlock", id="nuxeo.lock", tooltip="Lock the selected document, or take its lock off"
+    ),
+    Binding(
+        "V", "versions", "Versions", id="nuxeo.versions", tooltip="The selected document's versions: view, restore"
+    ),
 ]
 
 COMMANDS: list[tuple[str, str]] = [
@@ -37,4 +43,6 @@ COMMANDS: list[tuple[str, str]] = [
     ("Documents: run an automation operation", "operation"),
     ("Documents: toggle raw JSON", "toggle_raw"),
     ("Documents: reload the selected folder", "reload_folder"),
+    ("Documents: lock or unlock the selected document", "toggle_lock"),
+    ("Documents: versions of the selected document", "versions"),
 ]

@@ -35,11 +35,12 @@ from tui.services.nuxeo.render import document_label
 from tui.services.nuxeo.transfers import download, upload
 from tui.services.nuxeo.trash_view import TrashScreen
 from tui.services.nuxeo.tree_view import PAGE_SIZE, PREFETCH_DISTANCE, DocumentTree, FolderState, NodeData, node_data
+from tui.services.nuxeo.versions_view import LockAndVersionKeys
 from tui.widgets.export import ExportSource
 from tui.widgets.pane import PaneContext, ServicePane
 
 
-class DocumentsPane(ServicePane[NuxeoClient]):
+class DocumentsPane(LockAndVersionKeys, ServicePane[NuxeoClient]):
     kind = "nuxeo"
     DEFAULT_CSS = """
     DocumentsPane #nuxeo-body { height: 1fr; }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
+from tui.services.nuxeo.locks_versions import lock_text
 from tui.services.nuxeo.models import Document, Operation, readable_time
 
 # One cell wide each, from blocks every terminal font has (emoji are two cells in some terminals and one in others,
@@ -27,6 +28,10 @@ TYPE_ICONS = {
     "Video": "►",
     "Audio": "♪",
 }
+
+
+# One cell, like the type icons: a locked document's owner follows it in the tree ("⊘jdoe").
+LOCK_MARK = "⊘"
 
 
 def type_icon(doc_type: str, folderish: bool = False) -> str:
@@ -55,6 +60,22 @@ def document_label(doc: Document) -> Text:
         label.append(f" ({count:,})", style="dim")
     if doc.state and doc.state not in ("project", "undefined"):
         label.append(f" [{doc.state}]", style="italic dim")
+    if doc.version_label and doc.version_label != "0.0":  # a document never versioned says nothing
+        label.append(f" v{doc.version_label}", style="dim")
+    if doc.lock_owner:
+        label.append(f" {LOCK_MARK}{doc.lock_owner}", style="red")
+    return label
+
+
+def version_summary(doc: Document) -> str:
+    """The version label said in words: 0.1+ is "changed since version 0.1"; a version is read-only."""
+    label = doc.version_label
+    if doc.is_version:
+        return f"{label} (a version: read-only)"
+    if label.endswith("+"):
+        return f"{label} (changed since version {label[:-1]})"
+    if label == "0.0":
+        return "0.0 (no version yet)"
     return label
 
 
@@ -69,6 +90,10 @@ def summary_table(doc: Document) -> Table:
     grid.add_row("State", Text(doc.state))
     grid.add_row("Modified", Text(readable_time(doc.modified or doc.last_modified)))
     grid.add_row("Author", Text(doc.author))
+    if doc.version_label or doc.is_version:
+        grid.add_row("Version", Text(version_summary(doc)))
+    if doc.lock_owner:
+        grid.add_row("Locked by", Text(lock_text(doc), style="red"))
     if doc.is_folderish and doc.child_count is not None:
         grid.add_row("Children", f"{doc.child_count:,}")
     blob = doc.blob

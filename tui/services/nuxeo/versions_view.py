@@ -1,0 +1,225 @@
+"""A document's versions, as Nuxeo keeps them: the list (label, date, who), enter to read one (read-only, its
+properties as the details panel shows a document), `r` to restore it onto the document behind a confirmation that
+names the label. Also the `L` key's lock toggle, the other half of the pane's lock and version keys."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.http import ServiceError
+from tui.services.nuxeo.client import NuxeoClient
+from tui.services.nuxeo.details_view import DocumentDetails
+from tui.services.nuxeo.models import Document, readable_time
+from tui.widgets.dialogs import DIALOG_CSS, ConfirmDialog
+from tui.widgets.key_footer import KeyFooter
+from tui.widgets.read_only import GuardsWrites
+
+
+def restore_question(doc: Document, version: Document) -> str:
+    return (
+        f"Restore version {version.version_label} of “{doc.title or doc.name}”? Its properties replace the "
+        f"document's current ones (a version already kept stays in this list)."
+    )
+
+
+def version_line(version: Document) -> Text:
+    return Text.assemble(
+        (f"{version.version_label:>6}", "bold"),
+        "  ",
+        (readable_time(version.modified), "dim"),
+        "  ",
+        version.author,
+    )
+
+
+class VersionsScreen(GuardsWrites, ModalScreen[Document | None]):
+    """The versions of one document; dismisses with the document after a restore (None when nothing changed)."""
+
+    DEFAULT_CSS = (
+        "VersionsScreen { align: center middle; }\n"
+        + DIALOG_CSS
+        + """
+    VersionsScreen .dialog { height: 90%; max-width: 160; width: 90%; }
+    VersionsScreen #versions-body { height: 1fr; }
+    VersionsScreen #versions-list { width: 46; height: 1fr; }
+    VersionsScreen #version-details { width: 1fr; }
+    VersionsScreen #versions-status { color: $text-muted; height: auto; }
+    """
+    )
+    WRITE_ACTIONS = frozenset({"restore"})
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "view", "View", id="nuxeo.versions-view", show=True),
+        Binding("r", "restore", "Restore", id="nuxeo.versions-restore"),
+        Binding("escape", "close", "Close"),
+    ]
+
+    def __init__(self, client: NuxeoClient, doc: Document):
+        super().__init__()
+        self.client = client
+        self.doc = doc
+        self.versions: list[Document] = []  # newest first
+        self.viewed: Document | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(f"Versions of “{self.doc.title or self.doc.name}” ({self.doc.path})", classes="title")
+            with Horizontal(id="versions-body"):
+                yield OptionList(id="versions-list")
+                yield DocumentDetails(id="version-details")
+            yield Static("Loading…", id="versions-status")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#versions-list", OptionList).focus()
+        self.load()
+
+    @work(exclusive=True, group="nuxeo-versions")
+    async def load(self) -> None:
+        try:
+            versions = await self.client.versions(self.doc.uid)
+        except ServiceError as exc:
+            self._status(Text(exc.readable, style="red"))
+            return
+        self.versions = list(reversed(versions))
+        listing = self.query_one("#versions-list", OptionList)
+        listing.clear_options()
+        listing.add_options(Option(version_line(v)) for v in self.versions)
+        if self.versions:
+            listing.highlighted = 0
+            count = len(self.versions)
+            self._status(
+                Text(f"{count:,} version{'s' if count != 1 else ''}. Enter shows one; r restores it onto the document.")
+            )
+        else:
+            self._status(Text("No versions yet: saving with a minor or major version makes one."))
+
+    def _status(self, text: Text) -> None:
+        self.query_one("#versions-status", Static).update(text)
+
+    def current(self) -> Document | None:
+        index = self.query_one("#versions-list", OptionList).highlighted
+        return self.versions[index] if index is not None and 0 <= index < len(self.versions) else None
+
+    @on(OptionList.OptionSelected, "#versions-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_view()
+
+    def action_view(self) -> None:
+        version = self.current()
+        if version is not None:
+            self.view(version)
+
+    @work(exclusive=True, group="nuxeo-version-view", exit_on_error=False)
+    async def view(self, version: Document) -> None:
+        try:
+            full = await self.client.get(version.uid)  # every property, as the details panel shows a document
+        except ServiceError as exc:
+            self._status(Text(f"Could not read version {version.version_label}: {exc.readable}", style="red"))
+            return
+        self.viewed = full
+        self.query_one("#version-details", DocumentDetails).show(full)
+        self._status(Text(f"Version {full.version_label}, read-only. r restores it onto the document."))
+
+    def action_restore(self) -> None:
+        version = self.current()
+        if version is not None:
+            self.restore(version)
+
+    @work(exclusive=True, group="nuxeo-version-restore", exit_on_error=False)
+    async def restore(self, version: Document) -> None:
+        question = restore_question(self.doc, version)
+        if not await self.app.push_screen_wait(ConfirmDialog(question, confirm=f"Restore {version.version_label}")):
+            return
+        try:
+            restored = await self.client.restore_version(self.doc.uid, version.uid)
+        except ServiceError as exc:
+            self._status(Text(f"Could not restore version {version.version_label}: {exc.readable}", style="red"))
+            return
+        self.notify(f"Restored version {version.version_label} of {restored.title}.", timeout=4, markup=False)
+        self.dismiss(restored)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class Notifies(Protocol):
+    """What the lock toggle needs of the pane: its client, and its ways of telling the user."""
+
+    client: NuxeoClient
+
+    def notify(self, message: str, **kwargs: Any) -> None: ...
+
+    def report(self, error: BaseException, doing: str = "") -> None: ...
+
+
+async def toggle_lock(pane: Notifies, doc: Document) -> Document | None:
+    """Lock `doc`, or take its lock off when it has one (read afresh: someone may have locked it since it was
+    listed). Returns the document as it now is, or None when the server refused (the pane said why)."""
+    title = doc.title or doc.name
+    doing = f"lock {title}"
+    try:
+        current = await pane.client.get(doc.uid, schemas="dublincore")
+        if current.lock_owner:
+            doing = f"unlock {title}"
+            changed = await pane.client.unlock_document(doc.uid)
+            mine = current.lock_owner == pane.client.username
+            pane.notify(
+                f"Unlocked {title}." if mine else f"Took {current.lock_owner}'s lock off {title}.",
+                timeout=4,
+                markup=False,
+            )
+        else:
+            changed = await pane.client.lock_document(doc.uid)
+            pane.notify(f"Locked {title}: nobody else can save it until you unlock it (L).", timeout=5, markup=False)
+    except Exception as exc:
+        pane.report(exc, doing)
+        return None
+    # the operation's answer has no children counts: a folder keeps the ones it had
+    return replace(changed, child_count=doc.child_count, has_folderish_child=doc.has_folderish_child)
+
+
+class LockAndVersionKeys:
+    """The Documents pane's `L` (lock or unlock) and `V` (versions) actions, mixed into `DocumentsPane`."""
+
+    if TYPE_CHECKING:
+        client: NuxeoClient
+        app: App[object]
+
+        def selected_doc(self) -> Document | None: ...
+
+        def show_updated(self, doc: Document) -> None: ...
+
+        def notify(self, message: str, **kwargs: Any) -> None: ...
+
+        def report(self, error: BaseException, doing: str = "") -> None: ...
+
+    def action_toggle_lock(self) -> None:
+        doc = self.selected_doc()
+        if doc is not None:
+            self.toggle_document_lock(doc)
+
+    @work(exclusive=True, group="nuxeo-lock", exit_on_error=False)
+    async def toggle_document_lock(self, doc: Document) -> None:
+        changed = await toggle_lock(self, doc)
+        if changed is not None:
+            self.show_updated(changed)
+
+    def action_versions(self) -> None:
+        doc = self.selected_doc()
+        if doc is not None:
+            self.app.push_screen(VersionsScreen(self.client, doc), self._version_restored)
+
+    def _version_restored(self, restored: Document | None) -> None:
+        if restored is not None:
+            self.show_updated(restored)  # the tree's label and the details follow the restored version
