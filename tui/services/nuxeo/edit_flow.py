@@ -12,6 +12,7 @@ from weakref import WeakKeyDictionary
 from tui.http import ConflictError, ServiceError
 from tui.services.nuxeo.client import NuxeoClient
 from tui.services.nuxeo.dialogs import ConflictDialog, EditDocumentDialog, SaveResult
+from tui.services.nuxeo.locks_versions import lock_text
 from tui.services.nuxeo.models import Document
 from tui.services.nuxeo.property_editors import InvalidValue, PropertyEditor, editors_for
 from tui.services.nuxeo.schemas import DocType
@@ -49,11 +50,6 @@ async def lock_holder(client: NuxeoClient, doc: Document) -> str:
     return "" if doc.lock_owner == me else doc.lock_owner
 
 
-def locked_question(holder: str, doc: Document, doing: str) -> str:
-    since = f" since {doc.lock_created[:16].replace('T', ' ')}" if doc.lock_created else ""
-    return f"{holder} holds the lock on “{doc.title}”{since}. {doing}"
-
-
 class EditSession:
     """One document being edited in `pane`: its editors, what the form started from, and the change token the save
     must carry."""
@@ -67,6 +63,7 @@ class EditSession:
         self.original = self.texts_of(doc)
         self.token = doc.change_token
         self.labels = {e.key: e.label for e in editors}
+        self.versioning = "none"  # what the last save asked for
 
     def texts_of(self, doc: Document) -> dict[str, str]:
         """The form's text of each edited property of `doc`."""
@@ -113,7 +110,8 @@ class EditSession:
         self.pane.context.drafts.discard(self.draft_key)
 
     async def update(self, values: dict[str, Any], change_token: str | None, versioning: str) -> Document:
-        return await self.pane.client.update(self.doc.uid, values, change_token=change_token)
+        self.versioning = versioning
+        return await self.pane.client.update(self.doc.uid, values, change_token=change_token, versioning=versioning)
 
     async def save(self, form: EditDocumentDialog, props: dict[str, str]) -> SaveResult:
         changed = {k: v for k, v in props.items() if v != self.original.get(k)}
@@ -186,7 +184,8 @@ async def edit_document(pane: ServicePane[NuxeoClient], doc: Document) -> Docume
     holder = await lock_holder(pane.client, fresh)
     if holder and not await pane.app.push_screen_wait(
         ConfirmDialog(
-            locked_question(holder, fresh, "Edit it anyway? Saving may be refused until they unlock it."),
+            f"“{fresh.title}” is locked by {lock_text(fresh)}: edit it anyway? "
+            "Saving may be refused while it is locked.",
             confirm="Edit anyway",
         )
     ):
@@ -224,13 +223,15 @@ async def edit_document(pane: ServicePane[NuxeoClient], doc: Document) -> Docume
         on_change=session.keep_draft,
         on_discard=session.discard_draft,
         note=note,
+        versioning="Versionable" in fresh.facets,
     )
     await pane.app.push_screen_wait(dialog)
     if dialog.outcome is None:
         return None
     outcome, new_doc = dialog.outcome
     if outcome == "saved":
-        version = f" as version {new_doc.version_label}" if new_doc and new_doc.version_label else ""
+        asked = session.versioning != "none" and new_doc is not None and new_doc.version_label
+        version = f" as version {new_doc.version_label.rstrip('+')}" if asked and new_doc else ""
         pane.notify(f"Saved {new_doc.title if new_doc else fresh.title}{version}.", timeout=3, markup=False)
     elif outcome == "reloaded":
         pane.notify("Showing their version. Your edits are kept as a draft: press e to get them back.", timeout=8)

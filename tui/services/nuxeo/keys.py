@@ -5,10 +5,20 @@ from __future__ import annotations
 from textual.binding import Binding, BindingType
 
 # What read-only mode hides and refuses (the trash view's own keys are the TrashScreen's)
-WRITE_ACTIONS = frozenset({"edit", "create", "delete", "undo_trash", "move", "upload", "operation", "toggle_lock"})
+WRITE_ACTIONS = frozenset(
+    {"edit", "direct_edit", "create", "delete", "undo_trash", "move", "upload", "operation", "toggle_lock"}
+)
 
 BINDINGS: list[BindingType] = [
-    Binding("e", "edit", "Edit", id="nuxeo.edit", tooltip="Edit the title, description and other text properties"),
+    Binding("e", "edit", "Edit", id="nuxeo.edit", tooltip="Edit the document's properties"),
+    Binding(
+        "E",
+        "direct_edit",
+        "Edit in $EDITOR",
+        id="nuxeo.direct-edit",
+        show=False,
+        tooltip="Open a note's text, or a file's main file when it is text, in your own editor; saved when it exits",
+    ),
     Binding("n", "create", "New", id="nuxeo.create", tooltip="Create a document in the selected folder"),
     Binding("d", "delete", "Trash", id="nuxeo.delete", tooltip="Move the selected document to the trash (asks first)"),
     Binding("z", "undo_trash", "Undo trash", id="nuxeo.undo-trash", show=False, tooltip="Restore what d just trashed"),
@@ -32,6 +42,7 @@ BINDINGS: list[BindingType] = [
 
 COMMANDS: list[tuple[str, str]] = [
     ("Documents: edit the selected document", "edit"),
+    ("Documents: edit the note's text or the text file in $EDITOR", "direct_edit"),
     ("Documents: new document in the selected folder", "create"),
     ("Documents: move the selected document to the trash", "delete"),
     ("Documents: restore what was just trashed", "undo_trash"),

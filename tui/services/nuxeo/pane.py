@@ -22,7 +22,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from tui.http import ServiceError
-from tui.services.nuxeo import keys
+from tui.services.nuxeo import direct_edit, keys
 from tui.services.nuxeo.client import NuxeoClient
 from tui.services.nuxeo.details_view import DocumentDetails
 from tui.services.nuxeo.dialogs import SearchDialog
@@ -278,6 +278,9 @@ class DocumentsPane(LockAndVersionKeys, ServicePane[NuxeoClient]):
         doc = self.selected_doc()
         if doc is not None:
             self.edit_document(doc)
+
+    def action_direct_edit(self) -> None:
+        direct_edit.start(self)
 
     @work(exclusive=True, group="nuxeo-edit", exit_on_error=False)
     async def edit_document(self, doc: Document) -> None:
