@@ -200,14 +200,23 @@ def payload_of(part: email.message.Message) -> bytes:
 
 
 def resolve_input(repo: Repository, value: Any) -> Any:
-    """The request's `input`: "doc:/path", "doc:uid", a bare reference, or "docs:uid1,uid2"."""
+    """The request's `input`: "doc:/path", "doc:uid", a bare reference, "docs:uid1,/path2" (uids or paths, as the
+    official clients send a list) or a JSON list of references; a list gives the operation a list of documents."""
     if value in (None, ""):
         return None
+    if isinstance(value, list) and all(isinstance(ref, str) for ref in value):
+        return [repo.resolve(ref) for ref in value if ref.strip()]
     if not isinstance(value, str):
         raise NuxeoHTTPError(400, "input must be a string like doc:/path or docs:uid1,uid2")
     if value.startswith("docs:"):
         return [repo.resolve(ref) for ref in value[5:].split(",") if ref.strip()]
     return repo.resolve(value)
+
+
+def doc_or_docs(call: Call, docs: list[Doc]) -> Result:
+    """An operation's answer for what it did to each input document: one document for a document input, a
+    `documents` list for a list input (even of one), as Nuxeo answers."""
+    return Result("document", docs[0]) if isinstance(call.input, Doc) else Result("documents", docs)
 
 
 async def run_operation(

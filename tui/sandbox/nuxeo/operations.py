@@ -11,17 +11,18 @@ from tui.sandbox.nuxeo.automation import (
     OperationSpec,
     Param,
     Result,
+    doc_or_docs,
     input_doc,
     input_docs,
     parse_properties,
     string_list,
 )
+from tui.sandbox.nuxeo.directory import login_json
 from tui.sandbox.nuxeo.errors import NuxeoHTTPError
 from tui.sandbox.nuxeo.lock_version_operations import LOCK_AND_VERSION_OPERATIONS
 from tui.sandbox.nuxeo.nxql import NxqlError, compile_nxql
 from tui.sandbox.nuxeo.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paging, sort_items
 from tui.sandbox.nuxeo.schema import Doc
-from tui.sandbox.nuxeo.users import login_entity
 
 
 def _query(call: Call) -> Result:
@@ -56,8 +57,12 @@ def _create(call: Call) -> Result:
 def _update(call: Call) -> Result:
     props = parse_properties(call.params.get("properties"))
     token = call.params.get("changeToken")
-    doc = call.repo.update(input_doc(call), props, call.user, change_token=token)
-    return Result("document", doc)
+    return doc_or_docs(call, [call.repo.update(d, props, call.user, change_token=token) for d in input_docs(call)])
+
+
+def _set_property(call: Call) -> Result:
+    props = {str(call.params["xpath"]): call.params.get("value")}
+    return doc_or_docs(call, [call.repo.update(doc, props, call.user) for doc in input_docs(call)])
 
 
 def _delete(call: Call) -> Result:
@@ -151,7 +156,10 @@ def _log(call: Call) -> Result:
 
 
 def _login(call: Call) -> Result:
-    return Result("json", login_entity(call.user))
+    user = call.repo.directory.user(call.user)
+    if user is None:
+        raise NuxeoHTTPError(401, "Unauthorized")
+    return Result("json", login_json(user))
 
 
 def _noop(call: Call) -> Result:
@@ -225,6 +233,19 @@ OPERATIONS: list[OperationSpec] = [
             Param("changeToken", "string", False, "The change token the caller read."),
         ],
         _update,
+    ),
+    OperationSpec(
+        "Document.SetProperty",
+        "Document",
+        "Update Property",
+        "Set a single property value on the input document(s).",
+        _DOC_SIG,
+        [
+            Param("xpath", "string", True, "The property, like dc:description."),
+            Param("value", "serializable", False, "The new value (none clears the property)."),
+            Param("save", "boolean", False, "Save the document (always done here)."),
+        ],
+        _set_property,
     ),
     OperationSpec(
         "Document.Delete",

@@ -36,6 +36,7 @@ from tui.sandbox.nuxeo.paging import DEFAULT_PAGE_SIZE, paging, sort_items
 from tui.sandbox.nuxeo.schema import Doc
 from tui.sandbox.nuxeo.seed import ARCHIVE_PATH, seed
 from tui.sandbox.nuxeo.store import Repository, now_iso
+from tui.sandbox.nuxeo.upload_api import upload
 from tui.sandbox.nuxeo.versioning import check_in, versioning_option, versions_of
 
 log = logging.getLogger(__name__)
@@ -282,80 +283,10 @@ class NuxeoSandbox:
         raise NuxeoHTTPError(404 if method == "GET" else 405, f"No {method} on @{adapter or 'document'}")
 
     async def upload(self, request: Request, user: str, parts: list[str]) -> Response:
-        method = request.method
-        parts = [p for p in parts if p != ""]
-        if not parts:
-            if method == "POST":
-                return JSONResponse({"batchId": self.repo.batches.new()}, status_code=201)
-            raise NuxeoHTTPError(405, "Use POST to create an upload batch")
-        if parts == ["handlers"]:
-            return JSONResponse({"handlers": [{"name": "default"}]})
-        batch_id = parts[0]
-        if not self.repo.batches.exists(batch_id):
-            raise NuxeoHTTPError(404, f"Unknown batch {batch_id}")
-        if len(parts) >= 2 and parts[-2] == "execute":
-            file_idx = parts[1] if len(parts) == 4 else None
-            rows = self.repo.batches.files(batch_id)
-            if file_idx is not None:
-                rows = [r for r in rows if r["file_idx"] == file_idx]
-            if not rows:
-                raise NuxeoHTTPError(404, f"Batch {batch_id} has no file{' ' + file_idx if file_idx else 's'}")
-            blobs = [self.repo.batches.file(batch_id, r["file_idx"]) for r in rows]
-            return await self.run_operation(request, user, parts[-1], blobs=blobs)
-        if len(parts) == 1:
-            if method == "GET":
-                rows = self.repo.batches.files(batch_id)
-                return JSONResponse(
-                    [
-                        {"name": r["name"], "size": r["length"], "uploadType": "normal", "fileIdx": r["file_idx"]}
-                        for r in rows
-                    ]
-                )
-            if method == "DELETE":
-                self.repo.batches.drop(batch_id)
-                return JSONResponse({"batchId": batch_id, "dropped": "true"})
-        if len(parts) == 2:
-            file_idx = parts[1]
-            if method == "POST":
-                data = await request.body()
-                name = unquote(request.headers.get("X-File-Name") or f"file-{file_idx}")
-                mime = (
-                    request.headers.get("X-File-Type")
-                    or request.headers.get("content-type")
-                    or "application/octet-stream"
-                )
-                declared = request.headers.get("X-File-Size")
-                if declared and declared.isdigit() and int(declared) != len(data):
-                    raise NuxeoHTTPError(400, f"Received {len(data)} bytes but X-File-Size says {declared}")
-                self.repo.batches.add_file(batch_id, file_idx, name, mime, data)
-                return JSONResponse(
-                    {
-                        "batchId": batch_id,
-                        "fileIdx": file_idx,
-                        "uploadType": "normal",
-                        "uploadedSize": str(len(data)),
-                        "uploaded": "true",
-                    },
-                    status_code=201,
-                )
-            if method == "GET":
-                meta = self.repo.batches.file(batch_id, file_idx)
-                return JSONResponse(
-                    {
-                        "name": meta["name"],
-                        "size": meta["length"],
-                        "uploadType": "normal",
-                        "fileIdx": file_idx,
-                        "uploaded": "true",
-                        "uploadedSize": str(meta["length"]),
-                        "mimetype": meta["mime-type"],
-                    }
-                )
-            if method == "DELETE":
-                self.repo.batches.file(batch_id, file_idx)  # 404 when absent
-                self.repo.batches.drop(batch_id, file_idx)
-                return JSONResponse({"batchId": batch_id, "fileIdx": file_idx, "dropped": "true"})
-        raise NuxeoHTTPError(404, f"No resource at /api/v1/upload/{'/'.join(parts)}")
+        async def run(request: Request, op_id: str, blobs: list[dict[str, Any]]) -> Response:
+            return await self.run_operation(request, user, op_id, blobs=blobs)
+
+        return await upload(request, self.repo.batches, parts, run)
 
     # -- routes --------------------------------------------------------------------------------------------------------
 

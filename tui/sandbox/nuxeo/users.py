@@ -1,4 +1,5 @@
-"""The sandbox's users, and how the REST API and Automation describe a user.
+"""The sandbox's seeded users (the directory, `directory.py`, starts from them and adds the users made through the
+REST API), and what the `permissions` enricher lists.
 
 Administrator may do everything; jdoe is a member who may read and write documents but, unlike an administrator,
 cannot save a document someone else has locked, nor take their lock off it.
@@ -44,39 +45,3 @@ ADMIN_PERMISSIONS = [
 def is_administrator(username: str) -> bool:
     user = USERS.get(username)
     return bool(user and user["isAdministrator"])
-
-
-def user_entity(username: str) -> dict[str, Any]:
-    """`/api/v1/me` and `/api/v1/user/{name}`."""
-    user = USERS[username]
-    return {
-        "entity-type": "user",
-        "id": username,
-        "properties": {
-            "username": username,
-            "firstName": user["firstName"],
-            "lastName": user["lastName"],
-            "email": user["email"],
-            "company": user["company"],
-            "groups": list(user["groups"]),
-            "tenantId": None,
-        },
-        "extendedGroups": [
-            {"name": g, "label": f"{g.capitalize()} group", "url": f"group/{g}"} for g in user["groups"]
-        ],
-        "isAdministrator": bool(user["isAdministrator"]),
-        "isAnonymous": False,
-    }
-
-
-def login_entity(username: str) -> dict[str, Any]:
-    """What the `login` operation answers."""
-    user = USERS[username]
-    return {
-        "entity-type": "login",
-        "id": username,
-        "name": username,
-        "username": username,
-        "isAdministrator": bool(user["isAdministrator"]),
-        "groups": list(user["groups"]),
-    }
