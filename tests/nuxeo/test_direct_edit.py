@@ -134,6 +134,30 @@ async def test_a_text_file_is_uploaded_and_attached_with_its_name(box, tmp_path,
     assert back.read_text() == '{"a": 1}\n{"b": 2}\n'
 
 
+async def test_a_file_that_cannot_be_saved_is_kept_and_the_user_told_where(
+    box, tmp_path, client, workspace, monkeypatch
+):
+    doc = await client.create(workspace.uid, type="File", name="gone", properties={"dc:title": "Gone"})
+    local = tmp_path / "notes.md"
+    local.write_text("# Notes\n")
+    await client.attach(doc.uid, local)
+    editor = FakeEditor(tmp_path / "editor", monkeypatch, append=b"- precious\n")
+    app = make_app(box.profile(), tmp_path, pane="nuxeo")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await reveal(pilot, pane, doc.path)
+        await pilot.press("E")
+        await wait_for(pilot, lambda: editor.opened is not None)
+        await client.delete(doc.uid)  # the document goes while it is being edited
+        editor.go()
+        await wait_for(pilot, lambda: any(m.startswith("Not saved") for m in messages(app)))
+    said = next(m for m in messages(app) if m.startswith("Not saved"))
+    kept = tmp_path / "drafts" / "edited-files" / f"{doc.uid[:8]}-notes.md"
+    assert f"your edited copy is kept at {kept}: press u on “Gone” to upload it." in said
+    assert kept.read_text() == "# Notes\n- precious\n" and stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert "Traceback" not in " ".join(messages(app))
+
+
 async def test_an_unchanged_file_or_a_failing_editor_saves_nothing(box, tmp_path, client, workspace, monkeypatch):
     doc = await client.create(
         workspace.uid, type="Note", name="same", properties={"dc:title": "Same", "note:note": "x"}

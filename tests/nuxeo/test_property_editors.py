@@ -7,7 +7,7 @@ import json
 
 import httpx
 import pytest
-from textual.widgets import Input, Static, Switch, TextArea
+from textual.widgets import Input, Select, Static, Switch, TextArea
 
 from tests.conftest import make_app, wait_for
 from tests.nuxeo.test_pane import SIZE, open_editor, plain, reveal, started
@@ -210,3 +210,31 @@ def test_without_a_type_description_the_editors_follow_the_values():
     assert editors["my:when"].type.kind == "date"
     with pytest.raises(InvalidValue, match="width must be a whole number, not a text"):
         editors["my:info"].value_of('{"width": "wide"}')
+
+
+async def test_a_save_can_make_a_minor_or_a_major_version(box, tmp_path, client, workspace):
+    doc = await client.create(workspace.uid, type="Note", name="versioned", properties={"dc:title": "Draft"})
+    folder = await client.create(workspace.uid, type="Folder", name="plain", properties={"dc:title": "Plain"})
+    app = make_app(box.profile(), tmp_path, pane="nuxeo")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await reveal(pilot, pane, doc.path)
+        form = await open_editor(pilot)
+        assert form.query_one("#field-versioning", Select).value == "none"  # no new version unless asked
+        form.query_one("#field-dc-title", Input).value = "First"
+        form.query_one("#field-versioning", Select).value = "minor"
+        await save_and_close(pilot)
+        await wait_for(pilot, lambda: any("as version 0.1" in str(n.message) for n in app._notifications))
+        form = await open_editor(pilot)
+        form.query_one("#field-versioning", Select).value = "major"  # a version of what is there, nothing changed
+        await save_and_close(pilot)
+        await wait_for(pilot, lambda: any("as version 1.0" in str(n.message) for n in app._notifications))
+        form = await open_editor(pilot)
+        form.query_one("#field-dc-title", Input).value = "Second"
+        await save_and_close(pilot)  # "none": saved, no version
+        await reveal(pilot, pane, folder.path)
+        form = await open_editor(pilot)
+        assert not form.query("#field-versioning")  # a folder is not versionable: no choice offered
+    assert [v.version_label for v in await client.versions(doc.uid)] == ["0.1", "1.0"]
+    live = await client.get(doc.uid)
+    assert live.title == "Second" and live.version_label == "1.0+"
