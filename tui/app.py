@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import Iterable
 from functools import partial
@@ -25,9 +26,7 @@ from tui.profiles import Profile, ProfileError, ProfileStore
 from tui.services import SERVICES, ServiceKind
 from tui.widgets.connection_bar import ConnectionBar
 from tui.widgets.exchange_log import ExchangeLogView
-from tui.widgets.export import ExportScreen
 from tui.widgets.key_footer import KeyFooter
-from tui.widgets.keys_screen import KeysScreen, key_rows
 from tui.widgets.pane import ConnectionChanged, PaneContext, ServicePane
 
 EXCHANGES_TAB = "tab-exchanges"
@@ -205,6 +204,8 @@ class ServiceDeckApp(App[None]):
         # Tests set this so that a bug in a background task fails the test instead of becoming a notification.
         self.strict_workers = False
         self._gc_paused_for_startup = not gc.isenabled()  # by the command line, until the first data is on screen
+        # The first pane's first requests, started before Textual builds the screen (see `_start_first_requests`).
+        self._first_answers: dict[str, asyncio.Future[Any]] | None = None
 
     @property
     def read_only(self) -> bool:
@@ -218,6 +219,8 @@ class ServiceDeckApp(App[None]):
         if source is None:
             self.notify("Nothing to export here: the Tickets, Documents search, Activity and Queues tail can be.")
             return
+        from tui.widgets.export import ExportScreen  # the form's widgets are imported when first asked for
+
         self.push_screen(ExportScreen(source))
 
     def action_read_only(self) -> None:
@@ -242,7 +245,7 @@ class ServiceDeckApp(App[None]):
             version=__version__,
             read_only=self.read_only,
         )
-        initial_kind = self.initial_pane or next(iter(SERVICES))
+        initial_kind = self._initial_kind()
         with TabbedContent(initial=tab_id(initial_kind)):
             for service in SERVICES.values():
                 with TabPane(f"{service.key} {service.title}", id=tab_id(service.kind)):
@@ -252,27 +255,66 @@ class ServiceDeckApp(App[None]):
                 yield ExchangeLogView(self.exchange_log)
         yield KeyFooter()
 
-    def _pane_for(self, service: ServiceKind) -> Placeholder | ServicePane[Any]:
+    def _initial_kind(self) -> str:
+        return self.initial_pane or next(iter(SERVICES))
+
+    def _client_for(self, service: ServiceKind) -> ServiceClient | None:
+        """`service`'s client, made once; None without a connection. Raises when it cannot be made (a bad URL)."""
+        client = self.clients.get(service.kind)
+        if client is not None:
+            return client
         connection = self.profile.connection(service.kind)
         if connection is None:
-            return Placeholder(
-                f"Profile {self.profile.name!r} has no {service.product} connection.",
-                kind=service.kind,
-                offer_add=not self.profile.builtin,
-            )
+            return None
+        client = service.client_class().from_connection(
+            connection, connection.resolve_secret(self.profile.name), exchange_log=self.exchange_log
+        )
+        self.clients[service.kind] = client
+        if self.read_only:
+            client.forbid_writes()
+        return client
+
+    def _start_first_requests(self) -> None:
+        """Send the first pane's first requests now, before Textual reads the styles and builds the screen: the answers
+        come back meanwhile, and the pane shows them in the first frame rather than in a second one."""
+        if self._first_answers is not None:
+            return
+        self._first_answers = {}
+        service = SERVICES.get(self._initial_kind())
         try:
-            client = service.client_class().from_connection(
-                connection, connection.resolve_secret(self.profile.name), exchange_log=self.exchange_log
-            )
+            client = self._client_for(service) if service is not None else None
+        except Exception:  # the pane says why when it is built
+            client = None
+        if service is None or client is None:
+            return
+        answers = service.pane_class().first_requests(client)
+        if answers is not None:
+            self._first_answers[service.kind] = asyncio.ensure_future(answers)
+
+    async def launch(self) -> None:
+        """`run()` for the command line: the first requests go out before Textual reads the styles."""
+        self._start_first_requests()
+        for _ in range(20):  # the event loop's turns they need to connect and be written
+            await asyncio.sleep(0)
+        await self.run_async()
+
+    def on_load(self) -> None:
+        self._start_first_requests()  # when started another way (`run_test`)
+
+    def _pane_for(self, service: ServiceKind) -> Placeholder | ServicePane[Any]:
+        try:
+            client = self._client_for(service)
         except Exception as exc:  # a bad URL or missing secret must not take the whole app down
             return Placeholder(
                 f"Cannot set up the {service.product} connection: {exc}", kind=service.kind, offer_add=True
             )
-        self.clients[service.kind] = client
-        if self.read_only:
-            client.forbid_writes()
+        if client is None:
+            message = f"Profile {self.profile.name!r} has no {service.product} connection."
+            return Placeholder(message, kind=service.kind, offer_add=not self.profile.builtin)
         context = PaneContext(profile_name=self.profile.name, drafts=self.drafts, exchange_log=self.exchange_log)
-        return service.pane_class()(client, context, id=f"pane-{service.kind}")
+        pane = service.pane_class()(client, context, id=f"pane-{service.kind}")
+        pane.first_answers = (self._first_answers or {}).pop(service.kind, None)
+        return pane
 
     async def build_pane(self, kind: str) -> ServicePane[Any] | None:
         """The pane of `kind`, built and mounted now if it was still waiting in its tab."""
@@ -353,6 +395,8 @@ class ServiceDeckApp(App[None]):
 
     def action_toggle_help(self) -> None:
         """Every key of where the focus is and of the app, searchable (`?` again or esc closes it)."""
+        from tui.widgets.keys_screen import KeysScreen, key_rows  # imported when first asked for
+
         if isinstance(self.screen, KeysScreen):
             self.screen.dismiss(None)
             return
@@ -422,6 +466,11 @@ class ServiceDeckApp(App[None]):
         self.notify(f"Profile {new_profile.name!r}.")
 
     async def close_clients(self) -> None:
+        first_answers, self._first_answers = self._first_answers or {}, {}
+        for answers in first_answers.values():  # never handed to a pane
+            if answers.done() and not answers.cancelled():
+                answers.exception()  # looked at, so that asyncio does not report it on the way out
+            answers.cancel()
         clients, self.clients = self.clients, {}
         for client in clients.values():
             try:

@@ -17,10 +17,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tui import __version__
-from tui.commands.common import CommandError, load_profile, run_command
-from tui.http import redact_url, warm_up_tls
-from tui.profiles import (
+# httpx imports its own command-line tool (click, rich's progress bars, pygments) on `import httpx` when click is
+# installed; servicedeck never runs it, and it costs a tenth of the start-up. With this entry httpx skips it.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+# the imports below come after that line (E402): they import httpx
+from tui import __version__  # noqa: E402
+from tui.commands.common import CommandError, load_profile, run_command  # noqa: E402
+from tui.http import redact_url, warm_up_tls  # noqa: E402
+from tui.profiles import (  # noqa: E402
     Connection,
     Profile,
     ProfileError,
@@ -29,7 +34,7 @@ from tui.profiles import (
     check_url,
     keyring_available,
 )
-from tui.services import SERVICES
+from tui.services import SERVICES  # noqa: E402
 
 DEFAULT_SANDBOX_PORT = 8470
 
@@ -163,7 +168,7 @@ def run_app(args: argparse.Namespace) -> int:
     name = args.profile or store.default_name()
     # the built-in sandbox profile reaches a running `servicedeck sandbox` (or SERVICEDECK_SANDBOX_URL)
     profile = load_profile(name, store) if name else None
-    ServiceDeckApp(profile, store=store, initial_pane=args.pane, read_only=args.read_only).run()
+    asyncio.run(ServiceDeckApp(profile, store=store, initial_pane=args.pane, read_only=args.read_only).launch())
     return 0
 
 

@@ -92,6 +92,14 @@ class DocumentsPane(LockAndVersionKeys, ServicePane[NuxeoClient]):
         else:
             self.action_reload_folder()
 
+    @classmethod
+    def first_requests(cls, client: NuxeoClient) -> asyncio.Future[tuple[Document, DocumentPage]]:
+        """The root and its first page of children."""
+        return asyncio.gather(
+            client.get("/", schemas="dublincore", enrichers=("children",)),
+            client.children("/", page=0, page_size=PAGE_SIZE),
+        )
+
     @work(exclusive=True, group="nuxeo-root", exit_on_error=False)
     async def load_root(self) -> None:
         tree = self.document_tree
@@ -99,11 +107,9 @@ class DocumentsPane(LockAndVersionKeys, ServicePane[NuxeoClient]):
         # A label rather than Textual's loading overlay: the overlay is a widget with an animation, mounted during the
         # app's first frame, which is exactly when start-up time is spent.
         tree.root.set_label(Text.assemble("/ ", ("connecting…", "italic dim")))
+        first_answers, self.first_answers = self.first_answers, None  # sent by the app as it started, if it did
         try:
-            root_doc, first = await asyncio.gather(
-                self.client.get("/", schemas="dublincore", enrichers=("children",)),
-                self.client.children("/", page=0, page_size=PAGE_SIZE),
-            )
+            root_doc, first = await (first_answers or self.first_requests(self.client))
         except Exception as exc:
             tree.root.set_label(Text.assemble("/ ", ("not connected: ctrl+r to retry", "italic red")))
             self.connected = False
