@@ -16,16 +16,22 @@ document, which is then checked in at the version's numbers.
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from tui.sandbox.nuxeo.doctypes import facets_of
 from tui.sandbox.nuxeo.errors import NuxeoHTTPError
 from tui.sandbox.nuxeo.schema import DOC_COLUMNS, Doc
 from tui.sandbox.nuxeo.users import is_administrator
 
-if TYPE_CHECKING:
-    from tui.sandbox.nuxeo.store import Repository
+
+class Repository(Protocol):
+    """What these functions need of `store.Repository` (which calls them, so they cannot import it)."""
+
+    db: sqlite3.Connection
+
+    def by_uid(self, uid: str) -> Doc | None: ...
 
 MAJOR = "uid:major_version"
 MINOR = "uid:minor_version"
