@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.node import npm_package
 from tui.services.openiap.client import OpenIAPClient
 
 NODEAPI = "@openiap/nodeapi@0.0.39"
@@ -24,22 +23,7 @@ SCRIPT = Path(__file__).parent / "node" / "workitem_queues.js"
 
 @pytest.fixture(scope="module")
 def node_modules() -> Path:
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("node and npm are needed for the official Node client")
-    root = Path(os.environ.get("SERVICEDECK_NODEAPI_DIR") or Path(tempfile.gettempdir()) / "servicedeck-nodeapi-0.0.39")
-    modules = root / "node_modules"
-    if not (modules / "@openiap" / "nodeapi" / "package.json").exists():
-        root.mkdir(parents=True, exist_ok=True)
-        try:
-            subprocess.run(
-                ["npm", "install", "--prefix", str(root), "--no-audit", "--no-fund", "--silent", NODEAPI],
-                check=True,
-                capture_output=True,
-                timeout=180,
-            )
-        except (subprocess.SubprocessError, OSError) as exc:
-            pytest.skip(f"could not install {NODEAPI}: {exc}")
-    return modules
+    return npm_package(NODEAPI, dirname="servicedeck-nodeapi-0.0.39", env_var="SERVICEDECK_NODEAPI_DIR")
 
 
 async def test_the_node_client_manages_work_item_queues(node_modules, connection):

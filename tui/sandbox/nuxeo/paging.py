@@ -28,7 +28,9 @@ def sort_items(sort_by: str | None, sort_order: str | None) -> list[str]:
     items = []
     for i, prop in enumerate(p.strip() for p in sort_by.split(",") if p.strip()):
         direction = "ASC" if i < len(orders) and orders[i] == "asc" else "DESC"
-        if prop in COLUMNS:
+        if prop == "ecm:pos":  # a position only in an ordered folder; elsewhere Nuxeo's ecm:pos is null
+            column = "(CASE WHEN parent_uid IN (SELECT uid FROM documents WHERE type = 'OrderedFolder') THEN pos END)"
+        elif prop in COLUMNS:
             column = COLUMNS[prop] + (" COLLATE NOCASE" if prop == "dc:title" else "")
         elif re.fullmatch(r"[A-Za-z]+:[\w/.\-]+", prop):
             column = "json_extract(properties, '" + json_path(prop).replace("'", "") + "')"
