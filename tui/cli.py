@@ -10,9 +10,14 @@ import argparse
 import asyncio
 import gc
 import getpass
+import json
 import os
+import shutil
 import signal
+import socket
+import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +38,7 @@ from tui.profiles import (  # noqa: E402
     SecretUnavailable,
     check_url,
     keyring_available,
+    sandbox_profile,
 )
 from tui.services import SERVICES  # noqa: E402
 
@@ -184,12 +190,12 @@ def embedded_sandbox() -> Iterator[str]:
 
 def run_demo(args: argparse.Namespace) -> int:
     gc.disable()  # during start-up, as for the app alone (see run_app)
-    warm_up_tls()
-    from tui.app import ServiceDeckApp
-    from tui.sandbox import Sandbox
-
     print("Starting the sandbox…", file=sys.stderr)
-    with Sandbox(port=0, data_dir=args.data, demo=True) as box:
+    # The sandbox seeds and starts in a process of its own, on the other core, while this one starts the app.
+    with DemoSandbox(data_dir=args.data, first=args.pane) as box:
+        warm_up_tls()
+        from tui.app import ServiceDeckApp
+
         app = ServiceDeckApp(
             box.profile(),
             initial_pane=args.pane,
@@ -200,8 +206,73 @@ def run_demo(args: argparse.Namespace) -> int:
         # sandbox's temporary data behind: end the app instead, so that leaving `with` removes it.
         for number in (signal.SIGHUP, signal.SIGTERM):
             signal.signal(number, lambda *_: app.exit())
-        app.run()
+        asyncio.run(app.launch())
     return 0
+
+
+SANDBOX_CHILD = "from tui.sandbox.host import serve_inherited; serve_inherited()"
+
+
+class DemoSandbox:
+    """The sandbox in a child process, for `servicedeck demo`: it seeds and serves on the other core while the app
+    starts. The port is bound here and handed to the child, so the app's first requests wait in the socket's backlog
+    rather than being refused. `stop()` ends the child and removes a temporary data dir; the child also ends by
+    itself when this process goes (its stdin closes)."""
+
+    def __init__(self, *, data_dir: Path | None = None, first: str | None = None):
+        # the child serves the first pane's service first, and builds the others while it does
+        self.kinds = sorted(SERVICES, key=lambda kind: kind != first)
+        self._tempdir = tempfile.mkdtemp(prefix="servicedeck-sandbox-") if data_dir is None else None
+        self.data_dir = Path(self._tempdir) if self._tempdir else (data_dir or Path())
+        options = json.dumps({"data_dir": str(self.data_dir), "demo": True, "kinds": self.kinds})
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as `Sandbox._bind` does, for the same reason
+            sock.bind(("127.0.0.1", 0))
+            sock.listen(2048)
+            self.port: int = sock.getsockname()[1]
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", SANDBOX_CHILD, str(sock.fileno()), options],
+                pass_fds=(sock.fileno(),),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,  # the app owns the terminal
+            )
+        except BaseException:
+            self._remove_data()
+            raise
+        finally:
+            sock.close()  # the child has its own copy
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def profile(self) -> Profile:
+        return sandbox_profile(self.base_url, self.kinds)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self._remove_data()
+
+    def _remove_data(self) -> None:
+        if self._tempdir:
+            shutil.rmtree(self._tempdir, ignore_errors=True)
+            self._tempdir = None
+
+    def __enter__(self) -> DemoSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 def parse_scale(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict[str, int]:

@@ -46,6 +46,10 @@ def time_to_text(
         try:
             if cwd:
                 os.chdir(cwd)
+            # An installed program runs from compiled bytecode; with PYTHONDONTWRITEBYTECODE set (as some shells and
+            # CI set it) every launch would compile the modules changed since the last write, the app's more than the
+            # reference's. Without it, the uncounted first round writes the caches for both.
+            os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
             os.environ.update(env or {})
             os.environ.update({"TERM": "xterm-256color", "COLUMNS": str(COLUMNS), "LINES": str(LINES)})
             os.execvp(argv[0], list(argv))

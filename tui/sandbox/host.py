@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
+import os
 import shutil
 import socket
+import sqlite3
+import sys
 import tempfile
 import threading
 import time
@@ -19,13 +24,15 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+import platformdirs
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import Receive, Scope, Send
 
-from tui.profiles import Profile, sandbox_profile
+from tui.profiles import APP_NAME, Profile, sandbox_profile
 
 # kind -> the module with `create(ctx: SandboxContext) -> ServiceSandbox`; the kinds match `tui.services.SERVICES`
 SANDBOXES = {
@@ -34,6 +41,9 @@ SANDBOXES = {
     "max": "tui.sandbox.max.server",
     "openiap": "tui.sandbox.openiap.server",
 }
+# Kinds whose demo content is the same every time (no date depends on "now"): seeded once into a template in the user
+# cache dir, then copied at each start. Nuxeo's 10,000-document archive takes a third of a second to seed.
+TEMPLATED = ("nuxeo",)
 
 
 @dataclass
@@ -82,14 +92,28 @@ class Sandbox:
                 db.unlink()
         data_dir.mkdir(parents=True, exist_ok=True)
         self.context = SandboxContext(data_dir=data_dir, demo=demo, scale=dict(scale or {}))
-        self.services: list[ServiceSandbox] = [
-            import_module(SANDBOXES[kind]).create(self.context) for kind in (kinds or list(SANDBOXES))
-        ]
+        self.services: list[ServiceSandbox] = [self._create(kind) for kind in (kinds or list(SANDBOXES))]
+        self._all_created = threading.Event()  # cleared while `create_later` builds more
+        self._all_created.set()
+        self._builder: threading.Thread | None = None  # the thread that will build them, until it starts
+        self._builder_lock = threading.Lock()
         self.port: int | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._live_tasks: list[asyncio.Task[None]] = []
+        self._live_started: set[str] = set()  # kinds
         self.app = self._build_app()
+
+    def _create(self, kind: str) -> ServiceSandbox:
+        ctx = self.context
+        template = _template_path(kind) if ctx.demo and kind in TEMPLATED and not ctx.scale else None
+        fresh = not ctx.db_path(kind).exists()
+        if template is not None and fresh and template.exists():
+            shutil.copyfile(template, ctx.db_path(kind))
+        service: ServiceSandbox = import_module(SANDBOXES[kind]).create(ctx)
+        if template is not None and fresh and not template.exists():
+            _save_template(ctx.db_path(kind), template)
+        return service
 
     # -- the ASGI app -------------------------------------------------------------------------------------------------
 
@@ -100,13 +124,65 @@ class Sandbox:
 
         @contextlib.asynccontextmanager
         async def lifespan(app: Starlette) -> AsyncIterator[None]:
-            if self.context.demo:
-                self._live_tasks = [asyncio.create_task(s.live()) for s in self.services if s.live]
+            self._start_live()
+            adopt = asyncio.create_task(self._adopt_later())
             yield
+            adopt.cancel()
             for task in self._live_tasks:
                 task.cancel()
 
         return Starlette(routes=routes, lifespan=lifespan)
+
+    def _start_live(self) -> None:
+        """The demo's live activity of every service built so far (once each)."""
+        for service in self.services:
+            if self.context.demo and service.live and service.kind not in self._live_started:
+                self._live_started.add(service.kind)
+                self._live_tasks.append(asyncio.create_task(service.live()))
+
+    async def _adopt_later(self) -> None:
+        """The live activity of services `create_later` builds, once they are built."""
+        while not self._all_created.is_set():
+            await asyncio.sleep(0.02)
+        self._start_live()
+
+    def create_later(self, kinds: list[str], at_the_latest: float = 1.0) -> None:
+        """Build these services in a background thread, once the services already built have answered a first request
+        (or after `at_the_latest` seconds): `servicedeck demo` serves its first pane's service first, with the CPU to
+        itself. A request for a service not built yet waits for it (and starts the building) rather than meet a 404."""
+        if not kinds:
+            return
+        self._all_created.clear()
+
+        def build() -> None:
+            try:
+                services = [self._create(kind) for kind in kinds]
+                self.app.router.routes.extend(route for service in services for route in service.routes)
+                self.services.extend(services)
+            finally:
+                self._all_created.set()
+
+        self._builder = threading.Thread(target=build, name="sandbox-create", daemon=True)
+        timer = threading.Timer(at_the_latest, self._start_building)
+        timer.daemon = True
+        timer.start()
+
+    def _start_building(self) -> None:
+        with self._builder_lock:
+            builder, self._builder = self._builder, None
+        if builder is not None:
+            builder.start()
+
+    async def _asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The app uvicorn serves: Starlette's, behind a wait for the services still being built."""
+        if scope["type"] != "lifespan" and not self._all_created.is_set():
+            if not any(route.matches(scope)[0] != Match.NONE for route in self.app.router.routes):
+                self._start_building()
+                while not self._all_created.is_set():
+                    await asyncio.sleep(0.01)
+        await self.app(scope, receive, send)
+        if self._builder is not None and scope["type"] == "http":
+            self._start_building()  # a first answer went out
 
     async def _index(self, request: Request) -> JSONResponse:
         return JSONResponse({"servicedeck-sandbox": [s.kind for s in self.services]})
@@ -121,7 +197,8 @@ class Sandbox:
 
     def _config(self) -> uvicorn.Config:
         return uvicorn.Config(
-            self.app,
+            self._asgi,
+            interface="asgi3",  # a bound method, which uvicorn would otherwise take for ASGI2
             host=self.host,
             port=self.port or 0,  # informative only: uvicorn serves the socket bound in _bind
             ws="wsproto",
@@ -165,11 +242,17 @@ class Sandbox:
             time.sleep(0.01)
         return self
 
-    def serve_forever(self, on_listening: Callable[[Sandbox], None] | None = None) -> None:
-        """Serve in the foreground until Ctrl-C (uvicorn handles the signal and shuts down cleanly).
+    def serve_forever(
+        self, on_listening: Callable[[Sandbox], None] | None = None, sock: socket.socket | None = None
+    ) -> None:
+        """Serve in the foreground until Ctrl-C or SIGTERM (uvicorn handles them and shuts down cleanly).
 
-        `on_listening` runs once the port is bound (so it knows the port), before requests are served."""
-        sock = self._bind()
+        `on_listening` runs once the port is bound (so it knows the port), before requests are served. `sock`: a
+        listening socket to serve on instead of binding one."""
+        if sock is None:
+            sock = self._bind()
+        else:
+            self.port = sock.getsockname()[1]
         if on_listening is not None:
             on_listening(self)
         self._server = uvicorn.Server(self._config())
@@ -205,3 +288,54 @@ class Sandbox:
 
     def describe(self) -> list[str]:
         return [s.describe(self.base_url) for s in self.services]
+
+
+# -- the demo's content templates --------------------------------------------------------------------------------------
+
+
+def _template_path(kind: str) -> Path:
+    """Where `kind`'s template lives, named after the sources that make its content (a change to them makes another)."""
+    folder = Path(__file__).parent / kind
+    digest = hashlib.sha256()
+    for source in sorted(folder.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return platformdirs.user_cache_path(APP_NAME) / "sandbox-templates" / f"{kind}-{digest.hexdigest()[:16]}.sqlite3"
+
+
+def _save_template(db_path: Path, template: Path) -> None:
+    """A consistent copy of a freshly seeded database (SQLite's backup, so the write-ahead log is in it), written
+    under a temporary name and renamed: two demos starting at once never read half a template."""
+    try:
+        template.parent.mkdir(parents=True, exist_ok=True)
+        partial = template.with_name(f"{template.name}.{os.getpid()}.partial")
+        source, copy = sqlite3.connect(db_path), sqlite3.connect(partial)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+            source.close()
+        partial.replace(template)
+    except (OSError, sqlite3.Error):
+        pass  # no template: the next demo seeds again
+
+
+# -- a sandbox in a child process --------------------------------------------------------------------------------------
+
+
+def serve_inherited() -> None:
+    """A sandbox in a child process (`servicedeck demo`, see `tui.cli.DemoSandbox`): arguments are the number of an
+    inherited listening socket and the options as JSON. Serves until SIGTERM, or until stdin closes (the parent
+    went)."""
+    fd, options = int(sys.argv[1]), json.loads(sys.argv[2])
+    sock = socket.socket(fileno=fd)
+    first, *later = options["kinds"]
+    box = Sandbox(data_dir=Path(options["data_dir"]), demo=options["demo"], kinds=[first])
+
+    def stop_when_the_parent_goes() -> None:
+        while os.read(0, 4096):  # empty at end of file: the parent closed the pipe, or ended
+            pass
+        if box._server is not None:
+            box._server.should_exit = True
+
+    threading.Thread(target=stop_when_the_parent_goes, name="parent-watch", daemon=True).start()
+    box.serve_forever(lambda running: running.create_later(later), sock=sock)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.syntax import Syntax
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from rich.syntax import Syntax
 
 
 def to_json_text(value: Any) -> str:
@@ -22,6 +24,8 @@ def to_json_text(value: Any) -> str:
 
 
 def highlighted(value: Any, theme: str = "monokai") -> Syntax:
+    from rich.syntax import Syntax  # with pygments, imported when something is first highlighted, not at start-up
+
     return Syntax(to_json_text(value), "json", theme=theme, word_wrap=True, background_color="default")
 
 

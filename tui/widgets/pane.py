@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
@@ -10,7 +11,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from textual import events, on, work
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
 
 from tui.contract import ServiceClient
 from tui.drafts import DraftStore
@@ -141,9 +142,7 @@ class ServicePane(GuardsWrites, Vertical, Generic[ClientT]):
         if focused is not None and self in focused.ancestors:
             return
         focusable = [w for w in self.query("*") if w.focusable]
-        target = next((w for w in focusable if not isinstance(w, (Input, TextArea))), None) or next(
-            iter(focusable), None
-        )
+        target = next((w for w in focusable if not is_text_field(w)), None) or next(iter(focusable), None)
         if target is not None:
             target.focus(scroll_visible=False)
 
@@ -172,3 +171,9 @@ class ServicePane(GuardsWrites, Vertical, Generic[ClientT]):
             )
             self.log.error("unexpected failure", repr(error))
         self.notify(text, severity="error", timeout=8, markup=False)  # server text may hold brackets
+
+
+def is_text_field(widget: object) -> bool:
+    """An `Input` or a `TextArea` (whose module, slow to import, is only looked at once something imported it)."""
+    text_area = sys.modules.get("textual.widgets._text_area")
+    return isinstance(widget, Input) or (text_area is not None and isinstance(widget, text_area.TextArea))
