@@ -25,7 +25,8 @@ from tui.services.openiap.wire import DecodeError, Message
 from tui.services.openiap.wire import openiap_pb2 as pb
 
 ReplyT = TypeVar("ReplyT", bound=Message)
-YIELD_EVERY = 64  # envelopes dispatched between two turns of the event loop
+QUEUE_EVENT = "queueevent"
+QUEUE_EVENT_URL = "type.googleapis.com/openiap.QueueEvent"
 
 
 # The commands that change something on the server; every other one reads, signs in or subscribes.
@@ -80,7 +81,8 @@ class EnvelopeChannel:
         """The server sent a new sign-in token."""
 
     def _on_event(self, command: str, message: Message | None, envelope_id: str) -> None:
-        """A message the server pushed on its own (a queue or watch event); the client routes them."""
+        """A message the server pushed on its own (a watch event, ...); the client routes them. Queue events go to
+        `_on_queue_event`."""
 
     def _fail_pending(self) -> None:
         error = UnavailableError("The connection to OpenIAP was lost before it answered; try again.", service=SERVICE)
@@ -167,7 +169,11 @@ class EnvelopeChannel:
             self._pending.pop(request_id, None)
 
     async def _read_loop(self, ws: AsyncWebSocketSession) -> None:
-        """Returns when the socket ends or the stream goes out of step; nothing a server sends makes it raise."""
+        """Returns when the socket ends or the stream goes out of step; nothing a server sends makes it raise.
+
+        Every envelope of one socket read is decoded and handed on in one go, with no turn of the event loop in
+        between: a read is at most what the transport had (~256 KB, a few thousand envelopes, a few milliseconds),
+        and the read itself gives the loop its turn (keys, redraws, the readers of what was delivered)."""
         frames = FrameBuffer()
         while True:
             try:
@@ -182,22 +188,52 @@ class EnvelopeChannel:
             except StreamOutOfStep as exc:
                 self._tear_down(ws, exc.message)
                 return
-            for index, body in enumerate(bodies, 1):
-                if index % YIELD_EVERY == 0:
-                    await asyncio.sleep(0)  # a read can bring thousands of messages: keys and redraws come first
-                envelope = pb.Envelope()
-                try:
-                    envelope.ParseFromString(body)
-                except (DecodeError, RecursionError):
-                    self._tear_down(ws, "OpenIAP sent a frame that is not an envelope; the stream is out of step.")
-                    return
-                self._dispatch(ws, envelope)
             if bodies:
+                if not self._take_envelopes(ws, bodies):
+                    return
                 self._last_frame = time.monotonic()  # only whole envelopes are proof of life
             await asyncio.sleep(0)  # let the readers of what was delivered in before the next read
 
+    def _take_envelopes(self, ws: AsyncWebSocketSession, bodies: list[bytes]) -> bool:
+        """Decode and hand on envelopes in order; False when the stream went out of step (the socket is torn down).
+
+        The hot path, a queue event, is decoded inline: the envelope, then its QueueEvent, then straight to
+        `_on_queue_event`. Everything else (replies, pings, tokens, watch events) goes through `_dispatch`."""
+        parse_envelope = pb.Envelope.FromString
+        parse_event = pb.QueueEvent.FromString
+        traffic = self._traffic if self._traffic.exchange_log is not None else None
+        pending = self._pending
+        for body in bodies:
+            try:
+                envelope = parse_envelope(body)
+            except (DecodeError, RecursionError):
+                self._tear_down(ws, "OpenIAP sent a frame that is not an envelope; the stream is out of step.")
+                return False
+            if traffic is not None:
+                traffic.envelope("RECV", envelope)
+            if (pending and envelope.rid in pending) or envelope.command != QUEUE_EVENT:
+                self._dispatch(ws, envelope)
+                continue
+            data = envelope.data
+            if data.type_url != QUEUE_EVENT_URL:
+                self._dispatch(ws, envelope)
+                continue
+            try:
+                event = parse_event(data.value)
+            except (DecodeError, RecursionError):
+                self._traffic.note("RECV", "an undecodable queueevent was ignored")
+                continue
+            try:
+                self._on_queue_event(event, envelope)
+            except Exception:  # a message that cannot be delivered must not stop the ones after it
+                self._traffic.note("RECV", "a queueevent could not be delivered and was dropped")
+        return True
+
+    def _on_queue_event(self, event: pb.QueueEvent, envelope: pb.Envelope) -> None:
+        """A queue message the server pushed; the client routes it to its subscriptions."""
+
     def _dispatch(self, ws: AsyncWebSocketSession, envelope: pb.Envelope) -> None:
-        self._traffic.envelope("RECV", envelope)
+        """Everything but the hot path: replies to requests, pings, tokens, pushed events of any other kind."""
         command = envelope.command
         pending = self._pending.get(envelope.rid) if envelope.rid else None
         if pending is not None:
@@ -218,7 +254,10 @@ class EnvelopeChannel:
             asyncio.ensure_future(self._send(reply)).add_done_callback(_retrieve)
         else:
             try:
-                self._on_event(command, message, envelope.id)
+                if command == QUEUE_EVENT and isinstance(message, pb.QueueEvent):
+                    self._on_queue_event(message, envelope)
+                else:
+                    self._on_event(command, message, envelope.id)
             except Exception:  # a message that cannot be delivered must not stop the ones after it
                 self._traffic.note("RECV", f"a {command} could not be delivered and was dropped")
 

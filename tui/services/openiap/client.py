@@ -110,20 +110,22 @@ class OpenIAPClient(OpenIAPCalls):
             if not watch.closed:
                 await self._watch_on_server(watch)
 
+    def _on_queue_event(self, event: pb.QueueEvent, envelope: pb.Envelope) -> None:
+        queuename = event.queuename
+        if self.stable_message_ids and self._recent.seen(queuename, envelope.id, event.data):
+            return  # the server sent it again (it was killed before it could forget it): delivered already
+        subscriptions = self._queues.get(queuename)
+        if subscriptions:
+            for subscription in subscriptions:
+                subscription._deliver(event)
+        else:
+            # a message for a queue whose registration reply we have not processed yet: keep it for a moment
+            waiting = self._unclaimed.setdefault(queuename, [])
+            if len(waiting) < UNCLAIMED_LIMIT:
+                waiting.append(event)
+
     def _on_event(self, command: str, message: Message | None, envelope_id: str) -> None:
-        if command == "queueevent" and isinstance(message, pb.QueueEvent):
-            if self.stable_message_ids and self._recent.seen(message.queuename, envelope_id, message.data):
-                return  # the server sent it again (it was killed before it could forget it): delivered already
-            subscriptions = self._queues.get(message.queuename)
-            if subscriptions:
-                for subscription in subscriptions:
-                    subscription._deliver(message)
-            else:
-                # a message for a queue whose registration reply we have not processed yet: keep it for a moment
-                waiting = self._unclaimed.setdefault(message.queuename, [])
-                if len(waiting) < UNCLAIMED_LIMIT:
-                    waiting.append(message)
-        elif command == "watchevent" and isinstance(message, pb.WatchEvent):
+        if command == "watchevent" and isinstance(message, pb.WatchEvent):
             watch = self._watches.get(message.id)
             if watch is not None:
                 watch._deliver(message)

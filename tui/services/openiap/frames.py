@@ -4,6 +4,7 @@ must be to be believed."""
 
 from __future__ import annotations
 
+import struct
 from typing import TypeVar
 
 from tui.http import ProtocolError
@@ -13,6 +14,7 @@ from tui.services.openiap.wire import openiap_pb2 as pb
 
 MAX_FRAME_BYTES = 64 * 1024 * 1024  # the largest envelope either side accepts
 ReplyT = TypeVar("ReplyT", bound=Message)
+_length = struct.Struct("<I").unpack_from
 
 
 class StreamOutOfStep(ProtocolError):
@@ -48,9 +50,12 @@ class FrameBuffer:
         if self._buffer:
             return [body for chunk in chunks for body in self.feed(chunk)]
         bodies: list[bytes] = []
+        append = bodies.append
+        limit = self.max_bytes
         for index, chunk in enumerate(chunks):
-            if len(chunk) >= 4 and int.from_bytes(chunk[:4], "little") == len(chunk) - 4 <= self.max_bytes:
-                bodies.append(chunk[4:])
+            size = len(chunk) - 4
+            if size >= 0 and _length(chunk)[0] == size <= limit:
+                append(chunk[4:])
                 continue
             for rest in chunks[index:]:  # a length and its body apart, or several in one message: the slow way
                 bodies.extend(self.feed(rest))

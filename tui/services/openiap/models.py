@@ -13,19 +13,68 @@ from tui.services.openiap.errors import SERVICE
 from tui.services.openiap.wire import Message
 from tui.services.openiap.wire import openiap_pb2 as pb
 
+_UNPARSED: Any = object()
 
-@dataclass
+
 class QueueMessage:
-    queuename: str
-    correlation_id: str
-    replyto: str
-    routingkey: str
-    exchangename: str
-    data: Any  # parsed JSON, or the raw string when it is not JSON
-    raw: str
-    received_at: float  # time.time() when it arrived
-    seq: int  # arrival counter of its subscription, from 1
-    malformed: bool = False  # the data could not be parsed as JSON: `data` is the raw text
+    """One message of a queue, as it arrived. `data` is the parsed JSON, or the raw string when it is not JSON
+    (`malformed` says which); it is parsed the first time either is read, not on arrival: a tail taking thousands
+    of messages a second shows a screenful of them."""
+
+    __slots__ = (
+        "_data",
+        "_malformed",
+        "correlation_id",
+        "exchangename",
+        "queuename",
+        "raw",
+        "received_at",
+        "replyto",
+        "routingkey",
+        "seq",
+    )
+
+    def __init__(
+        self,
+        queuename: str,
+        correlation_id: str,
+        replyto: str,
+        routingkey: str,
+        exchangename: str,
+        raw: str,
+        received_at: float,  # time.time() when it arrived
+        seq: int,  # arrival counter of its subscription, from 1
+    ):
+        self.queuename = queuename
+        self.correlation_id = correlation_id
+        self.replyto = replyto
+        self.routingkey = routingkey
+        self.exchangename = exchangename
+        self.raw = raw
+        self.received_at = received_at
+        self.seq = seq
+        self._data = _UNPARSED
+        self._malformed = False
+
+    def _parse(self) -> None:
+        self._data, self._malformed = parse_json_flagged(self.raw)
+
+    @property
+    def data(self) -> Any:
+        """The parsed JSON, or the raw string when it is not JSON."""
+        if self._data is _UNPARSED:
+            self._parse()
+        return self._data
+
+    @property
+    def malformed(self) -> bool:
+        """The data could not be parsed as JSON: `data` is the raw text."""
+        if self._data is _UNPARSED:
+            self._parse()
+        return self._malformed
+
+    def __repr__(self) -> str:
+        return f"QueueMessage(queuename={self.queuename!r}, seq={self.seq}, raw={self.raw[:80]!r})"
 
 
 @dataclass
@@ -267,18 +316,15 @@ def workitem_queue_to_pb(queue: WorkitemQueue) -> pb.WorkItemQueue:
 
 
 def queue_message_from_pb(event: pb.QueueEvent, received_at: float, seq: int) -> QueueMessage:
-    data, malformed = parse_json_flagged(event.data)
     return QueueMessage(
-        queuename=event.queuename,
-        correlation_id=event.correlationId,
-        replyto=event.replyto,
-        routingkey=event.routingkey,
-        exchangename=event.exchangename,
-        data=data,
-        raw=event.data,
-        received_at=received_at,
-        seq=seq,
-        malformed=malformed,
+        event.queuename,
+        event.correlationId,
+        event.replyto,
+        event.routingkey,
+        event.exchangename,
+        event.data,
+        received_at,
+        seq,
     )
 
 

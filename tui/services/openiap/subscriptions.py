@@ -10,13 +10,12 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from tui.services.openiap.models import QueueMessage, WatchEvent, queue_message_from_pb, watch_event_from_pb
 from tui.services.openiap.wire import openiap_pb2 as pb
 
 ItemT = TypeVar("ItemT")
-_CLOSED: Any = object()  # the end marker in a subscription's buffer
 REMEMBERED = 20_000  # queue messages whose identity the client keeps, to recognise a second delivery
 
 
@@ -45,51 +44,61 @@ class RecentMessages:
 
 
 class Subscription(Generic[ItemT]):
-    """An unbounded in-order buffer between the reader task and whoever iterates."""
+    """An unbounded in-order buffer between the reader task and whoever iterates. Delivering is a deque append;
+    a reader waiting for the next item is woken once, however many arrive before it runs."""
 
     def __init__(self) -> None:
-        self._items: asyncio.Queue[ItemT] = asyncio.Queue()
+        self._items: deque[ItemT] = deque()
+        self._waiters: list[asyncio.Future[None]] = []
         self.closed = False
 
     def _push(self, item: ItemT) -> None:
         if not self.closed:
-            self._items.put_nowait(item)
+            self._items.append(item)
+            if self._waiters:
+                self._wake()
+
+    def _wake(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     def __aiter__(self) -> Subscription[ItemT]:
         return self
 
     async def __anext__(self) -> ItemT:
-        if self.closed and self._items.empty():
-            raise StopAsyncIteration
-        item = await self._items.get()
-        if item is _CLOSED:
-            self._items.put_nowait(_CLOSED)  # later readers stop too
-            raise StopAsyncIteration
-        return item
+        while not self._items:
+            if self.closed:
+                raise StopAsyncIteration  # what came before the close was read first
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            finally:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)  # cancelled: this reader waits no more
+        return self._items.popleft()
 
     @property
     def pending(self) -> int:
         """How many items are waiting to be read."""
-        return self._items.qsize()
+        return len(self._items)
 
     def drain(self, limit: int = 10_000) -> list[ItemT]:
         """Everything waiting (up to `limit`) without waiting: lets a UI take messages in batches."""
-        out: list[ItemT] = []
-        while len(out) < limit:
-            try:
-                item = self._items.get_nowait()
-            except asyncio.QueueEmpty:
-                break
-            if item is _CLOSED:
-                self._items.put_nowait(_CLOSED)
-                break
-            out.append(item)
-        return out
+        items = self._items
+        if len(items) <= limit:
+            out = list(items)
+            items.clear()
+            return out
+        popleft = items.popleft
+        return [popleft() for _ in range(limit)]
 
     def _finish(self) -> None:
         if not self.closed:
             self.closed = True
-            self._items.put_nowait(_CLOSED)
+            self._wake()
 
     async def close(self) -> None:
         raise NotImplementedError
@@ -117,8 +126,10 @@ class QueueSubscription(Subscription[QueueMessage]):
         message = queue_message_from_pb(event, time.time(), self.received)
         if self.on_message is not None:
             self.on_message(message)
-        else:
-            self._push(message)
+        elif not self.closed:
+            self._items.append(message)
+            if self._waiters:
+                self._wake()
 
     async def close(self) -> None:
         if self.closed:
