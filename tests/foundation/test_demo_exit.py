@@ -1,4 +1,5 @@
-"""`servicedeck demo` removes its temporary sandbox data however it ends: quit, a closed terminal, a kill."""
+"""`servicedeck demo` removes its temporary sandbox data and ends its sandbox's process however it ends: quit, a closed
+terminal, a kill."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 
@@ -43,6 +45,8 @@ def test_the_demo_leaves_no_temporary_data_behind(tmp_path, ending):
             time.sleep(0.2)
         assert sandbox_dirs(tmp_path), "the demo never started its sandbox"
         time.sleep(2)  # the app is up and drawing
+        children = psutil.Process(process.pid).children(recursive=True)  # the sandbox runs in one
+        assert children, "the sandbox's process is not there"
         process.send_signal(ending)
         end = time.monotonic() + 30
         while process.poll() is None and time.monotonic() < end:
@@ -52,6 +56,8 @@ def test_the_demo_leaves_no_temporary_data_behind(tmp_path, ending):
                 time.sleep(0.1)
         assert process.poll() is not None, "the demo did not end"
         assert sandbox_dirs(tmp_path) == []
+        _, alive = psutil.wait_procs(children, timeout=10)
+        assert alive == [], "the sandbox's process outlived the demo"
     finally:
         if process.poll() is None:
             process.kill()

@@ -1,0 +1,100 @@
+"""Start-up: what the command line imports, the first requests sent before the pane is built, and the demo's sandbox
+(a template for Nuxeo's fixed content, the first pane's service served while the others are built)."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import httpx
+
+from tests.conftest import make_app, start_sandbox, wait_for
+from tui.sandbox import Sandbox
+from tui.sandbox.host import _template_path
+from tui.services.nuxeo.pane import DocumentsPane
+
+NOT_AT_START = (
+    "tui.sandbox",  # `servicedeck` without `demo` never starts a sandbox
+    "uvicorn",
+    "starlette",
+    "pygments",  # highlighting: the raw JSON views, the exchange details
+    "click",  # httpx's own command-line tool
+    "httpx._main",
+    "tui.widgets.keys_screen",
+    "google.protobuf",  # the OpenIAP wire format
+)
+
+
+def test_the_command_line_imports_nothing_the_first_screen_does_not_need():
+    code = (
+        "import sys, tui.cli, tui.app, tui.services.nuxeo.pane\n"
+        f"print([m for m in {NOT_AT_START!r} if sys.modules.get(m) is not None])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+async def test_the_first_requests_go_out_before_the_pane_is_mounted(tmp_path, tmp_path_factory):
+    box = start_sandbox(tmp_path_factory, "nuxeo")
+    try:
+        app = make_app(box.profile(), tmp_path, pane="nuxeo")
+        seen: list[tuple[str, bool]] = []
+
+        def sent(exchange) -> None:
+            if len(seen) < 2:
+                seen.append((exchange.url, any(pane.is_mounted for pane in app.query(DocumentsPane))))
+
+        unsubscribe = app.exchange_log.subscribe(sent)
+        async with app.run_test(size=(120, 40)) as pilot:
+            pane = app.query_one(DocumentsPane)
+            await wait_for(pilot, lambda: pane.root_loaded, timeout=15)
+            assert pane.first_answers is None  # handed over and used
+            assert "Domain (3)" in str(pane.document_tree.root.children[0].label)
+        unsubscribe()
+        assert len(seen) == 2
+        assert not any(mounted for _, mounted in seen), seen
+        assert any(url.endswith("/path/") for url, _ in seen) and any("@children" in url for url, _ in seen)
+    finally:
+        box.stop()
+
+
+def root_uid(box: Sandbox) -> str:
+    db = sqlite3.connect(box.context.db_path("nuxeo"))
+    try:
+        return str(db.execute("SELECT uid FROM documents WHERE path = '/'").fetchone()[0])
+    finally:
+        db.close()
+
+
+def test_the_demo_copies_nuxeo_content_from_a_template(tmp_path):
+    template = _template_path("nuxeo")
+    template.unlink(missing_ok=True)
+    first = Sandbox(data_dir=tmp_path / "first", demo=True, kinds=["nuxeo"])
+    second = Sandbox(data_dir=tmp_path / "second", demo=True, kinds=["nuxeo"])
+    seeded = Sandbox(data_dir=tmp_path / "seeded", demo=False, kinds=["nuxeo"])
+    try:
+        assert template.exists()
+        assert root_uid(first) == root_uid(second)  # a copy
+        assert root_uid(seeded) != root_uid(first)  # seeded afresh (uids are random)
+        count = "SELECT COUNT(*) FROM documents"
+        copied, fresh = (sqlite3.connect(b.context.db_path("nuxeo")) for b in (second, seeded))
+        assert copied.execute(count).fetchone() == fresh.execute(count).fetchone()
+        copied.close()
+        fresh.close()
+    finally:
+        for box in (first, second, seeded):
+            box.stop()
+
+
+def test_a_service_built_later_is_waited_for_not_missing(tmp_path):
+    box = Sandbox(data_dir=tmp_path, kinds=["nuxeo"])
+    box.create_later(["max"], at_the_latest=60)  # only a request for it starts the building
+    box.start()
+    try:
+        answer = httpx.get(box.base_url + "/max/people/x", timeout=30)
+        assert answer.status_code == 401 and answer.json()["error"] == "Unauthorized"  # MAX's own answer, not a 404
+        assert [s.kind for s in box.services] == ["nuxeo", "max"]
+        assert httpx.get(box.base_url + "/nothing-here", timeout=30).status_code == 404
+    finally:
+        box.stop()
