@@ -52,6 +52,7 @@ class StreamWebSocket(AsyncWebSocketSession):
         self._fragments: list[bytes] = []  # the frames so far of a message that is not finished
         self._fragments_size = 0
         self._closed_by_server: CloseConnection | None = None
+        self._violation: WebSocketProtocolViolation | None = None
         self.max_message_bytes = kwargs.get("max_message_size_bytes") or 64 * 1024 * 1024
 
     @contextlib.asynccontextmanager
@@ -67,6 +68,8 @@ class StreamWebSocket(AsyncWebSocketSession):
         broke the protocol (WebSocketProtocolViolation, after a close frame that says so)."""
         messages: list[bytes] = []
         while not messages:
+            if self._violation is not None:
+                raise self._violation
             if self._closed_by_server is not None:
                 raise WebSocketDisconnect(self._closed_by_server.code, self._closed_by_server.reason)
             data = await self.stream.read(READ_BYTES)
@@ -84,15 +87,22 @@ class StreamWebSocket(AsyncWebSocketSession):
                 used = self._parse(data, messages, replies)
             except WebSocketProtocolViolation as exc:
                 await self._fail(exc)
-                raise
-            if used < len(data) and self._closed_by_server is None:
+                if not messages:
+                    raise
+                self._violation = exc  # the messages before the bad frame are good: they are handed over first
+                break
+            closed = self._server_closed()
+            if used < len(data) and not closed:
                 self._rest = bytearray(memoryview(data)[used:])
             for reply in replies:
                 with contextlib.suppress(Exception):  # a pong or a close reply to a socket already going
                     await self._write(reply)
-            if self._closed_by_server is not None:
+            if closed:
                 break  # the messages before the close are handed over first; the next call says it closed
         return messages
+
+    def _server_closed(self) -> bool:
+        return self._closed_by_server is not None
 
     def _parse(self, data: bytes, messages: list[bytes], replies: list[bytes]) -> int:
         """Take every whole frame at the start of `data`; returns how many bytes were used."""
