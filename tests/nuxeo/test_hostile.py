@@ -50,9 +50,11 @@ READS: dict[str, tuple[Call, Any]] = {
     "descendant_count": (lambda c, d: c.descendant_count("/default-domain"), int),
     "operations": (lambda c, d: c.operations(), list[Operation]),
     "download": (lambda c, d: c.download(UID, d / "blob.bin"), Path),
+    "versions": (lambda c, d: c.versions(UID), list[Document]),
 }
 # Public async methods that send a change (driven against the sandbox in test_client.py), or close the client.
 WRITES = {"create", "update", "delete", "trash", "untrash", "move", "upload", "attach", "execute", "aclose"}
+WRITES |= {"lock_document", "unlock_document", "restore_version"}
 # Whole answers of 50 MB: one call at a time, so the server does not hold eight copies at once.
 HEAVY_MODES = {"huge", "huge-error", "huge-chunked"}
 CLASS_NAME = re.compile(r"\b[A-Z][A-Za-z]*(Error|Exception)\b|Traceback")

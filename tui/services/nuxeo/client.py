@@ -262,7 +262,7 @@ class NuxeoClient(LockAndVersionCalls, HttpServiceClient):
         try:
             response = await self.http.request("PUT", url, json=body, headers=headers)
         except AuthError as exc:
-            raise await self.save_refusal(uid, exc) from None
+            raise await self._save_refusal(uid, exc) from None
         saved = document(self.http.json(response), f"PUT {url}")
         return await self.get(uid) if saved.is_version else saved  # Nuxeo answers a versioned save with the version
 

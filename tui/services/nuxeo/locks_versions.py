@@ -99,7 +99,7 @@ class LockAndVersionCalls:
                 raise exc from None
             raise held_by_other(doc, hint=f"Only {doc.lock_owner} or an administrator can unlock it.") from None
 
-    async def save_refusal(self, uid: str, error: ServiceError) -> ServiceError:
+    async def _save_refusal(self, uid: str, error: ServiceError) -> ServiceError:
         """What to say when a save was refused (HTTP 403): the lock's holder when someone else holds one, else
         `error` as it was."""
         doc = await self._locked(uid)
@@ -129,8 +129,6 @@ class LockAndVersionCalls:
         """The versions of a document, oldest first (each read-only, with its own uid and `version_label`)."""
         reply = await self.execute("Document.GetVersions", input=uid, reads=True)
         what = "POST site/automation/Document.GetVersions"
-        if reply is None:
-            return []
         return DocumentPage.from_wire(checked(reply, PageWire, what), reply).entries
 
     async def restore_version(self, uid: str, version_uid: str) -> Document:
