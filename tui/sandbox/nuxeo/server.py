@@ -1,11 +1,13 @@
 """The Nuxeo sandbox: the REST API v1 and Content Automation subset in ../shared wire notes, served from SQLite.
 
-Mounted at `/nuxeo`. One user, Administrator / Administrator (group `administrators`), signs in with HTTP Basic or
-with an `X-Authentication-Token` obtained from `/nuxeo/authentication/token`.
+Mounted at `/nuxeo`. Users sign in with HTTP Basic or with an `X-Authentication-Token` obtained from
+`/nuxeo/authentication/token`: Administrator / Administrator (group `administrators`), the other seeded users of
+`users.py`, and those an administrator creates through the users API (`directory.py`, `directory_api.py`).
 
 The tree is seeded like a fresh server plus demo content (see `seed.py`), with a folder of 10,000 documents
 (`ctx.scale["nuxeo_docs"]` changes the count) for browsing and searching at scale. Documents are rendered by
-`entities.py` (which also lists the enrichers), operations live in `operations.py`, their calling in `automation.py`.
+`entities.py` (which also lists the enrichers), operations live in `operations.py`, their calling in `automation.py`;
+searches and page providers in `page_providers.py`, batch uploads in `upload_api.py`.
 """
 
 from __future__ import annotations
