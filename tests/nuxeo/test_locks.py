@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import sqlite3
 import uuid
 
 import pytest
@@ -17,6 +18,7 @@ from textual.widgets import Input, Static
 
 from tests.conftest import make_app, wait_for
 from tests.nuxeo.test_pane import cursor_path, plain, reveal, started, type_into
+from tui.sandbox.nuxeo.store import Repository
 from tui.services.nuxeo.client import NuxeoClient
 from tui.services.nuxeo.dialogs import EditDocumentDialog
 from tui.services.nuxeo.locks_versions import LockedError
@@ -219,3 +221,16 @@ async def test_a_member_saving_a_document_locked_by_someone_else_is_told_who_hol
         assert "Not saved" in plain(error) and app.screen is form
         assert (await client.get(doc.uid)).title == "Held"
         await pilot.press("escape")
+
+
+def test_a_database_from_before_locks_and_versions_gets_their_columns_on_open(tmp_path):
+    path = tmp_path / "nuxeo.sqlite"
+    Repository(path).close()
+    db = sqlite3.connect(path)
+    for column in ("lock_owner", "lock_created", "checked_out"):  # as an earlier release made the table
+        db.execute(f"ALTER TABLE documents DROP COLUMN {column}")
+    db.close()
+    repo = Repository(path)
+    columns = {row[1] for row in repo.db.execute("PRAGMA table_info(documents)")}
+    assert {"lock_owner", "lock_created", "checked_out", "is_version", "version_of"} <= columns
+    repo.close()

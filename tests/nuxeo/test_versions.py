@@ -11,11 +11,12 @@ import pytest
 import requests
 from nuxeo.client import Nuxeo
 from nuxeo.models import Document as OfficialDocument
-from textual.widgets import OptionList
+from textual.widgets import Input, OptionList, Select
 
 from tests.conftest import make_app, wait_for
-from tests.nuxeo.test_pane import reveal, started
+from tests.nuxeo.test_pane import open_editor, reveal, started, type_into
 from tui.http import BadRequestError
+from tui.services.nuxeo.dialogs import EditDocumentDialog
 from tui.services.nuxeo.versions_view import VersionsScreen
 from tui.widgets.dialogs import ConfirmDialog
 
@@ -205,3 +206,27 @@ async def test_the_versions_screen_restores_nothing_in_read_only_mode(box, tmp_p
         assert isinstance(app.screen, VersionsScreen)  # no confirmation: the key does nothing here
         assert all(b.binding.action != "restore" for b in app.screen.active_bindings.values())  # nor shown
         assert (await client.get(doc.uid)).title == "Changed"
+
+
+async def test_saving_a_minor_version_in_the_editor_then_restoring_the_older_one(box, tmp_path, client, workspace):
+    doc = await client.create(workspace.uid, type="Note", name="n", properties={"dc:title": "Agenda"})
+    app = make_app(box.profile(), tmp_path, pane="nuxeo")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await reveal(pilot, pane, doc.path)
+        for title, choice in (("Agenda 1", "minor"), ("Agenda 2", "none")):
+            form = await open_editor(pilot)
+            await type_into(pilot, form.query_one("#field-dc-title", Input), title)
+            form.query_one("#field-versioning", Select).value = choice
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: not isinstance(app.screen, EditDocumentDialog))
+            await wait_for(pilot, lambda t=title: t in str(pane.document_tree.cursor_node.label))
+        assert "v0.1+" in str(pane.document_tree.cursor_node.label)  # changed since the version the editor made
+        await pilot.press("V")
+        await wait_for(pilot, lambda: isinstance(app.screen, VersionsScreen) and len(app.screen.versions) == 1)
+        assert app.screen.versions[0].title == "Agenda 1"
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "Agenda 1 v0.1" in str(pane.document_tree.cursor_node.label))
+        assert (await client.get(doc.uid)).title == "Agenda 1"
