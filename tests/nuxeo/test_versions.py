@@ -16,7 +16,9 @@ from textual.widgets import Input, OptionList, Select
 from tests.conftest import make_app, wait_for
 from tests.nuxeo.test_pane import open_editor, reveal, started, type_into
 from tui.http import BadRequestError
+from tui.services.nuxeo.client import NuxeoClient
 from tui.services.nuxeo.dialogs import EditDocumentDialog
+from tui.services.nuxeo.locks_versions import LockedError
 from tui.services.nuxeo.versions_view import VersionsScreen
 from tui.widgets.dialogs import ConfirmDialog
 
@@ -156,6 +158,12 @@ async def test_the_client_saves_versions_lists_and_restores_them(client, workspa
         await client.restore_version(other.uid, versions[1].uid)
     assert (await client.get(doc.uid)).title == "Plan B"
     assert await client.versions(workspace.uid) == []  # a folder has none
+    await client.lock_document(doc.uid)
+    async with NuxeoClient(client.base_url.rstrip("/"), "jdoe", "jdoe") as member:
+        with pytest.raises(LockedError) as refused:  # nobody but the lock's holder (or an administrator) restores
+            await member.restore_version(doc.uid, versions[1].uid)
+    assert "locked by Administrator since" in refused.value.message
+    assert (await client.get(doc.uid)).title == "Plan B"
 
 
 async def test_V_lists_versions_views_one_and_restores_it_after_naming_the_label(box, tmp_path, client, workspace):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tui.http import BadRequestError, ServiceError
+from tui.http import AuthError, BadRequestError, ServiceError
 from tui.services.nuxeo.models import Document, DocumentPage, readable_time
 from tui.services.nuxeo.wire import SERVICE, PageWire, checked
 
@@ -136,4 +136,7 @@ class LockAndVersionCalls:
         version = await self.get(version_uid, schemas="dublincore")
         if not version.is_version or version.raw.get("versionableId") not in (None, uid):
             raise BadRequestError(f"{version.title or version_uid} is not a version of this document.", service=SERVICE)
-        return await self._document_operation("Document.RestoreVersion", version_uid)
+        try:
+            return await self._document_operation("Document.RestoreVersion", version_uid)
+        except AuthError as exc:  # someone else holds the document's lock
+            raise await self._save_refusal(uid, exc) from None
