@@ -305,6 +305,16 @@ def test_operations_take_lists_of_documents(nuxeo, workspace):
     assert {p["name"] for p in listed["Document.SetProperty"]["params"]} == {"xpath", "value", "save"}
 
 
+def test_operation_context_names_an_existing_document(nuxeo):
+    operation = nuxeo.operations.new("Noop")
+    operation.context = {"currentDocument": "no-such-document"}
+    with pytest.raises(HTTPError) as err:
+        operation.execute()
+    assert err.value.status == 404
+    operation.context = {"currentDocument": "/default-domain"}
+    assert operation.execute(void_op=True) == b""
+
+
 # -- batch upload ------------------------------------------------------------------------------------------------------
 
 

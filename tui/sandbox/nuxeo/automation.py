@@ -242,7 +242,12 @@ async def run_operation(
         input_value = on
     elif blobs is None:
         input_value = resolve_input(repo, body.get("input"))
-    result = spec.run(Call(repo, log, request, user, input_value, params, body.get("context") or {}))
+    context = body.get("context") or {}
+    if not isinstance(context, dict):
+        raise NuxeoHTTPError(400, "context must be a JSON object")
+    if context.get("currentDocument"):  # Nuxeo resolves it before running: a reference to nothing fails the call
+        repo.resolve(str(context["currentDocument"]))
+    result = spec.run(Call(repo, log, request, user, input_value, params, context))
     void = request.headers.get("X-NXVoidOperation", "").lower() == "true"
     return result_response(repo, result, request, void)
 
