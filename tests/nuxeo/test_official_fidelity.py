@@ -315,6 +315,26 @@ def test_operation_context_names_an_existing_document(nuxeo):
     assert operation.execute(void_op=True) == b""
 
 
+def test_file_import_makes_documents_from_uploaded_files(nuxeo, workspace):
+    batch = nuxeo.uploads.batch()
+    batch.upload(BufferBlob(data="foo", name="foo.txt", mimetype="text/plain"))
+    batch.upload(BufferBlob(data="not really a png", name="pic.png", mimetype="image/png"))
+    body = {"params": {}, "context": {"currentDocument": workspace.path}}
+    made = nuxeo.client.request("POST", f"api/v1/upload/{batch.uid}/execute/FileManager.Import", data=body).json()
+    assert made["entity-type"] == "documents"
+    assert [(d["type"], d["title"]) for d in made["entries"]] == [("Note", "foo.txt"), ("File", "pic.png")]
+    assert made["entries"][0]["properties"]["note:note"] == "foo"
+    # one file of the batch: one document
+    one = nuxeo.client.request("POST", f"api/v1/upload/{batch.uid}/1/execute/FileManager.Import", data=body).json()
+    assert one["entity-type"] == "document" and one["properties"]["file:content"]["name"] == "pic.png"
+    # Nuxeo's Document.GetBlob (Blob.Get) hands the file back
+    blob = nuxeo.operations.execute(command="Document.GetBlob", input_obj=one["uid"], json=False)
+    assert blob == b"not really a png"
+    with pytest.raises(HTTPError) as err:
+        nuxeo.client.request("POST", f"api/v1/upload/{batch.uid}/execute/FileManager.Import", data={"params": {}})
+    assert err.value.status == 400
+
+
 # -- batch upload ------------------------------------------------------------------------------------------------------
 
 

@@ -79,7 +79,7 @@ class Call:
     log: deque[tuple[str, str]]  # what the Log operation writes
     request: Request
     user: str
-    input: Any  # None, a Doc, a list of Doc, or a list of blob metadata dicts (from an upload batch)
+    input: Any  # None, a Doc, a list of Doc, a blob metadata dict (one uploaded file) or a list of them
     params: dict[str, Any]
     context: dict[str, Any]
 
@@ -226,7 +226,7 @@ async def run_operation(
     repo: Repository,
     log: deque[tuple[str, str]],
     *,
-    blobs: list[dict[str, Any]] | None = None,
+    blobs: dict[str, Any] | list[dict[str, Any]] | None = None,
     on: Doc | None = None,
 ) -> Response:
     """Run an operation; its input is `blobs` (upload batch or multipart parts), `on` (the @op adapter's

@@ -3,6 +3,7 @@ parameters), each next to what it does."""
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Callable
 from typing import Any
 
@@ -127,9 +128,36 @@ def _blob_get(call: Call) -> Result:
     return Result("blob", call.repo.blob_at(input_doc(call), str(call.params.get("xpath") or "file:content")))
 
 
+def input_blobs(call: Call) -> list[dict[str, Any]]:
+    """The input's blobs (metadata dicts), one or many; [] when the input is not blobs."""
+    blobs = [call.input] if isinstance(call.input, dict) else call.input
+    return blobs if isinstance(blobs, list) and blobs and all(isinstance(b, dict) for b in blobs) else []
+
+
+def _file_import(call: Call) -> Result:
+    """A document per blob in the context's current document: a Note for text (its text as the note), else a File."""
+    blobs = input_blobs(call)
+    if not blobs or not call.context.get("currentDocument"):
+        raise NuxeoHTTPError(400, "FileManager.Import needs blobs as input and a currentDocument in the context")
+    repo = call.repo
+    parent = repo.resolve(str(call.context["currentDocument"]))
+    created = []
+    for meta in blobs:
+        name, mime = str(meta["name"]), str(meta.get("mime-type") or "")
+        if mime in ("", "application/octet-stream"):  # like Nuxeo's MIME check: go by the file name
+            mime = mimetypes.guess_type(name)[0] or mime
+        if mime.startswith("text/"):
+            text = (repo.blob_data(meta["digest"]) or b"").decode("utf-8", "replace")
+            props: dict[str, Any] = {"dc:title": name, "note:note": text, "note:mime_type": mime}
+            created.append(repo.create(parent, "Note", name, props, call.user))
+        else:
+            created.append(repo.create(parent, "File", name, {"dc:title": name, "file:content": meta}, call.user))
+    return Result("document", created[0]) if isinstance(call.input, dict) else Result("documents", created)
+
+
 def _attach(call: Call) -> Result:
-    blobs = call.input
-    if not (isinstance(blobs, list) and blobs and all(isinstance(b, dict) for b in blobs)):
+    blobs = input_blobs(call)
+    if not blobs:
         raise NuxeoHTTPError(
             400,
             "Blob.AttachOnDocument needs a blob as input: send it as multipart/related, or run "
@@ -335,6 +363,21 @@ OPERATIONS: list[OperationSpec] = [
         ["document", "blob"],
         [Param("xpath", "string", False, "Where the blob is (default file:content).")],
         _blob_get,
+        aliases=["Document.GetBlob"],  # Nuxeo's own id; the sandbox lists it under its alias
+    ),
+    OperationSpec(
+        "FileManager.Import",
+        "Services",
+        "Create Document from file",
+        "Create a document from each input file in the context's currentDocument: a Note for a text file, a File "
+        "for anything else, titled with the file name.",
+        ["blob", "document", "bloblist", "documents"],
+        [
+            Param("overwrite", "boolean", False, "Replace a document of the same title (not done here)."),
+            Param("overwite", "boolean", False, "The same, under its older misspelt name."),
+            Param("noMimeTypeCheck", "boolean", False, "Skip the MIME type check (none is done here)."),
+        ],
+        _file_import,
     ),
     OperationSpec(
         "Blob.AttachOnDocument",

@@ -175,7 +175,12 @@ class NuxeoSandbox:
         return spec
 
     async def run_operation(
-        self, request: Request, user: str, op_id: str, blobs: list[dict[str, Any]] | None = None, on: Doc | None = None
+        self,
+        request: Request,
+        user: str,
+        op_id: str,
+        blobs: dict[str, Any] | list[dict[str, Any]] | None = None,
+        on: Doc | None = None,
     ) -> Response:
         spec = self.operation(op_id)
         return await run_operation(spec, request, user, self.repo, self.log, blobs=blobs, on=on)
@@ -285,7 +290,7 @@ class NuxeoSandbox:
         raise NuxeoHTTPError(404 if method == "GET" else 405, f"No {method} on @{adapter or 'document'}")
 
     async def upload(self, request: Request, user: str, parts: list[str]) -> Response:
-        async def run(request: Request, op_id: str, blobs: list[dict[str, Any]]) -> Response:
+        async def run(request: Request, op_id: str, blobs: dict[str, Any] | list[dict[str, Any]]) -> Response:
             return await self.run_operation(request, user, op_id, blobs=blobs)
 
         return await upload(request, self.repo.batches, parts, run)

@@ -20,8 +20,8 @@ from starlette.responses import JSONResponse, Response
 from tui.sandbox.nuxeo.batches import UploadBatches
 from tui.sandbox.nuxeo.errors import NuxeoHTTPError
 
-# runs an operation with the batch's blobs as input: (request, operation id, blobs) -> response
-RunOnBlobs = Callable[[Request, str, list[dict[str, Any]]], Awaitable[Response]]
+# runs an operation on what the batch holds: (request, operation id, one blob or the list of them) -> response
+RunOnBlobs = Callable[[Request, str, dict[str, Any] | list[dict[str, Any]]], Awaitable[Response]]
 
 
 def header_int(request: Request, name: str) -> int:
@@ -63,7 +63,9 @@ async def upload(request: Request, batches: UploadBatches, parts: list[str], run
             rows = [r for r in rows if r["file_idx"] == file_idx]
         if not rows:
             raise NuxeoHTTPError(404, f"Batch {batch_id} has no file{' ' + file_idx if file_idx else 's'}")
-        return await run(request, parts[-1], [batches.file(batch_id, r["file_idx"]) for r in rows])
+        blobs = [batches.file(batch_id, r["file_idx"]) for r in rows]
+        # one file is one blob (an operation answers one document for it); the batch is a list of blobs
+        return await run(request, parts[-1], blobs[0] if file_idx is not None else blobs)
     if len(parts) == 1:
         if method == "GET":
             infos = [file_info(batches, batch_id, idx)[0] for idx in batches.file_indexes(batch_id)]
