@@ -28,6 +28,7 @@ from tests.hostile import MODES, HostileServer
 from tui.http import BadRequestError, ExchangeLog, ProtocolError, ServiceError
 from tui.services.nuxeo.client import NuxeoClient
 from tui.services.nuxeo.models import Document, DocumentPage, Operation, ServerInfo, User
+from tui.services.nuxeo.schemas import DocType
 
 DEADLINE = 1.5  # seconds for one exchange; dripping and stalling modes cost this much each
 MARGIN = 1.5  # what a call may take past its deadline (a download's stall check, scheduling on a busy machine)
@@ -51,6 +52,7 @@ READS: dict[str, tuple[Call, Any]] = {
     "operations": (lambda c, d: c.operations(), list[Operation]),
     "download": (lambda c, d: c.download(UID, d / "blob.bin"), Path),
     "versions": (lambda c, d: c.versions(UID), list[Document]),
+    "document_type": (lambda c, d: c.document_type("File"), DocType),
 }
 # Public async methods that send a change (driven against the sandbox in test_client.py), or close the client.
 WRITES = {"create", "update", "delete", "trash", "untrash", "move", "upload", "attach", "execute", "aclose"}
@@ -342,7 +344,13 @@ operations = obj(
     {"operations": st.lists(obj({"id": ids}, {"params": st.lists(obj({"name": ids}, {"order": counts}))}))}, {}
 )
 cmis = obj({}, {"default": obj({}, {"productVersion": text})})
-shapes = [document, page, user, operations, cmis]
+field_type = st.sampled_from(["string", "string[]", "date", "long", "boolean", "blob"]) | obj(
+    {"type": st.sampled_from(["complex", "complex[]"]), "fields": st.dictionaries(ids, st.just("string"), max_size=2)},
+    {},
+)
+schema = obj({"name": ids}, {"prefix": text, "fields": st.dictionaries(ids, field_type, max_size=3)})
+doc_type = obj({"name": ids}, {"facets": st.lists(text, max_size=2), "schemas": st.lists(schema, max_size=2)})
+shapes = [document, page, user, operations, cmis, doc_type]
 bodies = st.one_of(anything, *shapes, *(spoiled(shape) for shape in shapes))
 statuses = st.sampled_from([200] * 6 + [201, 204, 400, 401, 403, 404, 409, 500])
 EXAMPLES = 200

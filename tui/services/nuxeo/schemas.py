@@ -70,7 +70,9 @@ def field_type(desc: Any, where: str) -> FieldType:
     if isinstance(desc, dict) and desc.get("type") in ("complex", "complex[]") and isinstance(desc.get("fields"), dict):
         fields = {str(name): field_type(sub, f"{where}/{name}") for name, sub in desc["fields"].items()}
         return FieldType("complex", desc["type"] == "complex[]", fields)
-    raise ProtocolError(f"{SERVICE} described the field {where} in a way this client does not understand.")
+    raise ProtocolError(
+        f"{SERVICE} described the field {where} in a way this client does not understand.", service=SERVICE
+    )
 
 
 class SchemaWire(Wire):
