@@ -12,7 +12,7 @@ import uuid
 import pytest
 from nuxeo.client import Nuxeo
 from nuxeo.exceptions import Conflict, Forbidden, HTTPError, Unauthorized
-from nuxeo.models import BufferBlob, Document, Group, User
+from nuxeo.models import BufferBlob, Document, FileBlob, Group, User
 
 from tui.sandbox import Sandbox
 
@@ -365,3 +365,23 @@ def test_batch_upload_in_chunks_and_numeric_sizes(nuxeo, workspace):
     dropped = nuxeo.client.request("DELETE", f"api/v1/upload/{batch.uid}/1")
     assert dropped.status_code == 204
     assert [f["name"] for f in nuxeo.client.request("GET", f"api/v1/upload/{batch.uid}").json()] == ["chunked.txt"]
+
+
+@pytest.mark.parametrize("declared", ["pdf", ""])
+def test_an_upload_without_a_mime_type_goes_by_the_file_name(nuxeo, workspace, tmp_path, declared):
+    path = tmp_path / "file.pdf"
+    path.write_bytes(b"0" * 42)
+    batch = nuxeo.uploads.batch()
+    batch.get_uploader(FileBlob(str(path), mimetype=declared or None)).upload()
+    if not declared:  # the client guesses itself then; send the upload again with no type at all
+        nuxeo.client.request(
+            "POST",
+            f"api/v1/upload/{batch.uid}/0",
+            data=b"0" * 42,
+            raw=True,
+            headers={"X-File-Name": "file.pdf", "Content-Type": ""},
+        )
+    doc = nuxeo.documents.create(Document(name="p", type="File", properties={"dc:title": "P"}), parent_id=workspace.uid)
+    doc.properties["file:content"] = {"upload-batch": batch.uid, "upload-fileId": "0"}
+    doc.save()
+    assert nuxeo.documents.get(uid=doc.uid).properties["file:content"]["mime-type"] == "application/pdf"

@@ -10,6 +10,7 @@ until every chunk is in. An upload answers `uploadedSize` as a string, as Nuxeo 
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import unquote
@@ -93,7 +94,9 @@ async def receive(request: Request, batches: UploadBatches, batch_id: str, file_
         raise NuxeoHTTPError(400, "fileIdx request path parameter must be a number")
     data = await request.body()
     name = unquote(request.headers.get("X-File-Name") or f"file-{file_idx}")
-    mime = request.headers.get("X-File-Type") or request.headers.get("content-type") or "application/octet-stream"
+    mime = request.headers.get("X-File-Type") or request.headers.get("content-type") or ""
+    if "/" not in mime:  # none, or no MIME type ("pdf"): Nuxeo goes by the file name
+        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
     answer: dict[str, Any] = {"uploaded": "true", "batchId": batch_id, "fileIdx": file_idx}
     if request.headers.get("X-Upload-Type") == "chunked":
         chunk = header_int(request, "X-Upload-Chunk-Index"), header_int(request, "X-Upload-Chunk-Count")
