@@ -18,10 +18,9 @@ import os
 import shlex
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from textual.app import SuspendNotSupported
 
@@ -30,9 +29,10 @@ from tui.services.nuxeo.client import NuxeoClient, slug
 from tui.services.nuxeo.edit_flow import lock_holder
 from tui.services.nuxeo.locks_versions import lock_text
 from tui.services.nuxeo.models import Document
+from tui.widgets.pane import ServicePane
 
-if TYPE_CHECKING:
-    from tui.services.nuxeo.pane import DocumentsPane
+Pane = ServicePane[NuxeoClient]
+Show = Callable[[Document], None]  # shows a document that changed (its tree line and details)
 
 # Types that are text although they do not say text/ (as well as anything ending in +xml or +json)
 TEXT_TYPES = frozenset(
@@ -122,7 +122,7 @@ async def content_of(client: NuxeoClient, doc: Document, folder: Path) -> Conten
     return Content(name, path.read_bytes(), is_note=False)
 
 
-async def run_editor(pane: DocumentsPane, command: list[str], path: Path) -> int:
+async def run_editor(pane: Pane, command: list[str], path: Path) -> int:
     """Run the editor on `path` with the terminal handed over to it (the app suspended; where it cannot be, as in a
     test, the editor runs beside it). The event loop keeps running meanwhile. Returns the exit status."""
     with contextlib.ExitStack() as stack:
@@ -132,14 +132,13 @@ async def run_editor(pane: DocumentsPane, command: list[str], path: Path) -> int
         return await process.wait()
 
 
-def start(pane: DocumentsPane) -> None:
+def start(pane: Pane, doc: Document | None, show: Show) -> None:
     """`E` on the selected document (a worker: the pane stays responsive)."""
-    doc = pane.selected_doc()
     if doc is not None:
-        pane.run_worker(direct_edit(pane, doc), group="nuxeo-direct-edit", exclusive=True, exit_on_error=False)
+        pane.run_worker(direct_edit(pane, doc, show), group="nuxeo-direct-edit", exclusive=True, exit_on_error=False)
 
 
-async def direct_edit(pane: DocumentsPane, doc: Document) -> None:
+async def direct_edit(pane: Pane, doc: Document, show: Show) -> None:
     client = pane.client
     try:
         fresh = await client.get(doc.uid, schemas="*")
@@ -177,23 +176,25 @@ async def direct_edit(pane: DocumentsPane, doc: Document) -> None:
             pane.report(exc, f"lock {fresh.title} for editing")
             return
         try:
-            await edit_and_save(pane, locked if locked.change_token else fresh, command, path, content)
+            await edit_and_save(pane, locked if locked.change_token else fresh, command, path, content, show)
         finally:
-            await unlock(pane, fresh)
+            await unlock(pane, fresh, show)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-async def unlock(pane: DocumentsPane, doc: Document) -> None:
+async def unlock(pane: Pane, doc: Document, show: Show) -> None:
     try:
         unlocked = await pane.client.unlock_document(doc.uid)
     except Exception as exc:
         pane.report(exc, f"unlock {doc.title}")
         return
-    pane.show_updated(unlocked)
+    show(unlocked)
 
 
-async def edit_and_save(pane: DocumentsPane, doc: Document, command: list[str], path: Path, content: Content) -> None:
+async def edit_and_save(
+    pane: Pane, doc: Document, command: list[str], path: Path, content: Content, show: Show
+) -> None:
     try:
         status = await run_editor(pane, command, path)
     except OSError as exc:
@@ -229,15 +230,15 @@ async def edit_and_save(pane: DocumentsPane, doc: Document, command: list[str], 
         keep_unsaved(pane, doc, path, edited, content, why)
         return
     pane.context.drafts.discard(draft_key(pane, doc))
-    pane.show_updated(saved)
+    show(saved)
     pane.notify(f"Saved {path.name} to “{doc.title}”.", timeout=4, markup=False)
 
 
-def draft_key(pane: DocumentsPane, doc: Document) -> str:
+def draft_key(pane: Pane, doc: Document) -> str:
     return pane.context.draft_key("nuxeo", doc.uid)  # the edit form's: `e` offers a note's text back
 
 
-def keep_unsaved(pane: DocumentsPane, doc: Document, path: Path, edited: bytes, content: Content, why: str) -> None:
+def keep_unsaved(pane: Pane, doc: Document, path: Path, edited: bytes, content: Content, why: str) -> None:
     """The edit was not saved (`why`): keep what was written and say, in one sentence, why and where it is."""
     if content.is_note:
         pane.context.drafts.save(

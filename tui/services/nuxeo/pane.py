@@ -286,7 +286,7 @@ class DocumentsPane(LockAndVersionKeys, ServicePane[NuxeoClient]):
             self.edit_document(doc)
 
     def action_direct_edit(self) -> None:
-        direct_edit.start(self)
+        direct_edit.start(self, self.selected_doc(), self.show_updated)
 
     @work(exclusive=True, group="nuxeo-edit", exit_on_error=False)
     async def edit_document(self, doc: Document) -> None:
