@@ -212,10 +212,10 @@ class ProfileStore:
         return (str(default) if default else None), profiles
 
     def keymap(self) -> dict[str, str]:
-        """Remapped keys from the `[keymap]` table: binding id -> keys, e.g. "nuxeo.edit" = "E"."""
+        """Remapped keys from the `[keymap]` table: binding id -> keys, e.g. "nuxeo.edit" = "f2"."""
         table = self._read().get("keymap") or {}
         if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-            raise ProfileError(f'{self.path}: [keymap] maps binding ids to keys, e.g. "nuxeo.edit" = "E".')
+            raise ProfileError(f'{self.path}: [keymap] maps binding ids to keys, e.g. "nuxeo.edit" = "f2".')
         return dict(table)
 
     def names(self) -> list[str]:
