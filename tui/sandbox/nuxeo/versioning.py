@@ -33,6 +33,7 @@ class Repository(Protocol):
 
     def by_uid(self, uid: str) -> Doc | None: ...
 
+
 MAJOR = "uid:major_version"
 MINOR = "uid:minor_version"
 VERSIONING_OPTIONS = ("none", "minor", "major")
