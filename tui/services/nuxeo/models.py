@@ -52,7 +52,7 @@ class Blob:
         )
 
 
-@dataclass
+@dataclass(slots=True)  # ten thousand of them in a big folder's tree
 class Document:
     uid: str
     path: str

@@ -20,19 +20,65 @@ from tui.services.nuxeo.models import Document
 from tui.services.nuxeo.render import document_label
 
 PAGE_SIZE = 100
+# A folder opened by the user shows open once its first page is in (one frame with its children, rather than an empty
+# open folder first, then another), or after this many seconds if the server is slow.
+OPEN_AT_THE_LATEST = 0.15
 # Highlighting a node this close to the end of what is loaded fetches the next page before the user gets there.
 PREFETCH_DISTANCE = 10
 
 # What a tree line keeps of a listed document. The details panel fetches the whole document when the cursor rests on
 # it, so ten thousand listed documents cost a few hundred bytes each rather than their whole JSON (twice: raw + parsed).
 LISTED_PROPERTIES = ("dc:title", "dc:description", "dc:modified", "dc:creator", "dc:lastContributor", "file:content")
+# Values that repeat from one listed document to the next (types, states, the parent's uid, user names, facet lists):
+# one copy each, rather than one per document as JSON decoding makes them.
+_SHARED_TEXTS: dict[str, str] = {}
+_SHARED_LISTS: dict[tuple[str, ...], list[str]] = {}
+
+
+def shared(text: str) -> str:
+    return _SHARED_TEXTS.setdefault(text, text) if len(_SHARED_TEXTS) < 10_000 else text
+
+
+def shared_list(items: list[str]) -> list[str]:
+    """One list object per distinct content (treated as read-only, as the tree never changes a listed document's)."""
+    key = tuple(items)
+    found = _SHARED_LISTS.get(key)
+    if found is None:
+        if len(_SHARED_LISTS) >= 1_000:
+            return items
+        found = _SHARED_LISTS[key] = [shared(item) for item in items]
+    return found
 
 
 def listed(doc: Document) -> Document:
-    """A light copy of a document for the tree (no raw JSON, only the properties the label and summary use)."""
+    """A light copy of a document for the tree: no raw JSON, only the properties the label and summary use, repeated
+    values shared."""
     props = doc.properties
+    kept: dict[str, Any] = {}
+    for key in LISTED_PROPERTIES:
+        if key in props:
+            value = props[key]
+            if value == doc.title:
+                value = doc.title
+            elif value == doc.last_modified:
+                value = doc.last_modified
+            elif isinstance(value, str) and key in ("dc:creator", "dc:lastContributor"):
+                value = shared(value)
+            kept[shared(key)] = value
     return replace(
-        doc, properties={k: props[k] for k in LISTED_PROPERTIES if k in props}, context_parameters={}, raw={}
+        doc,
+        type=shared(doc.type),
+        state=shared(doc.state),
+        repository=shared(doc.repository),
+        parent_ref=shared(doc.parent_ref),
+        change_token=shared(doc.change_token) if doc.change_token is not None else None,
+        facets=shared_list(doc.facets),
+        permissions=shared_list(doc.permissions),
+        properties=kept,
+        context_parameters={},
+        raw={},
+        lock_owner=shared(doc.lock_owner),
+        version_label=shared(doc.version_label),
     )
 
 
@@ -67,6 +113,8 @@ class NodeData:
     doc: Document | None = None
     folder: FolderState | None = None  # set for folderish documents
     more_for: TreeNode[NodeData] | None = None  # set on a "load more" line: the folder node it loads into
+    width_of: Text | None = None  # the label whose width `width` is (see `DocumentTree.get_label_width`)
+    width: int = 0
 
     @property
     def is_more(self) -> bool:
@@ -98,25 +146,43 @@ class DocumentTree(Tree[NodeData]):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self._label_widths: dict[int, tuple[Text, int]] = {}
         # Called with a folder node the moment the user opens it, before the NodeExpanded message makes its way up:
         # the page request leaves a few message hops (and maybe a frame) sooner.
+        # It returns the page's future when it started (or joined) one.
         self.before_expand: Callable[[TreeNode[NodeData]], object] | None = None
+        self._opening: set[int] = set()  # ids of folders that open when their first page is in
 
     def _toggle_node(self, node: TreeNode[NodeData]) -> None:
+        if node._id in self._opening:  # toggled again before it opened
+            self._opening.discard(node._id)
+            return
         if self.before_expand is not None and node.allow_expand and not node.is_expanded:
-            self.before_expand(node)
+            page = self.before_expand(node)
+            if isinstance(page, asyncio.Future) and not page.done():
+                self._opening.add(node._id)
+                page.add_done_callback(lambda _: self._open(node))
+                self.set_timer(OPEN_AT_THE_LATEST, lambda: self._open(node))
+                return
         super()._toggle_node(node)
+
+    def _open(self, node: TreeNode[NodeData]) -> None:
+        if node._id in self._opening:
+            self._opening.discard(node._id)
+            if self._tree_nodes.get(node._id) is node:  # still in the tree
+                node.expand()
 
     def get_label_width(self, node: TreeNode[NodeData]) -> int:
         # The stock version renders every label on every rebuild; with ten thousand lines that is most of the cost of
         # loading a page. A label's width only changes when the label does.
-        label = node._label
-        cached = self._label_widths.get(node._id)
-        if cached is None or cached[0] is not label:
-            cached = (label, label.cell_len)
-            self._label_widths[node._id] = cached
-        return cached[1] + (2 if node._allow_expand else 0)
+        label, data = node._label, node.data
+        if data is None:
+            width = label.cell_len
+        elif data.width_of is label:
+            width = data.width
+        else:
+            width = data.width = label.cell_len
+            data.width_of = label
+        return width + (2 if node._allow_expand else 0)
 
     def _build(self) -> None:
         """The stock rebuild, leaner: it runs after every page, over every visible line (ten thousand in a big folder).
