@@ -4,9 +4,14 @@ lets it go on, then changes the file (or leaves it as it was)."""
 
 from __future__ import annotations
 
+import os
+import pty
+import select
 import shlex
+import signal
 import stat
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -236,6 +241,70 @@ async def test_without_an_editor_it_says_how_to_set_one(box, tmp_path, client, w
         await pilot.press("E")
         await wait_for(pilot, lambda: NO_EDITOR in messages(app))
     assert (await client.get(doc.uid)).lock_owner == ""
+
+
+SUSPENDING_APP = """
+import asyncio, sys
+from pathlib import Path
+from textual.app import App
+from textual.widgets import Static
+from tui.services.nuxeo.direct_edit import run_editor
+
+EDITOR = "import sys, time; time.sleep(1); open(sys.argv[1], 'a').write(' edited')"
+
+class Ticking(App):
+    def compose(self):
+        yield Static("0", id="ticks")
+
+    def on_mount(self):
+        self.ticks = 0
+        self.set_interval(0.01, self.tick)
+        self.run_worker(self.edit())
+
+    def tick(self):
+        self.ticks += 1
+        self.query_one("#ticks", Static).update(str(self.ticks))  # repaints asked for while the editor runs
+
+    async def edit(self):
+        await asyncio.sleep(0.3)
+        before = self.ticks
+        status = await run_editor(self, [sys.executable, "-c", EDITOR], Path(sys.argv[1]))
+        Path(sys.argv[2]).write_text(f"{status} {self.ticks - before}")
+        self.exit()
+
+Ticking().run()
+"""
+
+
+def test_in_a_real_terminal_the_app_steps_aside_and_comes_back(tmp_path):
+    """In a terminal (a pty here) the app suspends for the editor and resumes after it; repaints asked for meanwhile
+    wait (the app's writer is stopped: they used to fill its queue and hang the app for good)."""
+    script, text, result = tmp_path / "app.py", tmp_path / "note.txt", tmp_path / "result"
+    script.write_text(SUSPENDING_APP)
+    text.write_text("note")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]), TERM="xterm-256color")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the app, on the pty
+        os.execve(sys.executable, [sys.executable, str(script), str(text), str(result)], env)
+    deadline = time.monotonic() + 30
+    exited = False
+    try:
+        while time.monotonic() < deadline and not exited:
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    os.read(fd, 65536)  # what the app draws: read, so the pty never fills
+                except OSError:
+                    pass
+            exited = os.waitpid(pid, os.WNOHANG)[0] != 0
+    finally:
+        if not exited:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    assert exited, "the app never came back from the editor"
+    status, ticks = result.read_text().split()
+    assert status == "0" and int(ticks) > 10  # the event loop ran while the editor had the terminal
+    assert text.read_text() == "note edited"
 
 
 def test_the_editor_comes_from_visual_then_editor_then_vi(tmp_path, monkeypatch):

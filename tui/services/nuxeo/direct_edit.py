@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from textual.app import SuspendNotSupported
+from textual.app import App, SuspendNotSupported
 
 from tui.http import ServiceError, safe_file_name
 from tui.services.nuxeo.client import NuxeoClient, slug
@@ -122,12 +122,14 @@ async def content_of(client: NuxeoClient, doc: Document, folder: Path) -> Conten
     return Content(name, path.read_bytes(), is_note=False)
 
 
-async def run_editor(pane: Pane, command: list[str], path: Path) -> int:
+async def run_editor(app: App[object], command: list[str], path: Path) -> int:
     """Run the editor on `path` with the terminal handed over to it (the app suspended; where it cannot be, as in a
-    test, the editor runs beside it). The event loop keeps running meanwhile. Returns the exit status."""
+    test, the editor runs beside it). The event loop keeps running meanwhile, but the app paints nothing until the
+    editor is done: the terminal is the editor's, and the app's writer is stopped. Returns the exit status."""
     with contextlib.ExitStack() as stack:
+        stack.enter_context(app.batch_update())  # entered first, so it ends after the app is back
         with contextlib.suppress(SuspendNotSupported):
-            stack.enter_context(pane.app.suspend())
+            stack.enter_context(app.suspend())
         process = await asyncio.create_subprocess_exec(*command, str(path))
         return await process.wait()
 
@@ -196,7 +198,7 @@ async def edit_and_save(
     pane: Pane, doc: Document, command: list[str], path: Path, content: Content, show: Show
 ) -> None:
     try:
-        status = await run_editor(pane, command, path)
+        status = await run_editor(pane.app, command, path)
     except OSError as exc:
         pane.notify(
             f"Could not start the editor “{command[0]}” ({exc.strerror or exc}): "
