@@ -238,3 +238,18 @@ async def test_a_save_can_make_a_minor_or_a_major_version(box, tmp_path, client,
     assert [v.version_label for v in await client.versions(doc.uid)] == ["0.1", "1.0"]
     live = await client.get(doc.uid)
     assert live.title == "Second" and live.version_label == "1.0+"
+
+
+def test_a_type_description_that_makes_no_sense_is_one_readable_error():
+    from tui.http import ProtocolError
+    from tui.services.nuxeo.schemas import DocType
+
+    described = DocType.from_reply(
+        {"name": "T", "schemas": [{"name": "s", "fields": {"a": "decimal[]", "b": {"type": "complex", "fields": {}}}}]},
+        "GET t",
+    )
+    assert described.fields == {"s:a": FieldType("string", True), "s:b": FieldType("complex")}  # unknown: text
+    with pytest.raises(ProtocolError, match=r"described the field s:c in a way this client does not understand"):
+        DocType.from_reply({"name": "T", "schemas": [{"name": "s", "fields": {"c": 42}}]}, "GET t")
+    with pytest.raises(ProtocolError, match="GET t"):
+        DocType.from_reply({"schemas": "none"}, "GET t")
