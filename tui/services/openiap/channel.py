@@ -201,32 +201,44 @@ class EnvelopeChannel:
         `_on_queue_event`. Everything else (replies, pings, tokens, watch events) goes through `_dispatch`."""
         parse_envelope = pb.Envelope.FromString
         parse_event = pb.QueueEvent.FromString
-        traffic = self._traffic if self._traffic.exchange_log is not None else None
+        traffic = self._traffic
+        logging = traffic.exchange_log is not None
+        allowance = traffic.queue_allowance()  # queue events logged one by one; the rest only counted
+        skipped = 0
         pending = self._pending
-        for body in bodies:
-            try:
-                envelope = parse_envelope(body)
-            except (DecodeError, RecursionError):
-                self._tear_down(ws, "OpenIAP sent a frame that is not an envelope; the stream is out of step.")
-                return False
-            if traffic is not None:
-                traffic.envelope("RECV", envelope)
-            if (pending and envelope.rid in pending) or envelope.command != QUEUE_EVENT:
-                self._dispatch(ws, envelope)
-                continue
-            data = envelope.data
-            if data.type_url != QUEUE_EVENT_URL:
-                self._dispatch(ws, envelope)
-                continue
-            try:
-                event = parse_event(data.value)
-            except (DecodeError, RecursionError):
-                self._traffic.note("RECV", "an undecodable queueevent was ignored")
-                continue
-            try:
-                self._on_queue_event(event, envelope)
-            except Exception:  # a message that cannot be delivered must not stop the ones after it
-                self._traffic.note("RECV", "a queueevent could not be delivered and was dropped")
+        try:
+            for body in bodies:
+                try:
+                    envelope = parse_envelope(body)
+                except (DecodeError, RecursionError):
+                    self._tear_down(ws, "OpenIAP sent a frame that is not an envelope; the stream is out of step.")
+                    return False
+                if (pending and envelope.rid in pending) or envelope.command != QUEUE_EVENT:
+                    if logging:
+                        traffic.envelope("RECV", envelope)
+                    self._dispatch(ws, envelope)
+                    continue
+                if allowance:
+                    allowance -= 1
+                    traffic.envelope("RECV", envelope)
+                elif logging:
+                    skipped += 1
+                data = envelope.data
+                if data.type_url != QUEUE_EVENT_URL:
+                    self._dispatch(ws, envelope)
+                    continue
+                try:
+                    event = parse_event(data.value)
+                except (DecodeError, RecursionError):
+                    traffic.note("RECV", "an undecodable queueevent was ignored")
+                    continue
+                try:
+                    self._on_queue_event(event, envelope)
+                except Exception:  # a message that cannot be delivered must not stop the ones after it
+                    traffic.note("RECV", "a queueevent could not be delivered and was dropped")
+        finally:
+            if skipped:
+                traffic.skipped(QUEUE_EVENT, skipped)
         return True
 
     def _on_queue_event(self, event: pb.QueueEvent, envelope: pb.Envelope) -> None:

@@ -4,7 +4,10 @@ browser entry."""
 from __future__ import annotations
 
 import contextlib
+from typing import cast
 
+from textual.css.styles import RulesMap
+from textual.geometry import Region
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -58,7 +61,29 @@ class SourceList(OptionList):
             if self._prompts.get(source.key) != prompt:
                 self._prompts[source.key] = prompt
                 with contextlib.suppress(Exception):
-                    self.replace_option_prompt(source.key, prompt)
+                    self._redraw_entry(source.key, prompt)
+
+    def _redraw_entry(self, key: str, prompt: str) -> None:
+        """A new prompt for one entry, redrawing that entry's line only. OptionList's own `replace_option_prompt`
+        forgets every entry's rendering and redraws the whole list: with counts moving while a tail is drawn, that
+        was most of the cost of each screen update. An entry whose height changes goes the long way."""
+        index = self.get_option_index(key)
+        option = self.get_option_at_index(index)
+        line = self._index_to_line.get(index)
+        height = self._heights.get(index)
+        option._set_prompt(prompt)
+        padding = self.get_component_styles("option-list--option").padding
+        width = self.scrollable_content_region.width - self._get_left_gutter_width() - padding.width
+        if (
+            line is None
+            or height != self._get_visual(option).get_height(cast(RulesMap, self.styles), width) + option._divider
+        ):
+            self.replace_option_prompt(key, prompt)
+            return
+        cache = self._option_render_cache
+        for cached in [k for k in cache.keys() if k[0] is option]:
+            cache.discard(cached)
+        self.refresh(Region(0, line - self.scroll_offset.y, self.size.width, height))
 
     def highlighted_key(self) -> str:
         option = self.highlighted_option

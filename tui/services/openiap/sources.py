@@ -72,9 +72,12 @@ class TailedStore:
         write_private(self.path, json.dumps({"sources": [{"kind": s.kind, "name": s.name} for s in sources]}))
 
 
-async def pump(source: Source, subscription: Subscription[Any], buffer: TailBuffer) -> None:
-    """The hot path: wait for one message, take whatever else is already waiting in one batch, append; no widget is
-    touched here, the tail's timer does the drawing. Closes the subscription when it ends; failures propagate."""
+async def pump(
+    source: Source, subscription: Subscription[Any], buffer: TailBuffer, arrived: Callable[[], None]
+) -> None:
+    """The hot path: wait for one message, take whatever else is already waiting in one batch, append, and say
+    `arrived()` once per batch; no widget is touched here, the tail's flush does the drawing. Closes the subscription
+    when it ends; failures propagate."""
     source.status = "live"
     source.subscription = subscription
     n = 0
@@ -87,6 +90,7 @@ async def pump(source: Source, subscription: Subscription[Any], buffer: TailBuff
                 buffer.extend(batch)
                 n += len(batch)
             source.count = n
+            arrived()
             if n >= source.yielded + YIELD_EVERY:
                 source.yielded = n
                 await asyncio.sleep(0)  # let keys and redraws in even if the subscription never runs dry
@@ -117,7 +121,7 @@ async def follow(
         )
         return
     try:
-        await pump(source, subscription, tail.buffer)
+        await pump(source, subscription, tail.buffer, tail.arrived)
     except Exception as exc:
         source.status = "error"
         report(exc, f"keep tailing {source.name}")

@@ -1,8 +1,11 @@
 """The live tail: a view that draws only the visible lines, and the panel around it (status line, `/` filter).
 
-Nothing here touches a widget per message: a ~50 ms timer copies what arrived in the buffer into the view's rows
-in one go (when messages only trickle in, once a second: every screen update has a fixed cost). While the tail is
-held (paused with space, or scrolled up by the user) the rows stay frozen and the status counts "+N new".
+Nothing here touches a widget per message: whoever appends to the buffer calls `TailPanel.arrived()`, which makes
+sure one flush is on its way; the flush copies what arrived into the view's rows in one go, ~50 ms after a burst
+started (at most ~20 screen updates a second, ~10 while a flood goes on), or a second after the last one when
+messages only trickle in (every screen update has a fixed cost). With nothing arriving there is no timer at all.
+While the tail is held (paused with space, or scrolled up by the user) the rows stay frozen and the status counts
+"+N new".
 """
 
 from __future__ import annotations
@@ -18,17 +21,20 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
+from tui.services.openiap.collector import FLOOD_PAUSE
 from tui.services.openiap.render import TailFormat
 from tui.services.openiap.tail_buffer import DEFAULT_LIMIT, TailBuffer, TailMarker
 
-FLUSH_INTERVAL = 0.05  # at most ~20 screen updates a second, however fast messages arrive
+FLUSH_INTERVAL = 0.05  # at most ~20 screen updates a second, however fast messages arrive...
+FLOOD_INTERVAL = 0.1  # ...and ~10 while a flood goes on (each costs ~10 ms here, time the flood's reader wants)
 TRICKLE_INTERVAL = 1.0  # when messages trickle in, they are drawn together once a second...
 BURST = 64  # ...unless this many are waiting: a screen update costs the same for one line as for a screenful
 
@@ -72,12 +78,14 @@ class TailView(ScrollView, can_focus=True):
         self.cursor: int | None = None  # None while following the end
         self._cache: dict[int, tuple[Any, int, Strip]] = {}
         self._cursor_style = Style(reverse=True)
+        self._base_style = Style()  # the view's own style, looked up once per render pass (it is not cheap)
+        self._line_width = 0
 
     # -- content ------------------------------------------------------------------------------------------------------
 
     def set_rows(self, rows: list[Any], *, follow: bool) -> None:
         self.rows = rows
-        if len(self._cache) > 4000:  # the cache only needs what was drawn recently
+        if len(self._cache) > 512:  # the cache only needs what was drawn recently (a few screens)
             self._cache.clear()
         size = Size(self.size.width, len(rows))
         if size != self.virtual_size:
@@ -109,7 +117,7 @@ class TailView(ScrollView, can_focus=True):
         cached = self._cache.get(key)
         if cached is not None and cached[0] is item and cached[1] == width:
             return cached[2]
-        base = self.rich_style
+        base = self._base_style
         strip = Strip(self._segments(item)).crop_extend(0, width, base).apply_style(base)
         self._cache[key] = (item, width, strip)
         return strip
@@ -117,11 +125,16 @@ class TailView(ScrollView, can_focus=True):
     def _segments(self, item: Any) -> list[Segment]:
         return self.fmt.marker_segments(item) if isinstance(item, TailMarker) else self.fmt.segments(item)
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._base_style = self.rich_style
+        self._line_width = self.scrollable_content_region.width or self.size.width
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width or self.size.width
+        width = self._line_width
         index = self.scroll_offset.y + y
         if index >= len(self.rows):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base_style)
         strip = self._strip(self.rows[index], width)
         if index == self.cursor:
             strip = strip.apply_style(self._cursor_style)
@@ -234,6 +247,9 @@ class TailPanel(Vertical):
         self.connection_state = ""  # the client's, as last told by the pane
         self._flushed_received = -1
         self._flushed_at = 0.0
+        self._flush_timer: Timer | None = None
+        self._flush_soon = False  # the flush on its way is the quick one (a burst waits)
+        self.flooding = False  # the last flush found a burst
         # after a flush drew what arrived (the pane updates its counts in the same screen update)
         self.on_drawn: Callable[[TailPanel], None] = lambda panel: None
         self._status_text = ""
@@ -259,20 +275,39 @@ class TailPanel(Vertical):
         return self.query_one(".tail-status", Static)
 
     def on_mount(self) -> None:
-        self.set_interval(FLUSH_INTERVAL, self.flush, name="tail-flush")
-        self.flush(force=True)
+        self.flush()
 
     # -- the timer ----------------------------------------------------------------------------------------------------
 
-    def flush(self, force: bool = False) -> None:
-        """Bring the screen up to date with the buffer: at most once per timer tick, however much arrived, and
-        at most once a second while fewer than BURST messages wait (each screen update has a fixed cost)."""
+    def arrived(self) -> None:
+        """Something went into the buffer: make sure a flush is on its way, FLUSH_INTERVAL after the last one
+        when BURST entries wait (FLOOD_INTERVAL when the last flush found a burst too), else TRICKLE_INTERVAL
+        after it. Cheap when one is already on its way (a flood calls this for every batch)."""
         waiting = self.buffer.received - self._flushed_received
-        if not force:
-            if waiting == 0:
+        if waiting <= 0 or not self.is_mounted:
+            return
+        burst = waiting >= BURST
+        if self._flush_timer is not None:
+            if self._flush_soon or not burst:
                 return
-            if waiting < BURST and time.monotonic() - self._flushed_at < TRICKLE_INTERVAL:
-                return
+            self._flush_timer.stop()  # a burst came while the slow flush waited: bring it forward
+        since = time.monotonic() - self._flushed_at
+        self._flush_soon = burst
+        delay = ((FLOOD_INTERVAL if self.flooding else FLUSH_INTERVAL) if burst else TRICKLE_INTERVAL) - since
+        self._flush_timer = self.set_timer(max(0.001, delay), self._flush_due, name="tail-flush")
+        if burst and not self.flooding:
+            self._note_flood(waiting)  # from the first burst on, not from the flush after it
+
+    def _flush_due(self) -> None:
+        self._flush_timer = None
+        self.flush()
+
+    def flush(self) -> None:
+        """Bring the screen up to date with the buffer, whatever arrived (one screen update for all of it)."""
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+        self._note_flood(self.buffer.received - self._flushed_received)
         self._flushed_received = self.buffer.received
         self._flushed_at = time.monotonic()
         new = self.buffer.catch_up()
@@ -283,6 +318,22 @@ class TailPanel(Vertical):
             self.flushes += 1
         self.update_status()
         self.on_drawn(self)
+        if self.flooding and self._flush_timer is None:
+            # a flood that stops dead sends nothing more to say so: look again in a moment
+            self._flush_soon = False
+            self._flush_timer = self.set_timer(TRICKLE_INTERVAL, self._flush_due, name="tail-flush")
+
+    def _note_flood(self, arrived: int) -> None:
+        """A burst since the last flush: a flood is on, and the collector waits for it to end (collector.py)."""
+        if arrived >= BURST:
+            FLOOD_PAUSE.hold(self)
+            self.flooding = True
+        elif self.flooding:
+            FLOOD_PAUSE.release(self)
+            self.flooding = False
+
+    def on_unmount(self) -> None:
+        FLOOD_PAUSE.release(self)
 
     def update_status(self) -> None:
         text = Text()
@@ -401,3 +452,4 @@ class TailPanel(Vertical):
 
     def mark(self, text: str, level: str = "info") -> None:
         self.buffer.mark(TailMarker(text, level))
+        self.arrived()

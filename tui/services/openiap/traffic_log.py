@@ -62,6 +62,19 @@ class TrafficLog:
             body = json_format.MessageToJson(message, preserving_proto_field_name=True, indent=None) if message else ""
         log_message(self.exchange_log, SERVICE, direction, self.url, summary, body, secrets=self._secrets())
 
+    def queue_allowance(self) -> int:
+        """How many more queue envelopes may be logged one by one this second; the reader counts the rest with
+        `skipped` rather than calling `envelope` for each (0 when there is no log at all)."""
+        if self.exchange_log is None:
+            return 0
+        self._roll_window()
+        return max(0, LOG_PER_SECOND - self._window_count)
+
+    def skipped(self, command: str, count: int) -> None:
+        """`count` queue envelopes of `command` that were not logged one by one (summarized once a second)."""
+        self._window_count += count
+        self._suppressed[command] = self._suppressed.get(command, 0) + count
+
     def _roll_window(self) -> None:
         now = time.monotonic()
         if now - self._window_start < 1.0:
