@@ -191,7 +191,7 @@ class UserDirectory:
                 "INSERT OR REPLACE INTO directory_users (username, salt, password_hash, properties, deleted)"
                 " VALUES (?, ?, ?, ?, 0)",
                 # no password: a hash nothing matches, so the user cannot sign in until given one
-                (username, salt, password_hash(salt, password) if password else "-", json.dumps(stored)),
+                (username, salt, password_hash(salt, str(password)) if password else "-", json.dumps(stored)),
             )
             self.db.execute("DELETE FROM directory_members WHERE member = ? AND kind = 'user'", (username,))
         else:

@@ -126,7 +126,7 @@ class PageResult:
     count_limit: int  # Nuxeo's resultsCountLimit: 0 when every match is counted
 
 
-def query_int(request: Request, name: str) -> int | None:
+def optional_int(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     return None if raw in (None, "") else int_param(raw, name, 0)
 
@@ -225,15 +225,15 @@ def run_provider(repo: Repository, name: str, request: Request) -> PageResult:
     sort = requested_sort(request) or sort
     nxql = provider_query(provider, named_parameters(request, provider), sort)
     nxql += "".join(f" AND ({clause})" for clause in clauses)
-    page_size = query_int(request, "pageSize")
+    page_size = optional_int(request, "pageSize")
     size = provider.page_size if page_size is None else page_size
     return run_search(
         repo,
         nxql,
         request.query_params.getlist("queryParams"),
-        page_index=query_int(request, "currentPageIndex") or 0,
+        page_index=optional_int(request, "currentPageIndex") or 0,
         page_size=size,
-        offset=query_int(request, "offset"),
+        offset=optional_int(request, "offset"),
         order_by=order_items(sort),
         count_limit=paging(0, size)[1] if provider.count_up_to_page else 0,
     )
@@ -241,15 +241,15 @@ def run_provider(repo: Repository, name: str, request: Request) -> PageResult:
 
 def run_nxql(repo: Repository, request: Request) -> PageResult:
     query = request.query_params.get("query") or "SELECT * FROM Document"
-    max_results = query_int(request, "maxResults")
-    page_size = query_int(request, "pageSize")
+    max_results = optional_int(request, "maxResults")
+    page_size = optional_int(request, "pageSize")
     return run_search(
         repo,
         query,
         request.query_params.getlist("queryParams"),
-        page_index=query_int(request, "currentPageIndex") or 0,
+        page_index=optional_int(request, "currentPageIndex") or 0,
         page_size=DEFAULT_PAGE_SIZE if page_size is None else page_size,
-        offset=query_int(request, "offset"),
+        offset=optional_int(request, "offset"),
         order_by=order_items(requested_sort(request)),
         count_limit=max_results if max_results and max_results > 0 else 0,
     )
