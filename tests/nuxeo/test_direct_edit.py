@@ -88,6 +88,23 @@ async def test_a_note_edited_in_the_editor_is_saved_and_left_unlocked(box, tmp_p
     assert not opened.exists() and not opened.parent.exists()  # the temporary file is gone
 
 
+async def test_a_lock_the_user_took_before_stays_after_the_edit(box, tmp_path, client, workspace, monkeypatch):
+    doc = await client.create(
+        workspace.uid, type="Note", name="mine", properties={"dc:title": "Mine", "note:note": "a"}
+    )
+    await client.lock_document(doc.uid)  # locked on purpose, with L, before
+    editor = FakeEditor(tmp_path / "editor", monkeypatch, append=b"b")
+    editor.go()
+    app = make_app(box.profile(), tmp_path, pane="nuxeo")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await started(pilot)
+        await reveal(pilot, pane, doc.path)
+        await pilot.press("E")
+        await wait_for(pilot, lambda: any("Saved mine.txt" in m for m in messages(app)))
+    saved = await client.get(doc.uid)
+    assert saved.properties["note:note"] == "ab" and saved.lock_owner == "Administrator"
+
+
 async def test_a_failed_save_keeps_a_draft_that_e_offers_back(box, tmp_path, client, workspace, monkeypatch):
     doc = await client.create(
         workspace.uid, type="Note", name="contested", properties={"dc:title": "Contested", "note:note": "v1"}

@@ -26,7 +26,7 @@ from textual.app import App, SuspendNotSupported
 
 from tui.http import ServiceError, safe_file_name
 from tui.services.nuxeo.client import NuxeoClient, slug
-from tui.services.nuxeo.edit_flow import lock_holder
+from tui.services.nuxeo.edit_flow import edit_draft_key, lock_holder, save_edit_draft
 from tui.services.nuxeo.locks_versions import lock_text
 from tui.services.nuxeo.models import Document
 from tui.widgets.pane import ServicePane
@@ -172,6 +172,9 @@ async def direct_edit(pane: Pane, doc: Document, show: Show) -> None:
             return
         path = folder / content.file_name
         path.write_bytes(content.data)
+        if fresh.lock_owner:  # the user's own lock, taken before: it stays when the edit is done
+            await edit_and_save(pane, fresh, command, path, content, show)
+            return
         try:
             locked = await client.lock_document(fresh.uid)
         except Exception as exc:
@@ -211,7 +214,9 @@ async def edit_and_save(
     try:
         edited = path.read_bytes()
     except OSError as exc:  # the editor removed or renamed it
-        pane.notify(f"Nothing saved: {path.name} could not be read back ({exc.strerror}).", severity="error")
+        pane.notify(
+            f"Nothing saved: {path.name} could not be read back ({exc.strerror}).", severity="error", markup=False
+        )
         return
     if edited == content.data:
         pane.notify(f"No change to “{doc.title}”: nothing saved.", timeout=3, markup=False)
@@ -231,33 +236,24 @@ async def edit_and_save(
         why = exc.message if isinstance(exc, ServiceError) else "something unexpected went wrong"
         keep_unsaved(pane, doc, path, edited, content, why)
         return
-    pane.context.drafts.discard(draft_key(pane, doc))
+    pane.context.drafts.discard(edit_draft_key(pane, doc))
     show(saved)
     pane.notify(f"Saved {path.name} to “{doc.title}”.", timeout=4, markup=False)
-
-
-def draft_key(pane: Pane, doc: Document) -> str:
-    return pane.context.draft_key("nuxeo", doc.uid)  # the edit form's: `e` offers a note's text back
 
 
 def keep_unsaved(pane: Pane, doc: Document, path: Path, edited: bytes, content: Content, why: str) -> None:
     """The edit was not saved (`why`): keep what was written and say, in one sentence, why and where it is."""
     if content.is_note:
-        pane.context.drafts.save(
-            draft_key(pane, doc),
-            {
-                "uid": doc.uid,
-                "path": doc.path,
-                "title": doc.title,
-                "change_token": doc.change_token,
-                "values": {"note:note": edited.decode("utf-8", errors="replace")},
-            },
-        )
+        save_edit_draft(pane, doc, {"note:note": edited.decode("utf-8", errors="replace")}, doc.change_token)
         where = f"your text is kept as a draft: press e on “{doc.title}” to get it back"
     else:
         kept = pane.context.drafts.root / "edited-files" / f"{doc.uid[:8]}-{path.name}"
-        kept.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        kept.write_bytes(edited)
-        kept.chmod(0o600)
-        where = f"your edited copy is kept at {kept}: press u on “{doc.title}” to upload it"
+        try:
+            kept.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            kept.write_bytes(edited)
+            kept.chmod(0o600)
+        except OSError as exc:
+            where = f"and your edited copy could not be kept either ({exc.strerror})"
+        else:
+            where = f"your edited copy is kept at {kept}: press u on “{doc.title}” to upload it"
     pane.notify(f"Not saved: {why.rstrip('.')}; {where}.", severity="error", timeout=15, markup=False)

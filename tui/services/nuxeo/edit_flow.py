@@ -50,6 +50,20 @@ async def lock_holder(client: NuxeoClient, doc: Document) -> str:
     return "" if doc.lock_owner == me else doc.lock_owner
 
 
+def edit_draft_key(pane: ServicePane[NuxeoClient], doc: Document) -> str:
+    return pane.context.draft_key("nuxeo", doc.uid)
+
+
+def save_edit_draft(
+    pane: ServicePane[NuxeoClient], doc: Document, values: dict[str, str], change_token: str | None
+) -> None:
+    """Unsaved edits of `doc` (the form's texts by property), offered back the next time it is edited."""
+    pane.context.drafts.save(
+        edit_draft_key(pane, doc),
+        {"uid": doc.uid, "path": doc.path, "title": doc.title, "change_token": change_token, "values": values},
+    )
+
+
 class EditSession:
     """One document being edited in `pane`: its editors, what the form started from, and the change token the save
     must carry."""
@@ -59,7 +73,7 @@ class EditSession:
         self.doc = doc
         self.editors = {e.key: e for e in editors}
         self.keys = [e.key for e in editors]
-        self.draft_key = pane.context.draft_key("nuxeo", doc.uid)
+        self.draft_key = edit_draft_key(pane, doc)
         self.original = self.texts_of(doc)
         self.token = doc.change_token
         self.labels = {e.key: e.label for e in editors}
@@ -94,17 +108,7 @@ class EditSession:
             self.save_draft(props, self.token)
 
     def save_draft(self, props: dict[str, str], change_token: str | None) -> None:
-        """Offered back the next time this document is edited."""
-        self.pane.context.drafts.save(
-            self.draft_key,
-            {
-                "uid": self.doc.uid,
-                "path": self.doc.path,
-                "title": self.doc.title,
-                "change_token": change_token,
-                "values": props,
-            },
-        )
+        save_edit_draft(self.pane, self.doc, props, change_token)
 
     def discard_draft(self) -> None:
         self.pane.context.drafts.discard(self.draft_key)
