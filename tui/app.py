@@ -260,8 +260,7 @@ class ServiceDeckApp(App[None]):
 
     def _client_for(self, service: ServiceKind) -> ServiceClient | None:
         """`service`'s client, made once; None without a connection. Raises when it cannot be made (a bad URL)."""
-        client = self.clients.get(service.kind)
-        if client is not None:
+        if (client := self.clients.get(service.kind)) is not None:
             return client
         connection = self.profile.connection(service.kind)
         if connection is None:
@@ -347,6 +346,7 @@ class ServiceDeckApp(App[None]):
     def _end_startup(self) -> None:
         if self._gc_paused_for_startup:
             self._gc_paused_for_startup = False
+            gc.freeze()  # what start-up made lives as long as the app: later full collections skip it (shorter pauses)
             gc.enable()
 
     @on(TabbedContent.TabActivated)

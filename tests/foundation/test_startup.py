@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import subprocess
 import sys
@@ -97,4 +98,20 @@ def test_a_service_built_later_is_waited_for_not_missing(tmp_path):
         assert [s.kind for s in box.services] == ["nuxeo", "max"]
         assert httpx.get(box.base_url + "/nothing-here", timeout=30).status_code == 404
     finally:
+        box.stop()
+
+
+async def test_the_collector_paused_for_start_up_resumes_with_start_up_frozen(tmp_path, tmp_path_factory):
+    box = start_sandbox(tmp_path_factory, "nuxeo")
+    gc.unfreeze()
+    gc.disable()  # as the command line does
+    try:
+        app = make_app(box.profile(), tmp_path, pane="nuxeo")
+        async with app.run_test(size=(120, 40)) as pilot:
+            pane = app.query_one(DocumentsPane)
+            await wait_for(pilot, lambda: pane.root_loaded and gc.isenabled(), timeout=15)
+            assert gc.get_freeze_count() > 10_000  # what start-up made is left out of later full collections
+    finally:
+        gc.enable()
+        gc.unfreeze()
         box.stop()
