@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import getpass
-import json
 import os
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # httpx imports its own command-line tool (click, rich's progress bars, pygments) on `import httpx` when click is
 # installed; servicedeck never runs it, and it costs a tenth of the start-up. With this entry httpx skips it.
@@ -41,6 +42,9 @@ from tui.profiles import (  # noqa: E402
     sandbox_profile,
 )
 from tui.services import SERVICES  # noqa: E402
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 DEFAULT_SANDBOX_PORT = 8470
 
@@ -191,6 +195,18 @@ def embedded_sandbox() -> Iterator[str]:
 def run_demo(args: argparse.Namespace) -> int:
     gc.disable()  # during start-up, as for the app alone (see run_app)
     print("Starting the sandbox…", file=sys.stderr)
+    # A closed terminal (SIGHUP) or a polite kill (SIGTERM) would end the process where it stands and leave the
+    # sandbox's process and temporary data behind: end the app instead (or, before it runs, leave at once), so that
+    # leaving `with` ends and removes them.
+    running: list[App[None]] = []
+
+    def end(*_: object) -> None:
+        if not running:
+            raise SystemExit(0)
+        running[0].exit()
+
+    for number in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(number, end)
     # The sandbox seeds and starts in a process of its own, on the other core, while this one starts the app.
     with DemoSandbox(data_dir=args.data, first=args.pane) as box:
         warm_up_tls()
@@ -202,47 +218,56 @@ def run_demo(args: argparse.Namespace) -> int:
             notice=f"Demo: every service runs in the embedded sandbox at {box.base_url}.",
             read_only=args.read_only,
         )
-        # A closed terminal (SIGHUP) or a polite kill (SIGTERM) would end the process where it stands and leave the
-        # sandbox's temporary data behind: end the app instead, so that leaving `with` removes it.
-        for number in (signal.SIGHUP, signal.SIGTERM):
-            signal.signal(number, lambda *_: app.exit())
+        running.append(app)
         asyncio.run(app.launch())
     return 0
 
 
-SANDBOX_CHILD = "from tui.sandbox.host import serve_inherited; serve_inherited()"
-
-
 class DemoSandbox:
     """The sandbox in a child process, for `servicedeck demo`: it seeds and serves on the other core while the app
-    starts. The port is bound here and handed to the child, so the app's first requests wait in the socket's backlog
-    rather than being refused. `stop()` ends the child and removes a temporary data dir; the child also ends by
-    itself when this process goes (its stdin closes)."""
+    starts. The child is forked, not started afresh: it has the interpreter and the modules already loaded. The port
+    is bound here and handed to it, so the app's first requests wait in the socket's backlog rather than being refused.
+    `stop()` ends the child and removes a temporary data dir; the child also ends by itself when this process goes
+    (the pipe on its stdin closes)."""
 
     def __init__(self, *, data_dir: Path | None = None, first: str | None = None):
         # the child serves the first pane's service first, and builds the others while it does
         self.kinds = sorted(SERVICES, key=lambda kind: kind != first)
         self._tempdir = tempfile.mkdtemp(prefix="servicedeck-sandbox-") if data_dir is None else None
         self.data_dir = Path(self._tempdir) if self._tempdir else (data_dir or Path())
-        options = json.dumps({"data_dir": str(self.data_dir), "demo": True, "kinds": self.kinds})
+        self.pid = 0
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        watch, self._alive = os.pipe()  # the child reads `watch` until this process closes `_alive`, or ends
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as `Sandbox._bind` does, for the same reason
             sock.bind(("127.0.0.1", 0))
             sock.listen(2048)
             self.port: int = sock.getsockname()[1]
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", SANDBOX_CHILD, str(sock.fileno()), options],
-                pass_fds=(sock.fileno(),),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,  # the app owns the terminal
-            )
+            self.pid = os.fork()
+            if self.pid == 0:
+                self._child(sock, watch)  # never returns
         except BaseException:
+            os.close(self._alive)
             self._remove_data()
             raise
         finally:
-            sock.close()  # the child has its own copy
+            os.close(watch)
+            sock.close()  # the child has its own
+
+    def _child(self, sock: socket.socket, watch: int) -> None:
+        status = 1
+        try:
+            os.close(self._alive)
+            quiet = os.open(os.devnull, os.O_RDWR)
+            os.dup2(watch, 0)
+            os.dup2(quiet, 1)  # the app owns the terminal
+            os.dup2(quiet, 2)
+            from tui.sandbox.host import serve_inherited
+
+            serve_inherited(sock, {"data_dir": str(self.data_dir), "demo": True, "kinds": self.kinds})
+            status = 0
+        finally:
+            os._exit(status)  # never the parent's code on the way out (its `finally`, its exit handlers)
 
     @property
     def base_url(self) -> str:
@@ -252,15 +277,18 @@ class DemoSandbox:
         return sandbox_profile(self.base_url, self.kinds)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self.process.stdin is not None:
-            self.process.stdin.close()
+        if self.pid:
+            pid, self.pid = self.pid, 0
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            end = time.monotonic() + 10
+            while os.waitpid(pid, os.WNOHANG) == (0, 0):
+                if time.monotonic() > end:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                    break
+                time.sleep(0.01)
+            os.close(self._alive)
         self._remove_data()
 
     def _remove_data(self) -> None:

@@ -33,7 +33,8 @@ def sandbox_dirs(tmp: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("ending", [signal.SIGHUP, signal.SIGTERM])
-def test_the_demo_leaves_no_temporary_data_behind(tmp_path, ending):
+@pytest.mark.parametrize("after", [2.0, 0.0], ids=["drawing", "starting"])
+def test_the_demo_leaves_no_temporary_data_behind(tmp_path, ending, after):
     process, leader = demo_in_a_terminal(tmp_path)
     try:
         end = time.monotonic() + 60
@@ -42,9 +43,9 @@ def test_the_demo_leaves_no_temporary_data_behind(tmp_path, ending):
                 os.read(leader, 65536)  # keep the terminal drained, as a real one would be
             except OSError:
                 pass
-            time.sleep(0.2)
+            time.sleep(0.02)
         assert sandbox_dirs(tmp_path), "the demo never started its sandbox"
-        time.sleep(2)  # the app is up and drawing
+        time.sleep(after)  # the app is up and drawing, or still starting
         children = psutil.Process(process.pid).children(recursive=True)  # the sandbox runs in one
         assert children, "the sandbox's process is not there"
         process.send_signal(ending)

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hashlib
-import json
 import os
 import shutil
 import socket
 import sqlite3
-import sys
 import tempfile
 import threading
 import time
@@ -44,6 +43,7 @@ SANDBOXES = {
 # Kinds whose demo content is the same every time (no date depends on "now"): seeded once into a template in the user
 # cache dir, then copied at each start. Nuxeo's 10,000-document archive takes a third of a second to seed.
 TEMPLATED = ("nuxeo",)
+BUILD_AFTER_FIRST_ANSWER = 0.3  # seconds (see `Sandbox.create_later`)
 
 
 @dataclass
@@ -97,6 +97,7 @@ class Sandbox:
         self._all_created.set()
         self._builder: threading.Thread | None = None  # the thread that will build them, until it starts
         self._builder_lock = threading.Lock()
+        self._build_soon = False
         self.port: int | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -147,9 +148,10 @@ class Sandbox:
         self._start_live()
 
     def create_later(self, kinds: list[str], at_the_latest: float = 1.0) -> None:
-        """Build these services in a background thread, once the services already built have answered a first request
-        (or after `at_the_latest` seconds): `servicedeck demo` serves its first pane's service first, with the CPU to
-        itself. A request for a service not built yet waits for it (and starts the building) rather than meet a 404."""
+        """Build these services in a background thread, shortly after the services already built have answered a
+        first request (or after `at_the_latest` seconds): `servicedeck demo` serves its first pane's service first, and
+        the app draws it, with the CPU to themselves. A request for a service not built yet waits for it (and starts
+        the building) rather than meet a 404."""
         if not kinds:
             return
         self._all_created.clear()
@@ -181,8 +183,10 @@ class Sandbox:
                 while not self._all_created.is_set():
                     await asyncio.sleep(0.01)
         await self.app(scope, receive, send)
-        if self._builder is not None and scope["type"] == "http":
-            self._start_building()  # a first answer went out
+        if self._builder is not None and scope["type"] == "http" and not self._build_soon:
+            # a first answer went out: build the others a moment later, once the app has drawn it
+            self._build_soon = True
+            asyncio.get_running_loop().call_later(BUILD_AFTER_FIRST_ANSWER, self._start_building)
 
     async def _index(self, request: Request) -> JSONResponse:
         return JSONResponse({"servicedeck-sandbox": [s.kind for s in self.services]})
@@ -322,14 +326,12 @@ def _save_template(db_path: Path, template: Path) -> None:
 # -- a sandbox in a child process --------------------------------------------------------------------------------------
 
 
-def serve_inherited() -> None:
-    """A sandbox in a child process (`servicedeck demo`, see `tui.cli.DemoSandbox`): arguments are the number of an
-    inherited listening socket and the options as JSON. Serves until SIGTERM, or until stdin closes (the parent
-    went)."""
-    fd, options = int(sys.argv[1]), json.loads(sys.argv[2])
-    sock = socket.socket(fileno=fd)
+def serve_inherited(sock: socket.socket, options: dict[str, Any]) -> None:
+    """A sandbox in a child process (`servicedeck demo`, see `tui.cli.DemoSandbox`) on a listening socket it was
+    handed, with `Sandbox`'s options. Serves until SIGTERM, or until stdin closes (the parent went)."""
     first, *later = options["kinds"]
     box = Sandbox(data_dir=Path(options["data_dir"]), demo=options["demo"], kinds=[first])
+    gc.enable()  # the parent paused it for its own start-up; this process lives as long as the demo
 
     def stop_when_the_parent_goes() -> None:
         while os.read(0, 4096):  # empty at end of file: the parent closed the pipe, or ended
