@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from httpx_ws import aconnect_ws
 
-from tui.services.openiap.client import OpenIAPClient
+from tui.services.openiap.client import OpenIAPClient, QueueSubscription
 from tui.services.openiap.wire import openiap_pb2 as pb
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -191,10 +191,10 @@ async def test_client_reads_the_socket_as_a_byte_stream():
         stream += len(body).to_bytes(4, "little") + body
     chunks = [stream[:2], stream[2:40], stream[40:41], stream[41:]]  # lengths and bodies split and joined
     client = OpenIAPClient("ws://127.0.0.1:9/ws/v2")
-    subscription = type("Sink", (), {"items": [], "_deliver": lambda self, e: self.items.append(e.data)})()
+    subscription = QueueSubscription(client._forget_queue, "q")
     client._queues["q"] = [subscription]
     await client._read_loop(ChunkedSocket(chunks))
-    assert subscription.items == ['{"i": 0}', '{"i": 1}', '{"i": 2}']
+    assert [message.raw for message in subscription.drain()] == ['{"i": 0}', '{"i": 1}', '{"i": 2}']
 
 
 def test_field_numbers_follow_the_protocol():

@@ -65,6 +65,8 @@ class EnvelopeChannel:
         self._broken = asyncio.Event()  # set when the current socket was torn down
         self._broken_reason = ""
         self._last_frame = 0.0  # monotonic time of the last whole envelope received
+        # the server says a queue message keeps its envelope id when it is sent again (the sandbox's broker does)
+        self.stable_message_ids = False
 
     def _use_socket(self, ws: StreamWebSocket | None) -> None:
         """A new socket (or none): the sequence starts again and nothing is broken yet."""
@@ -82,7 +84,7 @@ class EnvelopeChannel:
 
     def _on_event(self, command: str, message: Message | None, envelope_id: str) -> None:
         """A message the server pushed on its own (a watch event, ...); the client routes them. Queue events go to
-        `_on_queue_event`."""
+        `_on_queue_events`."""
 
     def _fail_pending(self) -> None:
         error = UnavailableError("The connection to OpenIAP was lost before it answered; try again.", service=SERVICE)
@@ -197,8 +199,9 @@ class EnvelopeChannel:
     def _take_envelopes(self, ws: AsyncWebSocketSession, bodies: list[bytes]) -> bool:
         """Decode and hand on envelopes in order; False when the stream went out of step (the socket is torn down).
 
-        The hot path, a queue event, is decoded inline: the envelope, then its QueueEvent, then straight to
-        `_on_queue_event`. Everything else (replies, pings, tokens, watch events) goes through `_dispatch`."""
+        The hot path, a queue event, is decoded inline (the envelope, then its QueueEvent), and a run of them is
+        handed to `_on_queue_events` in one call. Everything else (replies, pings, tokens, watch events) goes through
+        `_dispatch`, after the queue events before it."""
         parse_envelope = pb.Envelope.FromString
         parse_event = pb.QueueEvent.FromString
         traffic = self._traffic
@@ -206,6 +209,9 @@ class EnvelopeChannel:
         allowance = traffic.queue_allowance()  # queue events logged one by one; the rest only counted
         skipped = 0
         pending = self._pending
+        events: list[pb.QueueEvent] = []
+        # the envelope ids of the events, only for a server whose ids say "sent again" (see RecentMessages)
+        ids: list[str] | None = [] if self.stable_message_ids else None
         try:
             for body in bodies:
                 try:
@@ -214,6 +220,9 @@ class EnvelopeChannel:
                     self._tear_down(ws, "OpenIAP sent a frame that is not an envelope; the stream is out of step.")
                     return False
                 if (pending and envelope.rid in pending) or envelope.command != QUEUE_EVENT:
+                    if events:
+                        self._hand_on(events, ids)
+                        events, ids = [], ([] if ids is not None else None)
                     if logging:
                         traffic.envelope("RECV", envelope)
                     self._dispatch(ws, envelope)
@@ -225,24 +234,34 @@ class EnvelopeChannel:
                     skipped += 1
                 data = envelope.data
                 if data.type_url != QUEUE_EVENT_URL:
+                    if events:
+                        self._hand_on(events, ids)
+                        events, ids = [], ([] if ids is not None else None)
                     self._dispatch(ws, envelope)
                     continue
                 try:
-                    event = parse_event(data.value)
+                    events.append(parse_event(data.value))
                 except (DecodeError, RecursionError):
                     traffic.note("RECV", "an undecodable queueevent was ignored")
                     continue
-                try:
-                    self._on_queue_event(event, envelope)
-                except Exception:  # a message that cannot be delivered must not stop the ones after it
-                    traffic.note("RECV", "a queueevent could not be delivered and was dropped")
+                if ids is not None:
+                    ids.append(envelope.id)
         finally:
+            if events:  # what was decoded before the stream went out of step is good
+                self._hand_on(events, ids)
             if skipped:
                 traffic.skipped(QUEUE_EVENT, skipped)
         return True
 
-    def _on_queue_event(self, event: pb.QueueEvent, envelope: pb.Envelope) -> None:
-        """A queue message the server pushed; the client routes it to its subscriptions."""
+    def _hand_on(self, events: list[pb.QueueEvent], ids: list[str] | None) -> None:
+        try:
+            self._on_queue_events(events, ids)
+        except Exception:  # the client keeps one failed delivery from stopping the others; this is the last guard
+            self._traffic.note("RECV", f"{len(events)} queue events could not be delivered and were dropped")
+
+    def _on_queue_events(self, events: list[pb.QueueEvent], ids: list[str] | None) -> None:
+        """Queue messages the server pushed, in order; the client routes them. `ids` are their envelope ids, given
+        when `stable_message_ids` is set."""
 
     def _dispatch(self, ws: AsyncWebSocketSession, envelope: pb.Envelope) -> None:
         """Everything but the hot path: replies to requests, pings, tokens, pushed events of any other kind."""
@@ -267,7 +286,7 @@ class EnvelopeChannel:
         else:
             try:
                 if command == QUEUE_EVENT and isinstance(message, pb.QueueEvent):
-                    self._on_queue_event(message, envelope)
+                    self._hand_on([message], [envelope.id] if self.stable_message_ids else None)
                 else:
                     self._on_event(command, message, envelope.id)
             except Exception:  # a message that cannot be delivered must not stop the ones after it

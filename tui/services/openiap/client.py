@@ -110,19 +110,40 @@ class OpenIAPClient(OpenIAPCalls):
             if not watch.closed:
                 await self._watch_on_server(watch)
 
-    def _on_queue_event(self, event: pb.QueueEvent, envelope: pb.Envelope) -> None:
-        queuename = event.queuename
-        if self.stable_message_ids and self._recent.seen(queuename, envelope.id, event.data):
-            return  # the server sent it again (it was killed before it could forget it): delivered already
+    def _on_queue_events(self, events: list[pb.QueueEvent], ids: list[str] | None) -> None:
+        """A read's queue events: each run of one queue goes to its subscriptions in one call."""
+        if ids is not None:
+            # each is checked for a second delivery: the server sent it again (it was killed before it could
+            # forget it), and it was delivered already
+            seen = self._recent.seen
+            kept = [(e, e.queuename) for e, i in zip(events, ids, strict=True) if not seen(e.queuename, i, e.data)]
+            for event, queuename in kept:
+                self._deliver_run(queuename, [event])
+            return
+        run: list[pb.QueueEvent] = []
+        queuename = ""
+        for event in events:
+            name = event.queuename
+            if name != queuename and run:
+                self._deliver_run(queuename, run)
+                run = []
+            queuename = name
+            run.append(event)
+        if run:
+            self._deliver_run(queuename, run)
+
+    def _deliver_run(self, queuename: str, events: list[pb.QueueEvent]) -> None:
         subscriptions = self._queues.get(queuename)
-        if subscriptions:
-            for subscription in subscriptions:
-                subscription._deliver(event)
-        else:
-            # a message for a queue whose registration reply we have not processed yet: keep it for a moment
+        if not subscriptions:
+            # messages for a queue whose registration reply we have not processed yet: keep them for a moment
             waiting = self._unclaimed.setdefault(queuename, [])
-            if len(waiting) < UNCLAIMED_LIMIT:
-                waiting.append(event)
+            waiting.extend(events[: max(0, UNCLAIMED_LIMIT - len(waiting))])
+            return
+        for subscription in subscriptions:
+            try:
+                subscription._deliver_all(queuename, events)
+            except Exception:  # one subscription's failure must not keep the messages from the others
+                self._traffic.note("RECV", f"{len(events)} queue messages for {queuename} could not be delivered")
 
     def _on_event(self, command: str, message: Message | None, envelope_id: str) -> None:
         if command == "watchevent" and isinstance(message, pb.WatchEvent):

@@ -78,8 +78,6 @@ class OpenIAPConnection(EnvelopeChannel):
         self.state = "disconnected"
         self.user: SignedInUser | None = None
         self.reconnects = 0  # how many times the connection came back after a drop
-        # the server says a queue message keeps its envelope id when it is sent again (the sandbox's broker does)
-        self.stable_message_ids = False
 
         self._state_listeners: list[StateListener] = []
         self._http: httpx.AsyncClient | None = None

@@ -17,47 +17,44 @@ _UNPARSED: Any = object()
 
 
 class QueueMessage:
-    """One message of a queue, as it arrived. `data` is the parsed JSON, or the raw string when it is not JSON
-    (`malformed` says which); it is parsed the first time either is read, not on arrival: a tail taking thousands
-    of messages a second shows a screenful of them."""
+    """One message of a queue, as it arrived: `queuename`, `correlation_id`, `replyto`, `routingkey`,
+    `exchangename`, `raw` (the data as sent), `received_at` (time.time()), `seq` (the arrival counter of its
+    subscription, from 1), and `data`, the parsed JSON or the raw string when it is not JSON (`malformed` says
+    which). A tail takes thousands a second and shows a screenful: the fields are read from the decoded event when
+    first asked for, and the JSON parsed then too."""
 
-    __slots__ = (
-        "_data",
-        "_malformed",
-        "correlation_id",
-        "exchangename",
-        "queuename",
-        "raw",
-        "received_at",
-        "replyto",
-        "routingkey",
-        "seq",
-    )
+    __slots__ = ("_data", "_event", "_malformed", "queuename", "received_at", "seq")
 
-    def __init__(
-        self,
-        queuename: str,
-        correlation_id: str,
-        replyto: str,
-        routingkey: str,
-        exchangename: str,
-        raw: str,
-        received_at: float,  # time.time() when it arrived
-        seq: int,  # arrival counter of its subscription, from 1
-    ):
-        self.queuename = queuename
-        self.correlation_id = correlation_id
-        self.replyto = replyto
-        self.routingkey = routingkey
-        self.exchangename = exchangename
-        self.raw = raw
+    def __init__(self, event: pb.QueueEvent, queuename: str, received_at: float, seq: int):
+        self._event = event
+        self.queuename = queuename  # the event's: the reader has read it already, to route the message
         self.received_at = received_at
         self.seq = seq
-        self._data = _UNPARSED
+        self._data: Any = _UNPARSED
         self._malformed = False
 
+    @property
+    def correlation_id(self) -> str:
+        return self._event.correlationId
+
+    @property
+    def replyto(self) -> str:
+        return self._event.replyto
+
+    @property
+    def routingkey(self) -> str:
+        return self._event.routingkey
+
+    @property
+    def exchangename(self) -> str:
+        return self._event.exchangename
+
+    @property
+    def raw(self) -> str:
+        return self._event.data
+
     def _parse(self) -> None:
-        self._data, self._malformed = parse_json_flagged(self.raw)
+        self._data, self._malformed = parse_json_flagged(self._event.data)
 
     @property
     def data(self) -> Any:
@@ -316,16 +313,7 @@ def workitem_queue_to_pb(queue: WorkitemQueue) -> pb.WorkItemQueue:
 
 
 def queue_message_from_pb(event: pb.QueueEvent, received_at: float, seq: int) -> QueueMessage:
-    return QueueMessage(
-        event.queuename,
-        event.correlationId,
-        event.replyto,
-        event.routingkey,
-        event.exchangename,
-        event.data,
-        received_at,
-        seq,
-    )
+    return QueueMessage(event, event.queuename, received_at, seq)
 
 
 def watch_event_from_pb(event: pb.WatchEvent, collection: str, received_at: float) -> WatchEvent:

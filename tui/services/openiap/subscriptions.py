@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
-from tui.services.openiap.models import QueueMessage, WatchEvent, queue_message_from_pb, watch_event_from_pb
+from tui.services.openiap.models import QueueMessage, WatchEvent, watch_event_from_pb
 from tui.services.openiap.wire import openiap_pb2 as pb
 
 ItemT = TypeVar("ItemT")
@@ -122,12 +122,22 @@ class QueueSubscription(Subscription[QueueMessage]):
         return not self.requested_name
 
     def _deliver(self, event: pb.QueueEvent) -> None:
-        self.received += 1
-        message = queue_message_from_pb(event, time.time(), self.received)
+        self._deliver_all(event.queuename, [event])
+
+    def _deliver_all(self, queuename: str, events: list[pb.QueueEvent]) -> None:
+        """Messages of this subscription's queue, in order: the reader hands over a read's worth at once."""
+        first = self.received + 1
+        self.received += len(events)
+        now = time.time()
+        messages = [QueueMessage(event, queuename, now, seq) for seq, event in enumerate(events, first)]
         if self.on_message is not None:
-            self.on_message(message)
+            for message in messages:
+                try:
+                    self.on_message(message)
+                except Exception:  # a callback that fails on one message still gets the next ones
+                    pass
         elif not self.closed:
-            self._items.append(message)
+            self._items.extend(messages)
             if self._waiters:
                 self._wake()
 
