@@ -71,11 +71,14 @@ def root_uid(box: Sandbox) -> str:
 def test_the_demo_copies_nuxeo_content_from_a_template(tmp_path):
     template = _template_path("nuxeo")
     template.unlink(missing_ok=True)
+    older = template.with_name("nuxeo-0000000000000000.sqlite3")  # one of sources since changed
+    older.parent.mkdir(parents=True, exist_ok=True)
+    older.write_bytes(b"")
     first = Sandbox(data_dir=tmp_path / "first", demo=True, kinds=["nuxeo"])
     second = Sandbox(data_dir=tmp_path / "second", demo=True, kinds=["nuxeo"])
     seeded = Sandbox(data_dir=tmp_path / "seeded", demo=False, kinds=["nuxeo"])
     try:
-        assert template.exists()
+        assert template.exists() and not older.exists()
         assert root_uid(first) == root_uid(second)  # a copy
         assert root_uid(seeded) != root_uid(first)  # seeded afresh (uids are random)
         count = "SELECT COUNT(*) FROM documents"

@@ -319,6 +319,10 @@ def _save_template(db_path: Path, template: Path) -> None:
             copy.close()
             source.close()
         partial.replace(template)
+        kind = template.name.partition("-")[0]
+        for older in template.parent.glob(f"{kind}-*.sqlite3"):  # made by sources since changed
+            if older != template:
+                older.unlink(missing_ok=True)
     except (OSError, sqlite3.Error):
         pass  # no template: the next demo seeds again
 
