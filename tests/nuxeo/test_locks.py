@@ -13,6 +13,7 @@ import requests
 from nuxeo.client import Nuxeo
 from nuxeo.exceptions import Forbidden, HTTPError
 from nuxeo.models import Document as OfficialDocument
+from nuxeo.models import User
 from rich.console import Console
 from textual.widgets import Input, Static
 
@@ -76,6 +77,23 @@ def test_official_client_locks_and_another_user_cannot_save(box):
     theirs.set({"dc:title": "Now jdoe's"})
     theirs.save()
     assert admin.documents.get(uid=note.uid).title == "Now jdoe's"
+
+
+def test_an_administrator_created_through_the_users_api_may_save_a_locked_document(box):
+    """Who is an administrator comes from the directory: a user added to the administrators group counts."""
+    admin, member = official(box, "Administrator"), official(box, "jdoe")
+    boss = f"boss-{uuid.uuid4().hex[:6]}"
+    admin.users.create(User(properties={"username": boss, "password": boss, "groups": ["administrators"]}))
+    note = member.documents.create(
+        OfficialDocument(name=f"n-{uuid.uuid4().hex[:6]}", type="Note", properties={"dc:title": "jdoe's note"}),
+        parent_path="/default-domain/workspaces",
+    )
+    note.lock()
+    theirs = official(box, boss).documents.get(uid=note.uid)
+    theirs.set({"dc:title": "Saved by an administrator"})
+    theirs.save()
+    theirs.unlock()
+    assert not admin.documents.get(uid=note.uid).is_locked()
 
 
 def test_the_lock_fetch_property_as_a_header_or_a_query_parameter(box):

@@ -179,31 +179,31 @@ def test_nxql_names_without_prefix_and_double_quotes(nuxeo, workspace):
 
 
 def test_user_lifecycle_and_sign_in(box, nuxeo):
-    name = fresh("georges")
+    name = fresh("marta")
     user = nuxeo.users.create(
         User(
             properties={
                 "username": name,
                 "password": "Test",
-                "firstName": "Georges",
-                "lastName": "Abitbol",
-                "email": "georges@example.com",
-                "company": "Pom Pom Gali resort",
+                "firstName": "Marta",
+                "lastName": "Lindqvist",
+                "email": "marta@example.com",
+                "company": "Harbour Office",
             }
         )
     )
     assert user.id == name and user.isAdministrator is False
-    assert "password" not in user.properties and user.properties["company"] == "Pom Pom Gali resort"
+    assert "password" not in user.properties and user.properties["company"] == "Harbour Office"
     assert nuxeo.users.exists(name)
     with pytest.raises(Conflict):
         nuxeo.users.create(User(properties={"username": name, "password": "again"}))
-    user.properties["company"] = "Classe Américaine"
+    user.properties["company"] = "Quay Office"
     user.save()
-    assert nuxeo.users.get(name).properties["company"] == "Classe Américaine"
+    assert nuxeo.users.get(name).properties["company"] == "Quay Office"
     # the new user signs in with Basic auth, and again after a password change
     assert connect(box.base_url, name, "Test").users.current_user().id == name
     user.change_password("Test2")
-    assert connect(box.base_url, name, "Test2").users.current_user().properties["lastName"] == "Abitbol"
+    assert connect(box.base_url, name, "Test2").users.current_user().properties["lastName"] == "Lindqvist"
     with pytest.raises(Unauthorized):
         connect(box.base_url, name, "Test").users.current_user()
     # only an administrator may create, change or delete

@@ -261,7 +261,7 @@ class Repository:
         return self.by_uid(uid)  # type: ignore[return-value]
 
     def update(self, doc: Doc, properties: dict[str, Any], user: str, change_token: str | None = None) -> Doc:
-        refuse_change(doc, user)  # a version, or a document someone else has locked
+        refuse_change(self, doc, user)  # a version, or a document someone else has locked
         if change_token is not None and str(change_token) != change_token_text(doc.change_token):
             raise NuxeoHTTPError(
                 409, f"Document {doc.uid} was modified by someone else since it was loaded (stale change token)"

@@ -40,8 +40,3 @@ ADMIN_PERMISSIONS = [
     "AddChildren",
     "RemoveChildren",
 ]
-
-
-def is_administrator(username: str) -> bool:
-    user = USERS.get(username)
-    return bool(user and user["isAdministrator"])

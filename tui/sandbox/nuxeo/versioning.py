@@ -20,18 +20,25 @@ import sqlite3
 import uuid
 from typing import Protocol
 
+from tui.sandbox.nuxeo.directory import UserDirectory
 from tui.sandbox.nuxeo.doctypes import facets_of
 from tui.sandbox.nuxeo.errors import NuxeoHTTPError
 from tui.sandbox.nuxeo.schema import DOC_COLUMNS, Doc
-from tui.sandbox.nuxeo.users import is_administrator
 
 
 class Repository(Protocol):
     """What these functions need of `store.Repository` (which calls them, so they cannot import it)."""
 
     db: sqlite3.Connection
+    directory: UserDirectory
 
     def by_uid(self, uid: str) -> Doc | None: ...
+
+
+def is_administrator(repo: Repository, username: str) -> bool:
+    """From the directory, so a user created in the administrators group counts, as a seeded one does."""
+    user = repo.directory.user(username)
+    return user is not None and user.is_administrator
 
 
 MAJOR = "uid:major_version"
@@ -73,12 +80,12 @@ def versioning_option(value: str | None) -> str:
 # -- saving ---------------------------------------------------------------------------------------------------------
 
 
-def refuse_change(doc: Doc, user: str) -> None:
+def refuse_change(repo: Repository, doc: Doc, user: str) -> None:
     """Raise as Nuxeo does when `user` may not save `doc`: a version never changes, and a document locked by someone
     else may only be saved by an administrator."""
     if doc.is_version:
         raise NuxeoHTTPError(400, f"Cannot set property on a version: {doc.uid}")
-    if doc.lock_owner and doc.lock_owner != user and not is_administrator(user):
+    if doc.lock_owner and doc.lock_owner != user and not is_administrator(repo, user):
         raise NuxeoHTTPError(403, f"Privilege 'WriteProperties' is not granted to '{user}'")
 
 
@@ -86,7 +93,7 @@ def refuse_change(doc: Doc, user: str) -> None:
 
 
 def lock(repo: Repository, doc: Doc, user: str, when: str) -> Doc:
-    if doc.lock_owner and doc.lock_owner != user and not is_administrator(user):
+    if doc.lock_owner and doc.lock_owner != user and not is_administrator(repo, user):
         raise NuxeoHTTPError(403, f"Privilege 'WriteProperties' is not granted to '{user}'")
     if doc.lock_owner:
         raise NuxeoHTTPError(500, f"Document already locked by {doc.lock_owner}: {doc.uid}")
@@ -98,7 +105,7 @@ def unlock(repo: Repository, doc: Doc, user: str) -> Doc:
     """Take the lock off (nothing to do when there is none); only its owner or an administrator may."""
     if not doc.lock_owner:
         return doc
-    if doc.lock_owner != user and not is_administrator(user):
+    if doc.lock_owner != user and not is_administrator(repo, user):
         raise NuxeoHTTPError(500, f"Document already locked by {doc.lock_owner}: {doc.uid}")
     repo.db.execute("UPDATE documents SET lock_owner = NULL, lock_created = NULL WHERE uid = ?", (doc.uid,))
     return repo.by_uid(doc.uid)  # type: ignore[return-value]
@@ -162,7 +169,7 @@ def restore(repo: Repository, version: Doc, user: str, when: str, *, snapshot: b
     if not version.is_version:
         raise NuxeoHTTPError(400, f"Document {version.uid} is not a version: restore one of its versions")
     live = live_of(repo, version)
-    refuse_change(live, user)
+    refuse_change(repo, live, user)
     if snapshot and live.checked_out:
         check_in(repo, live, "minor", when)
     repo.db.execute(
