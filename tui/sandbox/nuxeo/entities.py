@@ -111,7 +111,8 @@ def render(
     out["properties"] = properties
     out["facets"] = list(facets)
     out["schemas"] = [{"name": s, "prefix": SCHEMA_PREFIXES[s]} for s in doc_schemas]
-    out["contextParameters"] = context or {}
+    if context:  # Nuxeo writes the object only when an enricher asked for added something to it
+        out["contextParameters"] = context
     return out
 
 
