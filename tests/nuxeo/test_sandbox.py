@@ -76,6 +76,7 @@ def test_enrichers_by_any_header_name(http):
         assert doc["contextParameters"]["children"] == {"childCount": 3, "hasFolderishChild": True}
         assert doc["contextParameters"]["hasFolderishChild"] is True
         assert "ReadWrite" in doc["contextParameters"]["permissions"]
+    assert "contextParameters" not in http.get("api/v1/path/default-domain").json()  # no enricher asked for
 
 
 def test_automation_index_is_answered_directly(http):
