@@ -1,4 +1,5 @@
-"""Screenshot scenes of the Documents pane: the tree with details, the editor, search results, the operation runner."""
+"""Screenshot scenes of the Documents pane: the tree with details, the property editor, search results, the operation
+runner, a folder's trash and a document's versions."""
 
 from __future__ import annotations
 
@@ -74,9 +75,47 @@ async def documents_operation(pilot) -> None:
     await pilot.pause(0.2)
 
 
+async def documents_trash(pilot) -> None:
+    """The sample's folder's trash, holding a note trashed a moment ago."""
+    from tui.services.nuxeo.trash_view import TrashScreen
+
+    await documents(pilot)
+    pane = _pane(pilot)
+    folder = SAMPLE.rsplit("/", 1)[0]
+    note = await pane.client.create(
+        folder, type="Note", name="old-minutes", properties={"dc:title": "Old meeting minutes"}
+    )
+    await pane.client.trash(note.uid)
+    await pilot.press("t")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, TrashScreen) and pilot.app.screen.docs, timeout=20)
+    await pilot.pause(0.2)
+
+
+async def documents_versions(pilot) -> None:
+    """The sample's versions after two minor saves and a major one, the document locked meanwhile."""
+    from tui.services.nuxeo.versions_view import VersionsScreen
+
+    await documents(pilot)
+    pane = _pane(pilot)
+    doc = pane.details.doc
+    if doc is None:
+        return
+    for option, title in (("minor", "Requirements (draft)"), ("minor", "Requirements (review)"), ("major", None)):
+        doc = await pane.client.update(doc.uid, {"dc:title": title or doc.title}, versioning=option)
+    await pane.client.lock_document(doc.uid)
+    pane.show_updated(await pane.client.get(doc.uid))
+    await pilot.press("V")
+    await wait_for(
+        pilot, lambda: isinstance(pilot.app.screen, VersionsScreen) and pilot.app.screen.versions, timeout=20
+    )
+    await pilot.pause(0.2)
+
+
 SCENES = [
     ("documents", documents),
     ("documents-edit", documents_edit),
     ("documents-search", documents_search),
     ("documents-operation", documents_operation),
+    ("documents-trash", documents_trash),
+    ("documents-versions", documents_versions),
 ]

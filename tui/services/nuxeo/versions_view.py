@@ -33,13 +33,15 @@ def restore_question(doc: Document, version: Document) -> str:
 
 
 def version_line(version: Document) -> Text:
-    return Text.assemble(
+    line = Text.assemble(
         (f"{version.version_label:>6}", "bold"),
         "  ",
         (readable_time(version.modified), "dim"),
         "  ",
         version.author,
     )
+    line.no_wrap, line.overflow = True, "ellipsis"  # one line per version, however long the name
+    return line
 
 
 class VersionsScreen(GuardsWrites, ModalScreen[Document | None]):
@@ -51,7 +53,7 @@ class VersionsScreen(GuardsWrites, ModalScreen[Document | None]):
         + """
     VersionsScreen .dialog { height: 90%; max-width: 160; width: 90%; }
     VersionsScreen #versions-body { height: 1fr; }
-    VersionsScreen #versions-list { width: 46; height: 1fr; }
+    VersionsScreen #versions-list { width: 58; height: 1fr; }
     VersionsScreen #version-details { width: 1fr; }
     VersionsScreen #versions-status { color: $text-muted; height: auto; }
     """
@@ -109,6 +111,12 @@ class VersionsScreen(GuardsWrites, ModalScreen[Document | None]):
     def current(self) -> Document | None:
         index = self.query_one("#versions-list", OptionList).highlighted
         return self.versions[index] if index is not None and 0 <= index < len(self.versions) else None
+
+    @on(OptionList.OptionHighlighted, "#versions-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        """The highlighted version shows beside the list as the cursor moves (the read is cancelled if it moves on)."""
+        event.stop()
+        self.action_view()
 
     @on(OptionList.OptionSelected, "#versions-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
