@@ -46,6 +46,14 @@ async def documents_edit(pilot) -> None:
     await documents(pilot)
     await pilot.press("e")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, EditDocumentDialog), timeout=20)
+    # down to the typed editors: the subjects list (one per line), the dates, and the versioning choice below them
+    subjects = next(w for w in pilot.app.screen.query("*") if w.id and w.id.endswith("subjects"))
+    subjects.focus()
+    await pilot.pause(0.1)
+    subjects.scroll_visible(top=True, animate=False)
+    await pilot.pause(0.1)
+    subjects.parent.scroll_relative(y=-2, animate=False)  # and its label above it
+    await pilot.press(*"requirements", "enter", *"platform")
     await pilot.pause(0.2)
 
 
