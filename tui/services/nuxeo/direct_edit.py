@@ -26,7 +26,7 @@ from textual.app import App, SuspendNotSupported
 
 from tui.http import ServiceError, safe_file_name
 from tui.services.nuxeo.client import NuxeoClient, slug
-from tui.services.nuxeo.edit_flow import edit_draft_key, lock_holder, save_edit_draft
+from tui.services.nuxeo.edit_flow import edit_draft_key, save_edit_draft
 from tui.services.nuxeo.locks_versions import lock_text
 from tui.services.nuxeo.models import Document
 from tui.widgets.pane import ServicePane
@@ -147,7 +147,7 @@ async def direct_edit(pane: Pane, doc: Document, show: Show) -> None:
     except Exception as exc:
         pane.report(exc, f"open {doc.title} in your editor")
         return
-    holder = await lock_holder(client, fresh)
+    holder = await client.other_lock_holder(fresh.lock_owner)
     if holder:
         pane.notify(
             f"“{fresh.title}” is locked by {lock_text(fresh)}, so it cannot be edited until they unlock it.",

@@ -37,19 +37,6 @@ async def doc_type_of(client: NuxeoClient, type_name: str) -> DocType | None:
     return known[type_name]
 
 
-async def lock_holder(client: NuxeoClient, doc: Document) -> str:
-    """Who holds the document's lock when it is someone else ("" when nobody does, or we do)."""
-    if not doc.lock_owner:
-        return ""
-    me = client.username
-    if not me:
-        try:
-            me = (await client.current_user()).username
-        except ServiceError:
-            me = ""
-    return "" if doc.lock_owner == me else doc.lock_owner
-
-
 def edit_draft_key(pane: ServicePane[NuxeoClient], doc: Document) -> str:
     return pane.context.draft_key("nuxeo", doc.uid)
 
@@ -185,7 +172,7 @@ async def edit_document(pane: ServicePane[NuxeoClient], doc: Document) -> Docume
     except Exception as exc:
         pane.report(exc, f"open {doc.title} for editing")
         return None
-    holder = await lock_holder(pane.client, fresh)
+    holder = await pane.client.other_lock_holder(fresh.lock_owner)
     if holder and not await pane.app.push_screen_wait(
         ConfirmDialog(
             f"“{fresh.title}” is locked by {lock_text(fresh)}: edit it anyway? "

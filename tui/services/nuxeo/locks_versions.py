@@ -115,6 +115,12 @@ class LockAndVersionCalls:
             return None
         return doc if doc.lock_owner else None
 
+    async def other_lock_holder(self, lock_owner: str) -> str:
+        """`lock_owner` when it is someone other than the signed-in user, else "" (nobody holds it, or we do)."""
+        if not lock_owner:
+            return ""
+        return "" if lock_owner == await self._me() else lock_owner
+
     async def _me(self) -> str:
         if self.username:
             return self.username
