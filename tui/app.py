@@ -191,9 +191,10 @@ class ServiceDeckApp(App[None]):
         read_only: bool = False,
     ):
         super().__init__()
-        warm_up_tls()  # the clients are built during compose; their TLS context loads meanwhile
         self.store = store or ProfileStore()
         self.profile = profile or Profile(name=NO_PROFILE)
+        # an https connection's CA certificates load in a thread meanwhile; http:// alone needs none
+        warm_up_tls(connection.url for connection in self.profile.connections.values())
         self.drafts = drafts or DraftStore()
         self.exchange_log = exchange_log if exchange_log is not None else ExchangeLog()
         self.initial_pane = initial_pane

@@ -171,13 +171,14 @@ def run_app(args: argparse.Namespace) -> int:
     # tenth of the time to the first screen and finds nothing. The app turns the collector back on once its first data
     # is on screen.
     gc.disable()
-    warm_up_tls()  # loads CA certificates in a thread while Textual is imported
-    from tui.app import ServiceDeckApp
-
     store = ProfileStore()
     name = args.profile or store.default_name()
     # the built-in sandbox profile reaches a running `servicedeck sandbox` (or SERVICEDECK_SANDBOX_URL)
     profile = load_profile(name, store) if name else None
+    if profile is not None:  # an https connection's CA certificates load in a thread while Textual is imported
+        warm_up_tls(connection.url for connection in profile.connections.values())
+    from tui.app import ServiceDeckApp
+
     asyncio.run(ServiceDeckApp(profile, store=store, initial_pane=args.pane, read_only=args.read_only).launch())
     return 0
 
@@ -208,8 +209,7 @@ def run_demo(args: argparse.Namespace) -> int:
     for number in (signal.SIGHUP, signal.SIGTERM):
         signal.signal(number, end)
     # The sandbox seeds and starts in a process of its own, on the other core, while this one starts the app.
-    with DemoSandbox(data_dir=args.data, first=args.pane) as box:
-        warm_up_tls()
+    with DemoSandbox(data_dir=args.data, first=args.pane) as box:  # http:// alone: no CA certificates to load
         from tui.app import ServiceDeckApp
 
         app = ServiceDeckApp(
