@@ -2,8 +2,8 @@
 
 Layout: a side list of what is followed (`source_list.py`), the selected stream in the middle (`tail_view.py`, the
 work items and collections views), and an inspector on the right for the selected message. Subscriptions are
-consumed by one async worker each, which only appends to a bounded buffer (`sources.pump`); the tail panels redraw
-from their buffers on a ~50 ms timer.
+consumed by one async worker each, which only appends to a bounded buffer (`sources.pump`) and says so once per
+batch; the tail panels redraw from their buffers at a pace they set (`tail_view.py`), not per message.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The tail's buffer: the last entries of a live stream, what was dropped to stay bounded, and the filter's matches.
 
-A flood must not freeze the screen, so workers only call `TailBuffer.append` (a deque append and a counter); the
-panel's timer copies what arrived into the view in one go. Nothing here draws.
+A flood must not freeze the screen, so workers only call `TailBuffer.append`/`extend` (a deque append and a
+counter); the panel's flush copies what arrived into the view in one go. Nothing here draws.
 """
 
 from __future__ import annotations
