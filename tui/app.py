@@ -11,7 +11,6 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.command import Hit, Hits, Provider
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widget import Widget
@@ -22,10 +21,10 @@ from tui import __version__
 from tui.contract import ServiceClient
 from tui.drafts import DraftStore
 from tui.http import ExchangeLog, warm_up_tls
+from tui.palette import ServiceDeckCommands
 from tui.profiles import Profile, ProfileError, ProfileStore
 from tui.services import SERVICES, ServiceKind
 from tui.widgets.connection_bar import ConnectionBar
-from tui.widgets.exchange_log import ExchangeLogView
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.pane import ConnectionChanged, PaneContext, ServicePane
 
@@ -70,94 +69,12 @@ class Placeholder(Vertical):
 
 
 class PendingPane(Vertical):
-    """Holds a pane's place in its tab until the tab is first shown; start-up builds only the pane on screen."""
+    """Holds a pane's place in its tab until the tab is first shown; start-up builds only the pane on screen.
+    `service` is None in the Exchanges tab (the exchange log, which records from the start, is shown when asked)."""
 
-    def __init__(self, service: ServiceKind):
+    def __init__(self, service: ServiceKind | None):
         super().__init__()
         self.service = service
-
-
-class ServiceDeckCommands(Provider):
-    """Palette commands: switch pane, each pane's own commands, switch profile, reload, exchanges, profiles."""
-
-    def _commands(self) -> list[tuple[str, Any, str]]:
-        app: ServiceDeckApp = self.app  # type: ignore[assignment]
-        commands: list[tuple[str, Any, str]] = []
-        for service in SERVICES.values():
-            commands.append(
-                (
-                    f"Show {service.title} ({service.product})",
-                    partial(app.show_pane, service.kind),
-                    self._with_key(f"Switch to the {service.title} pane", f"show_pane('{service.kind}')"),
-                )
-            )
-        commands.append(
-            (
-                "Show exchanges",
-                partial(app.show_pane, "exchanges"),
-                self._with_key("Every request and response, secrets redacted", "show_pane('exchanges')"),
-            )
-        )
-        commands.append(
-            ("Reload pane", app.action_reload, self._with_key("Load the current pane again from the server", "reload"))
-        )
-        commands.append(
-            (
-                "Edit profile",
-                app.action_edit_profile,
-                self._with_key("Connections of the current profile, with test connection", "edit_profile"),
-            )
-        )
-        commands.append(
-            ("Export the current view", app.action_export, self._with_key("To JSON lines or CSV", "export"))
-        )
-        if not app.read_only:
-            commands.append(
-                (
-                    "Read-only mode: on",
-                    app.action_read_only,
-                    "Change nothing on any server from now on (stays on until servicedeck restarts)",
-                )
-            )
-        for name in app.profile_names():
-            if name != app.profile.name:
-                commands.append(
-                    (f"Switch profile: {name}", partial(app.switch_profile, name), "Open the app on another profile")
-                )
-        for service in SERVICES.values():
-            if app.profile.connection(service.kind) is None:
-                continue
-            pane_class = service.pane_class()
-            for title, action in pane_class.COMMANDS:
-                key = self._key_of(action, pane_class.BINDINGS)
-                where = f"{service.title} pane" + (f" · key {key}" if key else "")
-                commands.append((title, partial(app.open_pane_action, service.kind, action), where))
-        return commands
-
-    def _key_of(self, action: str, bindings: Iterable[BindingType] = ()) -> str:
-        """The key that does `action` now (remapped keys included), as the footer would show it; "" if none."""
-        for active in self.screen.active_bindings.values():  # the screen the palette was opened on
-            if active.binding.action == action:
-                return self.app.get_key_display(active.binding)
-        for binding in bindings:
-            if isinstance(binding, Binding) and binding.action == action:
-                return self.app.get_key_display(binding)
-        return ""
-
-    def _with_key(self, help_text: str, action: str) -> str:
-        key = self._key_of(action)
-        return f"{help_text} · key {key}" if key else help_text
-
-    async def discover(self) -> Hits:
-        for title, callback, help_text in self._commands():
-            yield Hit(1.0, title, callback, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, callback, help_text in self._commands():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
 
 
 class ServiceDeckApp(App[None]):
@@ -253,7 +170,7 @@ class ServiceDeckApp(App[None]):
                     # Only the pane on screen is built at start-up; the others wait in their tab until first shown.
                     yield self._pane_for(service) if service.kind == initial_kind else PendingPane(service)
             with TabPane("5 Exchanges", id=EXCHANGES_TAB):
-                yield ExchangeLogView(self.exchange_log)
+                yield PendingPane(None)
         yield KeyFooter()
 
     def _initial_kind(self) -> str:
@@ -317,13 +234,19 @@ class ServiceDeckApp(App[None]):
         return pane
 
     async def build_pane(self, kind: str) -> ServicePane[Any] | None:
-        """The pane of `kind`, built and mounted now if it was still waiting in its tab."""
-        tab = self.query_one(TabbedContent).get_pane(tab_id(kind))
+        """The pane of `kind` (or the exchange log for "exchanges"), built and mounted now if it was still waiting in
+        its tab."""
+        tab = self.query_one(TabbedContent).get_pane(EXCHANGES_TAB if kind == "exchanges" else tab_id(kind))
         for pending in tab.query(PendingPane):
-            widget = self._pane_for(pending.service)
+            widget = self._pane_for(pending.service) if pending.service is not None else self._exchanges_view()
             await pending.remove()
             await tab.mount(widget)
         return next(iter(tab.query(ServicePane)), None)
+
+    def _exchanges_view(self) -> Widget:
+        from tui.widgets.exchange_log import ExchangeLogView  # imported when the tab is first shown
+
+        return ExchangeLogView(self.exchange_log)
 
     def on_mount(self) -> None:
         try:
@@ -352,9 +275,7 @@ class ServiceDeckApp(App[None]):
 
     @on(TabbedContent.TabActivated)
     async def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        active = self.query_one(TabbedContent).active
-        if active != EXCHANGES_TAB:
-            await self.build_pane(active.removeprefix("tab-"))
+        await self.build_pane(self.query_one(TabbedContent).active.removeprefix("tab-"))
         self._show_current()
 
     def _show_current(self) -> None:
@@ -363,7 +284,10 @@ class ServiceDeckApp(App[None]):
             pane.first_show()
             pane.focus_default()
         elif self.query_one(TabbedContent).active == EXCHANGES_TAB:
-            self.query_one(ExchangeLogView).focus_table()
+            from tui.widgets.exchange_log import ExchangeLogView
+
+            for view in self.query(ExchangeLogView):
+                view.focus_table()
 
     # -- panes ---------------------------------------------------------------------------------------------------------
 
@@ -410,6 +334,8 @@ class ServiceDeckApp(App[None]):
         if isinstance(node, ServicePane):
             return SERVICES[node.kind].title
         if isinstance(node, Widget):
+            from tui.widgets.exchange_log import ExchangeLogView
+
             pane = next((a for a in node.ancestors if isinstance(a, ServicePane)), None)
             if pane is not None:
                 return SERVICES[pane.kind].title

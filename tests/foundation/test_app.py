@@ -94,7 +94,7 @@ async def test_exchanges_show_requests_with_secrets_redacted(tmp_path, box):
 
 
 async def test_palette_lists_panes_and_profile_commands(tmp_path, box):
-    from tui.app import ServiceDeckCommands
+    from tui.palette import ServiceDeckCommands
 
     app = make_app(box.profile(), tmp_path, pane="nuxeo")
     async with app.run_test(size=SIZE) as pilot:

@@ -66,7 +66,7 @@ async def test_read_only_hides_and_refuses_every_writing_key_and_sends_nothing(t
 
 
 async def test_the_palette_turns_read_only_on_for_good(tmp_path, box):
-    from tui.app import ServiceDeckCommands
+    from tui.palette import ServiceDeckCommands
 
     app = make_app(box.profile(), tmp_path, pane="max")
     async with app.run_test(size=SIZE) as pilot:

@@ -23,6 +23,7 @@ NOT_AT_START = (
     "click",  # httpx's own command-line tool
     "httpx._main",
     "tui.widgets.keys_screen",
+    "tui.widgets.exchange_log",  # the Exchanges tab is built when first shown
     "google.protobuf",  # the OpenIAP wire format
 )
 
@@ -56,6 +57,31 @@ async def test_the_first_requests_go_out_before_the_pane_is_mounted(tmp_path, tm
         assert len(seen) == 2
         assert not any(mounted for _, mounted in seen), seen
         assert any(url.endswith("/path/") for url, _ in seen) and any("@children" in url for url, _ in seen)
+    finally:
+        box.stop()
+
+
+async def test_only_the_pane_on_screen_is_built_the_others_when_first_shown(tmp_path, tmp_path_factory):
+    from tui.widgets.exchange_log import ExchangeLogView
+    from tui.widgets.pane import ServicePane
+
+    box = start_sandbox(tmp_path_factory, "nuxeo", "cerb")
+    try:
+        app = make_app(box.profile(), tmp_path, pane="nuxeo")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: app.query_one(DocumentsPane).root_loaded, timeout=15)
+            assert [pane.kind for pane in app.query(ServicePane)] == ["nuxeo"]
+            assert not app.query(ExchangeLogView)
+            await pilot.press("5")
+            await wait_for(pilot, lambda: bool(app.query(ExchangeLogView)))
+            view = app.query_one(ExchangeLogView)
+            await wait_for(pilot, lambda: view.selected() is not None)  # what was recorded before it was built
+            assert app.focused is not None and view in app.focused.ancestors
+            await pilot.press("2")
+            await wait_for(pilot, lambda: len(app.query(ServicePane)) == 2)
+            assert [pane.kind for pane in app.query(ServicePane)] == ["nuxeo", "cerb"]
+            await pilot.press("5")
+            assert len(app.query(ExchangeLogView)) == 1  # built once
     finally:
         box.stop()
 
