@@ -10,8 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from rich.style import Style
 from rich.text import Text
-from textual.geometry import Size
+from textual.geometry import Region, Size
+from textual.strip import Strip
 from textual.widgets import Tree
 from textual.widgets._tree import _TreeLine
 from textual.widgets.tree import TreeNode
@@ -151,6 +153,34 @@ class DocumentTree(Tree[NodeData]):
         # It returns the page's future when it started (or joined) one.
         self.before_expand: Callable[[TreeNode[NodeData]], object] | None = None
         self._opening: set[int] = set()  # ids of folders that open when their first page is in
+        self._adding = False  # while a page goes in: one invalidation at its end rather than one per line
+        self._frame_style: Style | None = None  # the widget's style, worked out once per frame (see `render_lines`)
+
+    def process_label(self, label: str | Text) -> Text:
+        """A document's label is one line already: kept as it is, rather than split into lines and copied (the stock
+        version does both for every line added)."""
+        if isinstance(label, Text) and "\n" not in label.plain:
+            return label
+        return super().process_label(label)
+
+    def _invalidate(self) -> None:
+        if not self._adding:
+            super()._invalidate()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The stock `render_line` works out the widget's style (a walk up every ancestor) for each line; it cannot
+        change within one frame, so it is worked out once here."""
+        self._frame_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_style = None
+
+    def render_line(self, y: int) -> Strip:
+        if self._frame_style is None:
+            return super().render_line(y)
+        scroll_x, scroll_y = self.scroll_offset
+        return self._render_line(y + scroll_y, scroll_x, scroll_x + self.size.width, self._frame_style)
 
     def _toggle_node(self, node: TreeNode[NodeData]) -> None:
         if node._id in self._opening:  # toggled again before it opened
@@ -253,14 +283,19 @@ class DocumentTree(Tree[NodeData]):
         if old_more is not None:
             old_more._remove()  # the internal removal: the tree is rebuilt once below rather than once per change
         first: TreeNode[NodeData] | None = None
-        for doc in docs:
-            if doc.uid in state.uids or doc.is_trashed:  # a listing holds trashed documents: the trash view shows them
-                continue
-            state.uids.add(doc.uid)
-            node = self.add_document(folder, doc)
-            first = first or node
-        if not state.complete:
-            folder.add_leaf(more_label(state), NodeData(more_for=folder))
+        self._adding = True
+        try:
+            for doc in docs:
+                # a listing holds trashed documents: the trash view shows them
+                if doc.uid in state.uids or doc.is_trashed:
+                    continue
+                state.uids.add(doc.uid)
+                node = self.add_document(folder, doc)
+                first = first or node
+            if not state.complete:
+                folder.add_leaf(more_label(state), NodeData(more_for=folder))
+        finally:
+            self._adding = False
         self._invalidate()
         if cursor_was_on_more:
             self.select_line_of(first or self.more_node(folder) or folder)
