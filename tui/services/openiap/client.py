@@ -116,10 +116,7 @@ class OpenIAPClient(OpenIAPCalls):
             # each is checked for a second delivery: the server sent it again (it was killed before it could
             # forget it), and it was delivered already
             seen = self._recent.seen
-            kept = [(e, e.queuename) for e, i in zip(events, ids, strict=True) if not seen(e.queuename, i, e.data)]
-            for event, queuename in kept:
-                self._deliver_run(queuename, [event])
-            return
+            events = [e for e, i in zip(events, ids, strict=True) if not seen(e.queuename, i, e.data)]
         run: list[pb.QueueEvent] = []
         queuename = ""
         for event in events:
