@@ -51,6 +51,8 @@ DEFAULT_SANDBOX_PORT = 8470
 
 APP_OPTIONS_WITH_VALUE = ("--profile", "-p", "--pane")
 APP_FLAGS = ("--read-only",)
+DEMO_OPTIONS_WITH_VALUE = ("--data", "--pane")
+DEMO_FLAGS = ("--read-only",)
 
 
 def app_parser() -> argparse.ArgumentParser:
@@ -73,17 +75,41 @@ def app_parser() -> argparse.ArgumentParser:
 def opens_the_app(argv: list[str]) -> bool:
     """True when `argv` holds only the app's own options (no command, no --help): then the app's parser is enough,
     and start-up skips building the parsers of every command (tens of milliseconds)."""
+    return _only_options(argv, APP_OPTIONS_WITH_VALUE, APP_FLAGS, short="-p")
+
+
+def opens_the_demo(argv: list[str]) -> bool:
+    """True for `demo` followed only by its own options (no --help): the demo's parser alone is enough (see
+    `opens_the_app`)."""
+    return argv[:1] == ["demo"] and _only_options(argv[1:], DEMO_OPTIONS_WITH_VALUE, DEMO_FLAGS)
+
+
+def _only_options(argv: list[str], with_value: tuple[str, ...], flags: tuple[str, ...], short: str = "") -> bool:
     words = iter(argv)
     for word in words:
-        if word in APP_OPTIONS_WITH_VALUE:
+        if word in with_value:
             next(words, None)
-        elif word in APP_FLAGS:
+        elif word in flags:
             continue
-        elif not word.startswith(tuple(f"{option}=" for option in APP_OPTIONS_WITH_VALUE)) and not (
-            word.startswith("-p") and not word.startswith("--")
+        elif not word.startswith(tuple(f"{option}=" for option in with_value)) and not (
+            short and word.startswith(short) and not word.startswith("--")
         ):
             return False  # a command, --help, --version, or something the full parser must explain
     return True
+
+
+def add_demo_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    demo = sub.add_parser("demo", help="run the app on the embedded sandbox (no servers needed)")
+    demo.add_argument("--data", type=Path, help="keep the sandbox data in DIR (default: a temporary directory)")
+    demo.add_argument("--pane", choices=list(SERVICES), help="pane to open first")
+    demo.add_argument("--read-only", action="store_true", help="look, never change")
+
+
+def demo_parser() -> argparse.ArgumentParser:
+    """The app's options and the `demo` command alone, for `opens_the_demo`."""
+    parser = app_parser()
+    add_demo_parser(parser.add_subparsers(dest="command", metavar="COMMAND"))
+    return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,11 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = app_parser()
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    demo = sub.add_parser("demo", help="run the app on the embedded sandbox (no servers needed)")
-    demo.add_argument("--data", type=Path, help="keep the sandbox data in DIR (default: a temporary directory)")
-    demo.add_argument("--pane", choices=list(SERVICES), help="pane to open first")
-    demo.add_argument("--read-only", action="store_true", help="look, never change")
+    add_demo_parser(sub)
 
     sandbox = sub.add_parser("sandbox", help="run only the sandbox servers, in the foreground")
     sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -140,7 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = app_parser() if opens_the_app(argv) else build_parser()
+    if opens_the_app(argv):
+        parser = app_parser()
+    else:
+        parser = demo_parser() if opens_the_demo(argv) else build_parser()
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 
 from tests.conftest import make_app, start_sandbox, wait_for
 from tui.sandbox import Sandbox
@@ -143,4 +144,46 @@ async def test_the_collector_paused_for_start_up_resumes_with_start_up_frozen(tm
     finally:
         gc.enable()
         gc.unfreeze()
+        box.stop()
+
+
+def test_the_demo_is_parsed_without_the_commands_parsers():
+    from tui.cli import build_parser, demo_parser, opens_the_demo
+
+    for argv in (["demo"], ["demo", "--pane", "cerb", "--read-only"], ["demo", "--data=/x", "--pane=max"]):
+        assert opens_the_demo(argv)
+        assert demo_parser().parse_args(argv) == build_parser().parse_args(argv)
+    for argv in (["demo", "--help"], ["demo", "--bogus"], ["docs", "ls"], ["demo", "extra"], []):
+        assert not opens_the_demo(argv)
+    code = (
+        "import sys\nfrom tui import cli\ncli.run_demo = lambda args: print(args.pane, args.read_only) or 0\n"
+        "cli.main(['demo', '--pane', 'max', '--read-only'])\n"
+        "print([m for m in ('tui.commands.docs', 'tui.commands.serve') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["max True", "[]"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's own priority is Linux's")
+def test_services_built_later_are_built_at_a_lower_priority_than_the_one_serving(tmp_path, monkeypatch):
+    import os
+    import threading
+
+    seen: list[tuple[str, int]] = []
+    create = Sandbox._create
+
+    def noted(self: Sandbox, kind: str):
+        seen.append((kind, os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+        return create(self, kind)
+
+    monkeypatch.setattr(Sandbox, "_create", noted)
+    box = Sandbox(data_dir=tmp_path, kinds=["nuxeo"])
+    box.create_later(["max"], at_the_latest=0.01)
+    box.start()
+    try:
+        assert httpx.get(box.base_url + "/max/people/x", timeout=30).status_code == 401  # built
+        serving = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        assert seen[0] == ("nuxeo", serving)
+        assert seen[1][0] == "max" and seen[1][1] > serving
+    finally:
         box.stop()

@@ -14,6 +14,7 @@ import os
 import shutil
 import socket
 import sqlite3
+import sys
 import tempfile
 import threading
 import time
@@ -44,6 +45,7 @@ SANDBOXES = {
 # cache dir, then copied at each start. Nuxeo's 10,000-document archive takes a third of a second to seed.
 TEMPLATED = ("nuxeo",)
 BUILD_AFTER_FIRST_ANSWER = 0.3  # seconds (see `Sandbox.create_later`)
+BUILD_NICENESS = 10  # how much lower the thread that builds services in the background runs (see `create_later`)
 
 
 @dataclass
@@ -148,15 +150,16 @@ class Sandbox:
         self._start_live()
 
     def create_later(self, kinds: list[str], at_the_latest: float = 1.0) -> None:
-        """Build these services in a background thread, shortly after the services already built have answered a
-        first request (or after `at_the_latest` seconds): `servicedeck demo` serves its first pane's service first, and
-        the app draws it, with the CPU to themselves. A request for a service not built yet waits for it (and starts
-        the building) rather than meet a 404."""
+        """Build these services in a background thread, at a lower priority, shortly after the services already built
+        have answered a first request (or after `at_the_latest` seconds): `servicedeck demo` serves its first pane's
+        service first, and the app draws it, with the CPU to themselves. A request for a service not built yet waits
+        for it (and starts the building) rather than meet a 404."""
         if not kinds:
             return
         self._all_created.clear()
 
         def build() -> None:
+            lower_this_threads_priority()
             try:
                 services = [self._create(kind) for kind in kinds]
                 self.app.router.routes.extend(route for service in services for route in service.routes)
@@ -292,6 +295,15 @@ class Sandbox:
 
     def describe(self) -> list[str]:
         return [s.describe(self.base_url) for s in self.services]
+
+
+def lower_this_threads_priority() -> None:
+    """Background work yields the CPU: the calling thread only (on Linux a thread has a nice value of its own), so the
+    services already built answer at full speed meanwhile, and the app starting beside the sandbox is not slowed by
+    its seeding. Elsewhere the priority is left as it is (it would lower the whole process)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BUILD_NICENESS)
 
 
 # -- the demo's content templates --------------------------------------------------------------------------------------
