@@ -2,7 +2,7 @@
 
 Nothing here touches a widget per message: whoever appends to the buffer calls `TailPanel.arrived()`, which makes
 sure one flush is on its way; the flush copies what arrived into the view's rows in one go, ~50 ms after a burst
-started (at most ~20 screen updates a second, ~5 while a flood goes on), or two seconds after the last one when
+started (at most ~20 screen updates a second, ~5 while a flood goes on), or a second after the last one when
 messages only trickle in (every screen update has a fixed cost, ~5-10 ms here, most of the pane's CPU at a few
 messages a second; a message after a quiet spell is drawn at once). With nothing arriving there is no timer at all.
 While the tail is held (paused with space, or scrolled up by the user) the rows stay frozen and the status counts
@@ -36,7 +36,7 @@ from tui.services.openiap.tail_buffer import DEFAULT_LIMIT, TailBuffer, TailMark
 
 FLUSH_INTERVAL = 0.05  # at most ~20 screen updates a second, however fast messages arrive...
 FLOOD_INTERVAL = 0.2  # ...and ~5 while a flood goes on (each costs ~10 ms here: time the reader of the flood wants)
-TRICKLE_INTERVAL = 2.0  # when messages trickle in, they are drawn together every two seconds...
+TRICKLE_INTERVAL = 1.0  # when messages trickle in, they are drawn together once a second...
 BURST = 64  # ...unless this many are waiting: a screen update costs the same for one line as for a screenful
 
 
