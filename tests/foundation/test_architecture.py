@@ -85,7 +85,8 @@ SETTABLE = {
 HOOKS = ("__", "on_", "_on_", "key_", "action_", "watch_", "_watch_", "validate_", "compute_")
 # Deliberate overrides of private Textual parts, the reason Textual is pinned exactly (see pyproject.toml).
 DELIBERATE = {
-    "DocumentTree": {"_build", "_toggle_node", "_tree_lines_cached", "get_label_width"},
+    # `process_label` is one Textual documents as meant to be overridden; `_invalidate` is batched while a page goes in
+    "DocumentTree": {"_build", "_toggle_node", "_tree_lines_cached", "get_label_width", "process_label", "_invalidate"},
     "KeyFooter": {"_bindings_ready"},  # marks the footer ready to rebuild once start-up's bindings settle
 }
 
