@@ -128,3 +128,75 @@ async def test_official_client_against_the_sandbox(box, tmp_path):
     assert work["updated"] == [work["pushed"][0], "successful"]
     assert "unsupported query operator" in results["ERROR"]
     assert results["RPC"] == {"echo": {"ping": 1}}
+
+
+# openiap 0.0.37 has no method of its own for work item queues, but its generated messages include
+# AddWorkItemQueueRequest and its transport sends any envelope: the client's own parts, nothing of ours.
+OFFICIAL_WIQ_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, json, sys
+    from openiap.client import Client
+    from openiap.protowrap import protowrap
+    from proto import base_pb2, workitems_pb2
+
+    def emit(tag, value):
+        print(tag, json.dumps(value, default=str), flush=True)
+
+    async def main(url, name, done_name):
+        client = Client(url)
+        await asyncio.wait_for(client.Signin("admin", "admin"), 20)
+        async def add(**settings):
+            request = base_pb2.Envelope(command="addworkitemqueue")
+            request.data.Pack(workitems_pb2.AddWorkItemQueueRequest(**settings))
+            # its transport answers None for a reply type it has no decoder for; an error would raise
+            await asyncio.wait_for(protowrap.RPC(client, request), 10)
+
+        await add(name=done_name)
+        await add(name=name, maxretries=5, retrydelay=30, initialdelay=2, success_wiq=done_name)
+        rows = await asyncio.wait_for(client.Query("mq", {"_type": "workitemqueue", "name": name}), 10)
+        queue = rows[0]
+        emit("ADDED", {key: queue.get(key) for key in
+                       ("_id", "name", "maxretries", "retrydelay", "initialdelay", "success_wiq")})
+        pushed = await asyncio.wait_for(client.PushWorkitem(name, "first job", {"n": 1}), 10)
+        emit("PUSHED", [pushed._id, pushed.wiq, pushed.wiqid])
+        try:
+            await asyncio.wait_for(client.PushWorkitem(name + "-missing", "lost job", {"n": 2}), 10)
+            emit("MISSING", None)
+        except Exception as error:
+            emit("MISSING", str(error))
+
+    asyncio.run(main(*sys.argv[1:]))
+    """
+)
+
+
+async def test_official_client_adds_a_work_item_queue_our_client_then_manages(box, tmp_path):
+    script = tmp_path / "official_wiq.py"
+    script.write_text(OFFICIAL_WIQ_SCRIPT)
+    connection = box.profile().connections["openiap"]
+    name, done_name = f"official-wiq-{uuid.uuid4().hex[:8]}", f"official-done-{uuid.uuid4().hex[:8]}"
+    process = subprocess.run(
+        [sys.executable, str(script), connection.url, name, done_name], capture_output=True, text=True, timeout=60
+    )
+    assert process.returncode == 0, process.stderr[-2000:]
+    results = {}
+    for line in process.stdout.splitlines():  # the client prints lines of its own too
+        tag, _, value = line.partition(" ")
+        if tag in ("ADDED", "PUSHED", "MISSING"):
+            results[tag] = json.loads(value)
+    added = results["ADDED"]
+    assert added["_id"] and added["name"] == name
+    assert [added[k] for k in ("maxretries", "retrydelay", "initialdelay", "success_wiq")] == [5, 30, 2, done_name]
+    assert results["PUSHED"][1:] == [name, added["_id"]]
+    assert "not found" in results["MISSING"].lower()
+
+    client = OpenIAPClient.from_connection(connection, connection.secret)
+    try:
+        queues = {q.name: q for q in await client.workitem_queues()}
+        assert queues[name].id == added["_id"] and queues[name].maxretries == 5
+        assert (await client.workitem_counts(queues[name])).get("new") == 1
+        await client.delete_workitem_queue(queues[name], purge=True)
+        await client.delete_workitem_queue(queues[done_name], purge=True)
+        assert not {name, done_name} & {q.name for q in await client.workitem_queues()}
+    finally:
+        await client.aclose()

@@ -45,6 +45,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from tui.sandbox.common import BadRequest
 from tui.sandbox.host import SandboxContext, ServiceSandbox
+from tui.sandbox.openiap import legacy
 from tui.sandbox.openiap.auth import make_token, read_token
 from tui.sandbox.openiap.broker import QUEUE_BOUND, Broker
 from tui.sandbox.openiap.connection import ClientConnection
@@ -189,14 +190,13 @@ class OpenIAPServer:
             return None
         name = envelope.data.type_url.rsplit("/", 1)[-1].removeprefix("openiap.")
         cls = getattr(pb, name, None)
-        if not isinstance(cls, type):
+        if not (isinstance(cls, type) and issubclass(cls, Message)):
             raise RequestError(f"Unknown message type {name}", 400)
-        message = cls()
+        read: Callable[[bytes], Message] = legacy.READERS.get(name, cls.FromString)  # a few have an older shape too
         try:
-            message.ParseFromString(envelope.data.value)
+            return read(envelope.data.value)
         except DecodeError:
             raise RequestError(f"could not decode {name}", 400) from None
-        return message
 
     def detach(self, conn: ClientConnection) -> None:
         """Forget a connection: its consumers, watches and temporary queues; unsent durable messages go back."""
