@@ -7,6 +7,7 @@ import ssl
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -78,6 +79,16 @@ def test_an_https_url_starts_loading_at_start_up(monkeypatch):
     warm_up_tls(["http://127.0.0.1:8470"])
     assert "tls-certificates" not in started
     warm_up_tls(["http://127.0.0.1:8470", "https://nuxeo.example.org/nuxeo"])
+    warm_up_tls(["https://nuxeo.example.org/nuxeo"])  # the app asks again: one thread loads them
     from tui.http import shared_tls_context
 
-    assert "tls-certificates" in started or shared_tls_context().certificates_loaded
+    context = shared_tls_context()
+    assert started.count("tls-certificates") == 1 or (context.certificates_loaded and not started)
+    for _ in range(500):
+        if context.certificates_loaded:
+            break
+        time.sleep(0.01)
+    assert context.certificates_loaded
+    started.clear()
+    warm_up_tls(["https://nuxeo.example.org/nuxeo"])
+    assert started == []  # loaded once for the process

@@ -64,6 +64,7 @@ class DeferredCertificates(ssl.SSLContext):
 
 _tls_context: DeferredCertificates | None = None
 _tls_lock = threading.Lock()
+_warming = False  # a thread was started to load the certificates
 
 
 def warm_up_tls(urls: Iterable[str] | None = None) -> None:
@@ -71,16 +72,24 @@ def warm_up_tls(urls: Iterable[str] | None = None) -> None:
     path to the first screen; for http:// URLs alone, do nothing (the certificates wait for a TLS handshake)."""
     if urls is not None and not any(url.strip().lower().startswith("https:") for url in urls):
         return
+    global _warming
     context = shared_tls_context()
-    if not context.certificates_loaded:
-        threading.Thread(target=_load_quietly, args=(context,), name="tls-certificates", daemon=True).start()
+    with _tls_lock:
+        if _warming or context.certificates_loaded:
+            return  # one thread loads them (the command line and the app both ask)
+        _warming = True
+    threading.Thread(target=_load_quietly, args=(context,), name="tls-certificates", daemon=True).start()
 
 
 def _load_quietly(context: DeferredCertificates) -> None:
+    global _warming
     try:
         context.load_certificates()
     except ssl.SSLError:  # said by the first https request, as a connection that failed
         pass
+    finally:
+        with _tls_lock:
+            _warming = False
 
 
 def shared_tls_context() -> DeferredCertificates:
