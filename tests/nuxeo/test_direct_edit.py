@@ -59,6 +59,22 @@ class FakeEditor:
         (self.folder / "go").write_text("")
 
 
+async def file_with(client, workspace, name: str, title: str, local: Path, content: bytes):
+    """A File document holding `content` as its main file, named as `local`."""
+    doc = await client.create(workspace.uid, type="File", name=name, properties={"dc:title": title})
+    local.write_bytes(content)
+    await client.attach(doc.uid, local)
+    return doc
+
+
+async def press_edit_in_editor(pilot, doc):
+    """Start the pane, reveal `doc` and press E on it; the pane."""
+    pane = await started(pilot)
+    await reveal(pilot, pane, doc.path)
+    await pilot.press("E")
+    return pane
+
+
 def messages(app) -> list[str]:
     return [str(n.message) for n in app._notifications]
 
@@ -70,9 +86,7 @@ async def test_a_note_edited_in_the_editor_is_saved_and_left_unlocked(box, tmp_p
     editor = FakeEditor(tmp_path / "editor", monkeypatch, append="Second line, ünïcode\n".encode())
     app = make_app(box.profile(), tmp_path, pane="nuxeo")
     async with app.run_test(size=SIZE) as pilot:
-        pane = await started(pilot)
-        await reveal(pilot, pane, doc.path)
-        await pilot.press("E")
+        await press_edit_in_editor(pilot, doc)
         await wait_for(pilot, lambda: editor.opened is not None)
         opened = editor.opened
         assert opened is not None and opened.name == "essay.txt" and opened.read_text() == "First line\n"
@@ -97,9 +111,7 @@ async def test_a_lock_the_user_took_before_stays_after_the_edit(box, tmp_path, c
     editor.go()
     app = make_app(box.profile(), tmp_path, pane="nuxeo")
     async with app.run_test(size=SIZE) as pilot:
-        pane = await started(pilot)
-        await reveal(pilot, pane, doc.path)
-        await pilot.press("E")
+        await press_edit_in_editor(pilot, doc)
         await wait_for(pilot, lambda: any("Saved mine.txt" in m for m in messages(app)))
     saved = await client.get(doc.uid)
     assert saved.properties["note:note"] == "ab" and saved.lock_owner == "Administrator"
@@ -112,9 +124,7 @@ async def test_a_failed_save_keeps_a_draft_that_e_offers_back(box, tmp_path, cli
     editor = FakeEditor(tmp_path / "editor", monkeypatch, append=b" mine")
     app = make_app(box.profile(), tmp_path, pane="nuxeo")
     async with app.run_test(size=SIZE) as pilot:
-        pane = await started(pilot)
-        await reveal(pilot, pane, doc.path)
-        await pilot.press("E")
+        pane = await press_edit_in_editor(pilot, doc)
         await wait_for(pilot, lambda: editor.opened is not None)
         await client.update(doc.uid, {"note:note": "theirs"})  # saved meanwhile: the change token is stale
         editor.go()
@@ -136,16 +146,12 @@ async def test_a_failed_save_keeps_a_draft_that_e_offers_back(box, tmp_path, cli
 
 
 async def test_a_text_file_is_uploaded_and_attached_with_its_name(box, tmp_path, client, workspace, monkeypatch):
-    doc = await client.create(workspace.uid, type="File", name="conf", properties={"dc:title": "Settings"})
     local = tmp_path / "settings.json"
-    local.write_text('{"a": 1}\n')
-    await client.attach(doc.uid, local)
+    doc = await file_with(client, workspace, "conf", "Settings", local, b'{"a": 1}\n')
     editor = FakeEditor(tmp_path / "editor", monkeypatch, append=b'{"b": 2}\n')
     app = make_app(box.profile(), tmp_path, pane="nuxeo")
     async with app.run_test(size=SIZE) as pilot:
-        pane = await started(pilot)
-        await reveal(pilot, pane, doc.path)
-        await pilot.press("E")
+        await press_edit_in_editor(pilot, doc)
         await wait_for(pilot, lambda: editor.opened is not None)
         assert editor.opened is not None and editor.opened.name == "settings.json"
         editor.go()
@@ -159,16 +165,12 @@ async def test_a_text_file_is_uploaded_and_attached_with_its_name(box, tmp_path,
 async def test_a_file_that_cannot_be_saved_is_kept_and_the_user_told_where(
     box, tmp_path, client, workspace, monkeypatch
 ):
-    doc = await client.create(workspace.uid, type="File", name="gone", properties={"dc:title": "Gone"})
     local = tmp_path / "notes.md"
-    local.write_text("# Notes\n")
-    await client.attach(doc.uid, local)
+    doc = await file_with(client, workspace, "gone", "Gone", local, b"# Notes\n")
     editor = FakeEditor(tmp_path / "editor", monkeypatch, append=b"- precious\n")
     app = make_app(box.profile(), tmp_path, pane="nuxeo")
     async with app.run_test(size=SIZE) as pilot:
-        pane = await started(pilot)
-        await reveal(pilot, pane, doc.path)
-        await pilot.press("E")
+        await press_edit_in_editor(pilot, doc)
         await wait_for(pilot, lambda: editor.opened is not None)
         await client.delete(doc.uid)  # the document goes while it is being edited
         editor.go()
@@ -188,9 +190,7 @@ async def test_an_unchanged_file_or_a_failing_editor_saves_nothing(box, tmp_path
     editor.go()
     app = make_app(box.profile(), tmp_path, pane="nuxeo")
     async with app.run_test(size=SIZE) as pilot:
-        pane = await started(pilot)
-        await reveal(pilot, pane, doc.path)
-        await pilot.press("E")
+        await press_edit_in_editor(pilot, doc)
         await wait_for(pilot, lambda: any("No change to “Same”" in m for m in messages(app)))
         (editor.folder / "append").write_bytes(b" aborted")
         (editor.folder / "status").write_text("1")  # as `:cq` in vi: the editor says "do not save"
@@ -202,16 +202,12 @@ async def test_an_unchanged_file_or_a_failing_editor_saves_nothing(box, tmp_path
 
 
 async def test_a_binary_file_is_refused_and_not_locked(box, tmp_path, client, workspace, monkeypatch):
-    doc = await client.create(workspace.uid, type="File", name="pic", properties={"dc:title": "Picture"})
     local = tmp_path / "pixel.png"
-    local.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-    await client.attach(doc.uid, local)
+    doc = await file_with(client, workspace, "pic", "Picture", local, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     editor = FakeEditor(tmp_path / "editor", monkeypatch)
     app = make_app(box.profile(), tmp_path, pane="nuxeo")
     async with app.run_test(size=SIZE) as pilot:
-        pane = await started(pilot)
-        await reveal(pilot, pane, doc.path)
-        await pilot.press("E")
+        await press_edit_in_editor(pilot, doc)
         await wait_for(pilot, lambda: any("is not text" in m for m in messages(app)))
         said = next(m for m in messages(app) if "is not text" in m)
         assert (
@@ -227,9 +223,7 @@ async def test_a_document_locked_by_someone_else_does_not_open(box, tmp_path, cl
     editor = FakeEditor(tmp_path / "editor", monkeypatch)
     app = make_app(box.profile(), tmp_path, pane="nuxeo")
     async with app.run_test(size=SIZE) as pilot:
-        pane = await started(pilot)
-        await reveal(pilot, pane, doc.path)
-        await pilot.press("E")
+        await press_edit_in_editor(pilot, doc)
         await wait_for(pilot, lambda: any("is locked by jdoe since" in m for m in messages(app)))
         assert editor.opened is None
         # `e` asks first, naming the holder; the user may stop there
@@ -253,9 +247,7 @@ async def test_without_an_editor_it_says_how_to_set_one(box, tmp_path, client, w
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no vi to fall back on
     app = make_app(box.profile(), tmp_path, pane="nuxeo")
     async with app.run_test(size=SIZE) as pilot:
-        pane = await started(pilot)
-        await reveal(pilot, pane, doc.path)
-        await pilot.press("E")
+        await press_edit_in_editor(pilot, doc)
         await wait_for(pilot, lambda: NO_EDITOR in messages(app))
     assert (await client.get(doc.uid)).lock_owner == ""
 
