@@ -84,7 +84,9 @@ def test_automation_index_is_answered_directly(http):
     assert response.status_code == 200
     body = response.json()
     assert body["paths"] == {"login": "login"} and body["chains"] == []
-    ids = {op["id"] for op in body["operations"]}
+    listed = [op["id"] for op in body["operations"]]
+    assert len(listed) == len(set(listed)), "an operation is listed twice"
+    ids = set(listed)
     assert {"Repository.Query", "Document.Move", "Blob.Get", "Blob.AttachOnDocument", "login", "Noop"} <= ids
     assert http.get("site/automation/Document.Move").json()["params"][0]["name"] == "target"
 

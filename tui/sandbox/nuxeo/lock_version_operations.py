@@ -1,4 +1,4 @@
-"""The automation operations on locks and versions (Nuxeo's ids, parameters and results), plus Document.SetProperty.
+"""The automation operations on locks and versions (Nuxeo's ids, parameters and results).
 What they do to the repository is `versioning.py`'s."""
 
 from __future__ import annotations
@@ -79,13 +79,6 @@ def _check_out(call: Call) -> Result:
     return _each(call, run, "Document.CheckOut")
 
 
-def _set_property(call: Call) -> Result:
-    xpath = str(call.params["xpath"])
-    value = call.params.get("value")
-    docs = [call.repo.update(doc, {xpath: value}, call.user) for doc in input_docs(call)]
-    return Result("document", docs[0]) if isinstance(call.input, Doc) else Result("documents", docs)
-
-
 _DOC_SIG = ["document", "document", "documents", "documents"]
 LOCK_AND_VERSION_OPERATIONS: list[OperationSpec] = [
     OperationSpec(
@@ -163,18 +156,5 @@ LOCK_AND_VERSION_OPERATIONS: list[OperationSpec] = [
             Param("saveDocument", "boolean", False, "Save the document (always done here)."),
         ],
         _create_version,
-    ),
-    OperationSpec(
-        "Document.SetProperty",
-        "Document",
-        "Update Property",
-        "Set a single property value on the input document. Returns the modified document.",
-        _DOC_SIG,
-        [
-            Param("xpath", "string", True, "The property, like dc:title."),
-            Param("value", "serializable", False, "The value (none clears it)."),
-            Param("save", "boolean", False, "Save the document (always done here)."),
-        ],
-        _set_property,
     ),
 ]
