@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tui.sandbox.nuxeo.automation import Call, OperationSpec, Param, Result, input_doc, input_docs
+from tui.sandbox.nuxeo.automation import Call, OperationSpec, Param, Result, doc_or_docs, input_doc, input_docs
 from tui.sandbox.nuxeo.errors import NuxeoHTTPError
 from tui.sandbox.nuxeo.schema import Doc
 from tui.sandbox.nuxeo.store import now_iso
@@ -20,7 +20,7 @@ def _each(call: Call, change: Callable[[Doc], Doc], op_id: str) -> Result:
         if exc.status == 500:  # Nuxeo's LockException has no status of its own
             raise NuxeoHTTPError(500, f"Failed to invoke operation: {op_id}, {exc.message}") from None
         raise
-    return Result("document", docs[0]) if isinstance(call.input, Doc) else Result("documents", docs)
+    return doc_or_docs(call, docs)
 
 
 def _lock(call: Call) -> Result:

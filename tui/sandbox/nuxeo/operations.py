@@ -52,7 +52,7 @@ def _create(call: Call) -> Result:
         repo.create(parent, str(call.params["type"]), str(call.params.get("name") or ""), props, call.user)
         for parent in input_docs(call)
     ]
-    return Result("document", created[0]) if isinstance(call.input, Doc) else Result("documents", created)
+    return doc_or_docs(call, created)
 
 
 def _update(call: Call) -> Result:
@@ -102,7 +102,7 @@ def _move(call: Call) -> Result:
     repo = call.repo
     target = repo.resolve(str(call.params["target"]))
     moved = [repo.move(doc, target, call.params.get("name"), call.user) for doc in input_docs(call)]
-    return Result("document", moved[0]) if isinstance(call.input, Doc) else Result("documents", moved)
+    return doc_or_docs(call, moved)
 
 
 def _fetch_by_property(call: Call) -> Result:
@@ -119,7 +119,7 @@ def _fetch_by_property(call: Call) -> Result:
 def _trash(trashed: bool) -> Callable[[Call], Result]:
     def run(call: Call) -> Result:
         docs = [call.repo.set_trashed(doc, trashed) for doc in input_docs(call)]
-        return Result("document", docs[0]) if isinstance(call.input, Doc) else Result("documents", docs)
+        return doc_or_docs(call, docs)
 
     return run
 
