@@ -22,13 +22,14 @@ class DocumentDetails(Vertical):
     DocumentDetails #doc-json-title { color: $text-muted; text-style: bold; }
     """
 
-    def __init__(self, **kwargs: Any):
+    def __init__(self, *, placeholder: str = "Select a document on the left.", **kwargs: Any):
         super().__init__(**kwargs)
+        self.placeholder = placeholder  # what shows while no document is
         self.doc: Document | None = None
         self.raw = False
 
     def compose(self) -> ComposeResult:
-        yield Static("Select a document on the left.", id="doc-summary")
+        yield Static(self.placeholder, id="doc-summary")
         yield Static("", id="doc-json-title")
         yield JsonView(id="doc-json")
 
@@ -39,7 +40,7 @@ class DocumentDetails(Vertical):
     def clear(self) -> None:
         """Nothing selected (the document shown is gone): say so, rather than show what no longer exists."""
         self.doc = None
-        self.query_one("#doc-summary", Static).update("Select a document on the left.")
+        self.query_one("#doc-summary", Static).update(self.placeholder)
         self.query_one("#doc-json-title", Static).update("")
         self.query_one("#doc-json", JsonView).show({})
 

@@ -77,7 +77,7 @@ class VersionsScreen(GuardsWrites, ModalScreen[Document | None]):
             yield Static(f"Versions of “{self.doc.title or self.doc.name}” ({self.doc.path})", classes="title")
             with Horizontal(id="versions-body"):
                 yield OptionList(id="versions-list")
-                yield DocumentDetails(id="version-details")
+                yield DocumentDetails(id="version-details", placeholder="The highlighted version shows here.")
             yield Static("Loading…", id="versions-status")
         yield KeyFooter()
 
