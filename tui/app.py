@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from functools import partial
 from typing import Any, ClassVar
 
@@ -20,6 +20,7 @@ from textual.worker import WorkerFailed
 from tui import __version__
 from tui.contract import ServiceClient
 from tui.drafts import DraftStore
+from tui.first_answers import FirstAnswers
 from tui.http import ExchangeLog, warm_up_tls
 from tui.palette import ServiceDeckCommands
 from tui.profiles import Profile, ProfileError, ProfileStore
@@ -106,6 +107,7 @@ class ServiceDeckApp(App[None]):
         initial_pane: str | None = None,
         notice: str = "",
         read_only: bool = False,
+        first_answers: FirstAnswers | None = None,
     ):
         super().__init__()
         self.store = store or ProfileStore()
@@ -122,8 +124,10 @@ class ServiceDeckApp(App[None]):
         # Tests set this so that a bug in a background task fails the test instead of becoming a notification.
         self.strict_workers = False
         self._gc_paused_for_startup = not gc.isenabled()  # by the command line, until the first data is on screen
-        # The first pane's first requests, started before Textual builds the screen (see `_start_first_requests`).
+        # The first pane's first requests, started before Textual builds the screen (see `_start_first_requests`), by
+        # the helper process the command line started (`first_answers`) or from here.
         self._first_answers: dict[str, asyncio.Future[Any]] | None = None
+        self._helper = first_answers or FirstAnswers()
 
     @property
     def read_only(self) -> bool:
@@ -198,15 +202,16 @@ class ServiceDeckApp(App[None]):
             return
         self._first_answers = {}
         service = SERVICES.get(self._initial_kind())
+        fetch = service.first_screen() if service is not None else None
         try:
             client = self._client_for(service) if service is not None else None
         except Exception:  # the pane says why when it is built
             client = None
-        if service is None or client is None:
+        if service is None or client is None or fetch is None:
             return
-        answers = service.pane_class().first_requests(client)
-        if answers is not None:
-            self._first_answers[service.kind] = asyncio.ensure_future(answers)
+        helped = self._helper.kind == service.kind
+        answers: Awaitable[Any] = self._helper.answers(client, self.exchange_log, fetch) if helped else fetch(client)
+        self._first_answers[service.kind] = asyncio.ensure_future(answers)
 
     async def launch(self) -> None:
         """`run()` for the command line: the first requests go out before Textual reads the styles."""
@@ -393,6 +398,7 @@ class ServiceDeckApp(App[None]):
         self.notify(f"Profile {new_profile.name!r}.")
 
     async def close_clients(self) -> None:
+        self._helper.close()
         first_answers, self._first_answers = self._first_answers or {}, {}
         for answers in first_answers.values():  # never handed to a pane
             if answers.done() and not answers.cancelled():

@@ -30,6 +30,7 @@ sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 # the imports below come after that line (E402): they import httpx
 from tui import __version__  # noqa: E402
 from tui.commands.common import CommandError, load_profile, run_command  # noqa: E402
+from tui.first_answers import FirstAnswers  # noqa: E402
 from tui.http import redact_url, warm_up_tls  # noqa: E402
 from tui.profiles import (  # noqa: E402
     Connection,
@@ -200,12 +201,21 @@ def run_app(args: argparse.Namespace) -> int:
     name = args.profile or store.default_name()
     # the built-in sandbox profile reaches a running `servicedeck sandbox` (or SERVICEDECK_SANDBOX_URL)
     profile = load_profile(name, store) if name else None
-    if profile is not None:  # an https connection's CA certificates load in a thread while Textual is imported
-        warm_up_tls(connection.url for connection in profile.connections.values())
-    from tui.app import ServiceDeckApp
+    # forked first, while this process has no thread: the first pane's first requests, on the other core
+    with FirstAnswers.start(profile, first_pane(args)) as first_answers:
+        if profile is not None:  # an https connection's CA certificates load in a thread while Textual is imported
+            warm_up_tls(connection.url for connection in profile.connections.values())
+        from tui.app import ServiceDeckApp
 
-    asyncio.run(ServiceDeckApp(profile, store=store, initial_pane=args.pane, read_only=args.read_only).launch())
+        app = ServiceDeckApp(
+            profile, store=store, initial_pane=args.pane, read_only=args.read_only, first_answers=first_answers
+        )
+        asyncio.run(app.launch())
     return 0
+
+
+def first_pane(args: argparse.Namespace) -> str:
+    return str(args.pane or next(iter(SERVICES)))
 
 
 @contextmanager
@@ -234,7 +244,10 @@ def run_demo(args: argparse.Namespace) -> int:
     for number in (signal.SIGHUP, signal.SIGTERM):
         signal.signal(number, end)
     # The sandbox seeds and starts in a process of its own, on the other core, while this one starts the app.
-    with DemoSandbox(data_dir=args.data, first=args.pane) as box:  # http:// alone: no CA certificates to load
+    with (
+        DemoSandbox(data_dir=args.data, first=args.pane) as box,  # http:// alone: no CA certificates to load
+        FirstAnswers.start(box.profile(), first_pane(args)) as first_answers,  # its requests wait for the sandbox
+    ):
         from tui.app import ServiceDeckApp
 
         app = ServiceDeckApp(
@@ -242,6 +255,7 @@ def run_demo(args: argparse.Namespace) -> int:
             initial_pane=args.pane,
             notice=f"Demo: every service runs in the embedded sandbox at {box.base_url}.",
             read_only=args.read_only,
+            first_answers=first_answers,
         )
         running.append(app)
         asyncio.run(app.launch())

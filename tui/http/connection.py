@@ -1,4 +1,9 @@
-"""The connection: one pooled httpx client per service connection, with retries, error mapping and logging."""
+"""The connection: one pooled httpx client per service connection, with retries, error mapping and logging.
+
+httpx (with httpcore, h11 and anyio: a sixth of the app's start-up) is imported when the first request goes out, not
+when a connection is made: the app builds its panes' clients before the first frame, and its first answers can come
+from a helper process (`tui.first_answers`) while this one draws.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,8 @@ import random
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import Any, Self
-
-import httpx
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Self
 
 from tui.http.errors import (
     BadRequestError,
@@ -23,10 +27,13 @@ from tui.http.exchanges import Exchange, ExchangeLog, preview
 from tui.http.redact import literal_secrets, redact_headers, redact_text, redact_url
 from tui.http.tls import shared_tls_context
 
+if TYPE_CHECKING:
+    import httpx
+
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RETRY_STATUSES = frozenset({502, 503, 504})
-DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+DEFAULT_TIMEOUT = (5.0, 15.0, 15.0, 15.0)  # seconds to connect, read, write, wait for a pooled connection
 DEFAULT_DEADLINE = 30.0  # seconds for one whole exchange: connect, headers and the entire body
 DEFAULT_MAX_BODY = 20 * 1024 * 1024  # bytes of (decoded) body read before a reply is refused
 
@@ -34,16 +41,20 @@ _BODY_ENCODING_HEADERS = frozenset({"content-encoding", "content-length", "trans
 
 StateListener = Callable[[str, str], None]
 
-# Failures that mean the request never left this machine
-_NEVER_SENT = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.InvalidURL,
-    httpx.UnsupportedProtocol,
-    UnicodeEncodeError,
-)
-# What can go wrong on the way: httpx's family, the deadline, a header that cannot be encoded (a non-ASCII token)
-_FAILURES = (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, TimeoutError, UnicodeEncodeError)
+
+def _never_sent() -> tuple[type[BaseException], ...]:
+    """Failures that mean the request never left this machine."""
+    import httpx
+
+    return (httpx.ConnectError, httpx.ConnectTimeout, httpx.InvalidURL, httpx.UnsupportedProtocol, UnicodeEncodeError)
+
+
+def _failures() -> tuple[type[BaseException], ...]:
+    """What can go wrong on the way: httpx's family, the deadline, a header that cannot be encoded (a non-ASCII
+    token), a body over the limit."""
+    import httpx
+
+    return (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, TimeoutError, UnicodeEncodeError, BodyTooLarge)
 
 
 class BodyTooLarge(Exception):
@@ -64,9 +75,9 @@ class HttpConnection:
         base_url: str,
         *,
         service: str,
-        auth: httpx.Auth | None = None,
+        auth: httpx.Auth | tuple[str, str] | None = None,
         headers: dict[str, str] | None = None,
-        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        timeout: httpx.Timeout | tuple[float, float, float, float] | float = DEFAULT_TIMEOUT,
         deadline: float = DEFAULT_DEADLINE,
         max_body: int = DEFAULT_MAX_BODY,
         retries: int = 2,
@@ -89,12 +100,21 @@ class HttpConnection:
         self.read_only = False  # when set, only requests that read go out (see `request`)
         self._state_listeners: list[StateListener] = []
         self._error_from_response = error_from_response
-        self.client = httpx.AsyncClient(
-            base_url=base_url,
-            auth=auth,
-            headers=headers,
-            timeout=timeout,
-            transport=transport,
+        self._client_options: dict[str, Any] = {
+            "auth": auth,  # a (username, password) pair is HTTP Basic
+            "headers": headers,
+            "timeout": timeout,
+            "transport": transport,
+        }
+
+    @cached_property
+    def client(self) -> httpx.AsyncClient:
+        """The pooled httpx client, made (and httpx imported) on first use."""
+        import httpx
+
+        return httpx.AsyncClient(
+            base_url=self.base_url,
+            **self._client_options,
             verify=shared_tls_context(),
             limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
             follow_redirects=True,
@@ -102,7 +122,8 @@ class HttpConnection:
         )
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        if "client" in self.__dict__:  # never made, nothing to release
+            await self.client.aclose()
 
     async def __aenter__(self) -> Self:
         return self
@@ -141,6 +162,8 @@ class HttpConnection:
         `expected` lists statuses that are not errors even though they are >= 400 (a caller that handles them).
         `reads=True` marks a POST that only reads (a search, a sign-in): it still goes out when read-only.
         """
+        import httpx
+
         method = method.upper()
         if self.read_only and method not in READ_METHODS and not reads:
             raise ReadOnlyError(f"Read-only: {method} {url} was not sent to {self.service}.", service=self.service)
@@ -179,7 +202,7 @@ class HttpConnection:
         try:
             async with asyncio.timeout(self.deadline):
                 response = await self.client.send(self.client.build_request(method, url, **kwargs), stream=True)
-        except _FAILURES as exc:
+        except _failures() as exc:
             error = self._failure(exc)
             exchange.error = error.message
             raise error from None
@@ -198,7 +221,7 @@ class HttpConnection:
                         service=self.service,
                     )
             yield response
-        except (*_FAILURES, BodyTooLarge) as exc:
+        except _failures() as exc:
             error = self._failure(exc)
             exchange.error = error.message
             raise error from None
@@ -257,6 +280,8 @@ class HttpConnection:
 
     def _failure(self, exc: BaseException) -> ServiceError:
         """The one readable error for whatever went wrong on the way (httpx's family, the deadline, a huge body)."""
+        import httpx
+
         where = redact_url(self.base_url, self.secrets)
         service = self.service
         error: ServiceError
@@ -306,6 +331,8 @@ class HttpConnection:
         """One exchange within the deadline, its body read up to `max_body`, recorded in the exchange log.
 
         Connect errors are raised as they are (the caller retries them); every other failure as a `ServiceError`."""
+        import httpx
+
         exchange = self._start_exchange(method, url, kwargs)
         started = time.perf_counter()
         send_options = {k: kwargs.pop(k) for k in ("auth", "follow_redirects") if k in kwargs}
@@ -317,11 +344,11 @@ class HttpConnection:
                     response = await self._read_capped(streamed)
                 finally:
                     await streamed.aclose()
-        except (*_FAILURES, BodyTooLarge) as exc:
+        except _failures() as exc:
             exchange.elapsed_ms = (time.perf_counter() - started) * 1000
             error = self._failure(exc)
             exchange.error = error.message
-            exchange.sent = not isinstance(exc, _NEVER_SENT)
+            exchange.sent = not isinstance(exc, _never_sent())
             if self.exchange_log is not None:
                 self.exchange_log.changed(exchange)
             if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
@@ -346,6 +373,8 @@ class HttpConnection:
                 raise BodyTooLarge(size)
             chunks.append(chunk)
         # The same response, holding the decoded body (so without the headers that described the encoded one).
+        import httpx
+
         # raw bytes: a header value outside ASCII (which servers do send) must not fail on the way
         headers = [(k, v) for k, v in response.headers.raw if k.lower().decode("latin-1") not in _BODY_ENCODING_HEADERS]
         return httpx.Response(
@@ -357,6 +386,8 @@ class HttpConnection:
         )
 
     def _start_exchange(self, method: str, url: str, kwargs: dict[str, Any]) -> Exchange:
+        import httpx
+
         try:
             full_url = str(self.client.base_url.join(url))
         except httpx.InvalidURL:  # reported when the request is built; the log shows what was asked for
@@ -382,6 +413,8 @@ class HttpConnection:
         self.exchange_log.changed(exchange)
 
     def _request_preview(self, request: httpx.Request) -> str:
+        import httpx
+
         try:
             body = request.content
         except httpx.RequestNotRead:
@@ -417,6 +450,8 @@ class HttpServiceClient:
 
 
 def looks_like_html(response: httpx.Response) -> bool:
+    import httpx
+
     if "html" in response.headers.get("content-type", ""):
         return True
     try:

@@ -97,6 +97,13 @@ class ExchangeLog:
         self.changed(exchange)
         return exchange
 
+    def adopt(self, exchanges: Iterable[Exchange]) -> None:
+        """Add exchanges recorded by another process (already redacted there): numbered anew, in this process's
+        order, since that process counted from the same number as this one."""
+        for exchange in exchanges:
+            exchange.id = next(_exchange_ids)
+            self.add(exchange)
+
     def changed(self, exchange: Exchange) -> None:
         """Tell the listeners an exchange was added or completed (its response arrived)."""
         for listener in list(self._listeners):

@@ -6,11 +6,14 @@ start-up fast and keep client code free of Textual: nothing here imports a pane 
 that fails to import raises: a missing dependency is reported by its name, never mistaken for a missing service.
 
 The contract every client offers the app is `ServiceClient` (`tui.contract`); every pane is a
-`tui.widgets.pane.ServicePane` built as `Pane(client, context)`.
+`tui.widgets.pane.ServicePane` built as `Pane(client, context)`. A pane whose first screen needs the same requests
+every time names them in `first_screen_path`: an async function of the client, free of Textual, that the app has sent
+(from a helper process, `tui.first_answers`) before the pane exists.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, cast
@@ -32,9 +35,16 @@ class ServiceKind:
     default_url: str  # example URL shown in the profile editor
     username_label: str = "Username"
     secret_label: str = "Password"
+    first_screen_path: str = ""  # "module:function", the requests of the pane's first screen; "" when it has none
 
     def client_class(self) -> type[ServiceClient]:
         return cast("type[ServiceClient]", _load(self.client_path))
+
+    def first_screen(self) -> Callable[[Any], Awaitable[Any]] | None:
+        """The async function of a client that fetches what the pane shows first, or None."""
+        if not self.first_screen_path:
+            return None
+        return cast("Callable[[Any], Awaitable[Any]]", _load(self.first_screen_path))
 
     def pane_class(self) -> type[ServicePane[Any]]:
         return cast("type[ServicePane[Any]]", _load(self.pane_path))
@@ -56,6 +66,7 @@ SERVICES: dict[str, ServiceKind] = {
             client_path="tui.services.nuxeo.client:NuxeoClient",
             pane_path="tui.services.nuxeo.pane:DocumentsPane",
             default_url="https://nuxeo.example.com/nuxeo",
+            first_screen_path="tui.services.nuxeo.first_screen:root_and_first_page",
         ),
         ServiceKind(
             kind="cerb",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -68,15 +68,9 @@ class ServicePane(GuardsWrites, Vertical, Generic[ClientT]):
         self._unreachable = False
         self._recovery_attempt = 0
         self._stop_listening: Callable[[], None] | None = None
-        # the answers to `first_requests`, when the app started them before building the pane (see `first_requests`)
+        # The answers to the service's `first_screen` requests when the app sent them before building the pane (the
+        # registry, `tui.services`); None when it did not, and the pane sends them itself.
         self.first_answers: asyncio.Future[Any] | None = None
-
-    @classmethod
-    def first_requests(cls, client: Any) -> Awaitable[Any] | None:
-        """The requests the pane's first screen needs, for the app to send as it starts, before the pane exists: the
-        answers come back while Textual builds the screen. The pane then finds them in `first_answers` (or None when
-        it was built another way, and sends the requests itself). None: the pane has no such requests."""
-        return None
 
     # -- recovery -----------------------------------------------------------------------------------------------------
 

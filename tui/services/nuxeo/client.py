@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import quote
 
-import httpx
-
 from tui.http import (
     AuthError,
     BadRequestError,
@@ -44,6 +42,8 @@ from tui.services.nuxeo.wire import (
 )
 
 if TYPE_CHECKING:
+    import httpx  # imported by the connection when the first request goes out (see tui.http.connection)
+
     from tui.profiles import Connection
 
 CHUNK_SIZE = 64 * 1024
@@ -111,11 +111,11 @@ class NuxeoClient(LockAndVersionCalls, HttpServiceClient):
         self.base_url = base_url.rstrip("/") + "/"
         self.username = username
         headers = {"Accept": "application/json, */*"}
-        auth: httpx.Auth | None = None
+        auth: tuple[str, str] | None = None  # HTTP Basic
         if token:
             headers["X-Authentication-Token"] = token
         elif username or password:
-            auth = httpx.BasicAuth(username, password)
+            auth = (username, password)
         kwargs: dict[str, Any] = {}
         if timeout is not None:
             kwargs["timeout"] = timeout

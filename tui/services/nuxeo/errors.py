@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-import httpx
+from typing import TYPE_CHECKING
 
 from tui.http import (
     AuthError,
@@ -16,6 +15,9 @@ from tui.http import (
     redact_text,
 )
 from tui.services.nuxeo.wire import SERVICE
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def nuxeo_error(

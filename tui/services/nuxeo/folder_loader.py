@@ -11,8 +11,9 @@ from textual.widgets.tree import TreeNode
 
 from tui.http import ServiceError
 from tui.services.nuxeo.client import NuxeoClient
+from tui.services.nuxeo.first_screen import PAGE_SIZE
 from tui.services.nuxeo.models import DocumentPage
-from tui.services.nuxeo.tree_view import PAGE_SIZE, DocumentTree, FolderState, NodeData, node_data
+from tui.services.nuxeo.tree_view import DocumentTree, FolderState, NodeData, node_data
 from tui.widgets.pane import ServicePane
 
 

@@ -29,12 +29,13 @@ from tui.services.nuxeo.dialogs import SearchDialog
 from tui.services.nuxeo.document_flows import ask_move, ask_new_document, ask_trash, restore, run_operation
 from tui.services.nuxeo.edit_flow import edit_document
 from tui.services.nuxeo.export import search_export
+from tui.services.nuxeo.first_screen import root_and_first_page
 from tui.services.nuxeo.folder_loader import FolderLoader
 from tui.services.nuxeo.models import Document, DocumentPage, Operation
 from tui.services.nuxeo.render import document_label
 from tui.services.nuxeo.transfers import download, upload
 from tui.services.nuxeo.trash_view import TrashScreen
-from tui.services.nuxeo.tree_view import PAGE_SIZE, PREFETCH_DISTANCE, DocumentTree, FolderState, NodeData, node_data
+from tui.services.nuxeo.tree_view import PREFETCH_DISTANCE, DocumentTree, FolderState, NodeData, node_data
 from tui.services.nuxeo.versions_view import LockAndVersionKeys
 from tui.widgets.export import ExportSource
 from tui.widgets.pane import PaneContext, ServicePane
@@ -92,14 +93,6 @@ class DocumentsPane(LockAndVersionKeys, ServicePane[NuxeoClient]):
         else:
             self.action_reload_folder()
 
-    @classmethod
-    def first_requests(cls, client: NuxeoClient) -> asyncio.Future[tuple[Document, DocumentPage]]:
-        """The root and its first page of children."""
-        return asyncio.gather(
-            client.get("/", schemas="dublincore", enrichers=("children",)),
-            client.children("/", page=0, page_size=PAGE_SIZE),
-        )
-
     @work(exclusive=True, group="nuxeo-root", exit_on_error=False)
     async def load_root(self) -> None:
         tree = self.document_tree
@@ -109,7 +102,7 @@ class DocumentsPane(LockAndVersionKeys, ServicePane[NuxeoClient]):
         tree.root.set_label(Text.assemble("/ ", ("connecting…", "italic dim")))
         first_answers, self.first_answers = self.first_answers, None  # sent by the app as it started, if it did
         try:
-            root_doc, first = await (first_answers or self.first_requests(self.client))
+            root_doc, first = await (first_answers or root_and_first_page(self.client))
         except Exception as exc:
             tree.root.set_label(Text.assemble("/ ", ("not connected: ctrl+r to retry", "italic red")))
             self.connected = False

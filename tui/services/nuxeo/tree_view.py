@@ -21,7 +21,6 @@ from textual.widgets.tree import TreeNode
 from tui.services.nuxeo.models import Document
 from tui.services.nuxeo.render import document_label
 
-PAGE_SIZE = 100
 # A folder opened by the user shows open once its first page is in (one frame with its children, rather than an empty
 # open folder first, then another), or after this many seconds if the server is slow.
 OPEN_AT_THE_LATEST = 0.15
