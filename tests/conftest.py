@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,6 +29,22 @@ def start_sandbox(tmp_path_factory, *kinds: str, **kwargs) -> Sandbox:
     ).start()
 
 
+@contextmanager
+def sandbox_process(data: Path, *options: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`servicedeck sandbox` in a process of its own (a server whose threads are not the test's), on a free port:
+    its base URL while it runs; stopped with Ctrl-C."""
+    command = [sys.executable, "-m", "tui", "sandbox", "--port", "0", "--data", str(data), *options]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        first = proc.stdout.readline()
+        assert "http://127.0.0.1:" in first, first + proc.stderr.read()
+        yield "http://" + first.split("http://", 1)[1].split("/", 1)[0]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+
+
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory):
     """Every service's sandbox on one port, seeded once per test session."""
@@ -42,7 +63,15 @@ def exchange_log() -> ExchangeLog:
     return ExchangeLog()
 
 
-def make_app(profile, tmp_path: Path, *, pane: str | None = None, drafts: DraftStore | None = None, exchange_log=None):
+def make_app(
+    profile,
+    tmp_path: Path,
+    *,
+    pane: str | None = None,
+    drafts: DraftStore | None = None,
+    exchange_log=None,
+    first_answers=None,
+):
     """The real app on a profile, with drafts kept under tmp_path (pass the same `drafts` to "restart" the app)."""
     from tui.app import ServiceDeckApp
 
@@ -51,6 +80,7 @@ def make_app(profile, tmp_path: Path, *, pane: str | None = None, drafts: DraftS
         drafts=drafts or DraftStore(tmp_path / "drafts"),
         exchange_log=exchange_log if exchange_log is not None else ExchangeLog(),
         initial_pane=pane,
+        first_answers=first_answers,
     )
     app.strict_workers = True  # a bug in a background task fails the test
     return app

@@ -139,7 +139,7 @@ class FirstAnswers:
                 chunks.append(chunk)
                 return
             loop.remove_reader(fd)
-            self._reap(wait=False)
+            self._reap()  # its end closes as it exits: waiting is a matter of microseconds
             if not received.done():
                 received.set_result(b"".join(chunks))
 
@@ -158,16 +158,12 @@ class FirstAnswers:
         if self.pid:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
-            self._reap(wait=True)
+            self._reap()
 
-    def _reap(self, *, wait: bool) -> None:
-        if not self.pid:
-            return
-        try:
-            done, _ = os.waitpid(self.pid, 0 if wait else os.WNOHANG)
-        except ChildProcessError:
-            done = self.pid
-        if done:
+    def _reap(self) -> None:
+        if self.pid:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
             self.pid = 0
 
     def __enter__(self) -> FirstAnswers:

@@ -16,6 +16,7 @@ import psutil
 import pytest
 
 from tests.commands.conftest import cli_env
+from tests.conftest import sandbox_process
 
 TICKETS = 100_000
 SEARCH_ALL = [sys.executable, "-m", "tui", "tickets", "search", "--all", "--profile", "sandbox"]
@@ -24,16 +25,8 @@ SEARCH_ALL = [sys.executable, "-m", "tui", "tickets", "search", "--all", "--prof
 @pytest.fixture(scope="module")
 def big_sandbox(tmp_path_factory):
     """A running `servicedeck sandbox` seeded with 100,000 tickets; its base URL."""
-    data = tmp_path_factory.mktemp("big-sandbox")
-    cmd = [sys.executable, "-m", "tui", "sandbox", "--port", "0", "--data", str(data), "--tickets", str(TICKETS)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        first = proc.stdout.readline()
-        assert "http://127.0.0.1:" in first, first + proc.stderr.read()
-        yield "http://" + first.split("http://", 1)[1].split("/", 1)[0]
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=30)
+    with sandbox_process(tmp_path_factory.mktemp("big-sandbox"), "--tickets", str(TICKETS)) as base_url:
+        yield base_url
 
 
 def test_all_starts_at_once_and_holds_one_page_in_memory(big_sandbox):
