@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Static, TabbedContent, TabPane
+from textual.widgets import Button, ContentSwitcher, Static
 from textual.worker import WorkerFailed
 
 from tui import __version__
@@ -28,6 +28,7 @@ from tui.services import SERVICES, ServiceKind
 from tui.widgets.connection_bar import ConnectionBar
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.pane import ConnectionChanged, PaneContext, ServicePane
+from tui.widgets.tab_row import TabRow
 
 EXCHANGES_TAB = "tab-exchanges"
 STARTUP_SECONDS = 3.0  # the garbage collector, paused for start-up, runs again after this at the latest
@@ -168,12 +169,14 @@ class ServiceDeckApp(App[None]):
             read_only=self.read_only,
         )
         initial_kind = self._initial_kind()
-        with TabbedContent(initial=tab_id(initial_kind)):
+        tabs = [(tab_id(s.kind), f"{s.key} {s.title}") for s in SERVICES.values()]
+        yield TabRow([*tabs, (EXCHANGES_TAB, "5 Exchanges")], active=tab_id(initial_kind))
+        with ContentSwitcher(initial=tab_id(initial_kind), id="tab-contents"):
             for service in SERVICES.values():
-                with TabPane(f"{service.key} {service.title}", id=tab_id(service.kind)):
+                with Vertical(id=tab_id(service.kind), classes="tab-content"):
                     # Only the pane on screen is built at start-up; the others wait in their tab until first shown.
                     yield self._pane_for(service) if service.kind == initial_kind else PendingPane(service)
-            with TabPane("5 Exchanges", id=EXCHANGES_TAB):
+            with Vertical(id=EXCHANGES_TAB, classes="tab-content"):
                 yield PendingPane(None)
         yield KeyFooter()
 
@@ -241,7 +244,7 @@ class ServiceDeckApp(App[None]):
     async def build_pane(self, kind: str) -> ServicePane[Any] | None:
         """The pane of `kind` (or the exchange log for "exchanges"), built and mounted now if it was still waiting in
         its tab."""
-        tab = self.query_one(TabbedContent).get_pane(EXCHANGES_TAB if kind == "exchanges" else tab_id(kind))
+        tab = self.query_one(f"#{EXCHANGES_TAB if kind == 'exchanges' else tab_id(kind)}")
         for pending in tab.query(PendingPane):
             widget = self._pane_for(pending.service) if pending.service is not None else self._exchanges_view()
             await pending.remove()
@@ -278,17 +281,34 @@ class ServiceDeckApp(App[None]):
             gc.freeze()  # what start-up made lives as long as the app: later full collections skip it (shorter pauses)
             gc.enable()
 
-    @on(TabbedContent.TabActivated)
-    async def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        await self.build_pane(self.query_one(TabbedContent).active.removeprefix("tab-"))
-        self._show_current()
+    @property
+    def active_tab(self) -> str:
+        """The id of the tab on show ("tab-nuxeo", "tab-exchanges")."""
+        return self.query_one("#tab-contents", ContentSwitcher).current or ""
+
+    def show_tab(self, tab: str) -> None:
+        """Show the tab `tab` now; its pane is built (if it was waiting) and shown right after."""
+        if tab == self.active_tab:
+            return
+        self.query_one("#tab-contents", ContentSwitcher).current = tab
+        self.query_one(TabRow).active = tab
+        self.call_next(self._tab_shown, tab)
+
+    @on(TabRow.Chosen)
+    def _tab_chosen(self, event: TabRow.Chosen) -> None:
+        self.show_tab(event.tab)
+
+    async def _tab_shown(self, tab: str) -> None:
+        if tab == self.active_tab:  # not already left for another one
+            await self.build_pane(tab.removeprefix("tab-"))
+            self._show_current()
 
     def _show_current(self) -> None:
         pane = self.current_pane()
         if pane is not None:
             pane.first_show()
             pane.focus_default()
-        elif self.query_one(TabbedContent).active == EXCHANGES_TAB:
+        elif self.active_tab == EXCHANGES_TAB:
             from tui.widgets.exchange_log import ExchangeLogView
 
             for view in self.query(ExchangeLogView):
@@ -297,13 +317,13 @@ class ServiceDeckApp(App[None]):
     # -- panes ---------------------------------------------------------------------------------------------------------
 
     def current_pane(self) -> ServicePane[Any] | None:
-        tabs = self.query_one(TabbedContent)
-        if not tabs.active or tabs.active == EXCHANGES_TAB:
+        tab = self.active_tab
+        if not tab or tab == EXCHANGES_TAB:
             return None
-        return next(iter(tabs.get_pane(tabs.active).query(ServicePane)), None)
+        return next(iter(self.query_one(f"#{tab}").query(ServicePane)), None)
 
     def show_pane(self, kind: str) -> None:
-        self.query_one(TabbedContent).active = EXCHANGES_TAB if kind == "exchanges" else tab_id(kind)
+        self.show_tab(EXCHANGES_TAB if kind == "exchanges" else tab_id(kind))
 
     def action_show_pane(self, kind: str) -> None:
         self.show_pane(kind)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from textual.widgets import Input, TabbedContent
+from textual.widgets import Input
 
 from tests.conftest import make_app, start_sandbox, wait_for
 from tui.app import Placeholder, ServiceDeckApp
@@ -34,9 +34,31 @@ async def test_profile_without_connections_says_so_per_pane(tmp_path):
         assert "Profile 'bare' has no Nuxeo connection." in placeholder.message
         assert placeholder.offer_add
         await pilot.press("2")
-        assert app.query_one(TabbedContent).active == "tab-cerb"
+        assert app.active_tab == "tab-cerb"
         await pilot.press("5")
-        assert app.query_one(TabbedContent).active == "tab-exchanges"
+        assert app.active_tab == "tab-exchanges"
+
+
+async def test_a_click_on_a_tab_shows_it_and_builds_its_pane(tmp_path):
+    from tui.widgets.tab_row import TabRow
+
+    app = make_app(Profile("bare"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        row = app.query_one(TabRow)
+        spans = {tab: (start, end) for tab, start, end in row.spans()}
+        assert not app.query_one("#tab-max").query(Placeholder)  # waits in its tab until shown
+        await pilot.hover(TabRow, offset=(spans["tab-max"][0] + 1, 0))
+        assert row.hovered == "tab-max" and row.active == "tab-nuxeo"
+        await pilot.click(TabRow, offset=(spans["tab-max"][1] - 2, 0))
+        await wait_for(pilot, lambda: bool(app.query_one("#tab-max").query(Placeholder)))
+        assert app.active_tab == "tab-max" and row.active == "tab-max"
+        assert "Activity" in row.render().plain.splitlines()[0]
+        await pilot.click(TabRow, offset=(spans["tab-exchanges"][1] + 3, 0))  # beyond the last tab: nothing
+        await pilot.pause()
+        assert app.active_tab == "tab-max"
+        await pilot.press("1")
+        assert app.active_tab == "tab-nuxeo" and row.active == "tab-nuxeo"
 
 
 async def test_first_run_opens_the_editor_and_saving_connects(tmp_path, box):
@@ -112,7 +134,7 @@ async def test_keys_can_be_remapped_by_binding_id(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("x")
-        assert app.query_one(TabbedContent).active == "tab-exchanges"
+        assert app.active_tab == "tab-exchanges"
 
 
 async def test_an_unexpected_failure_in_a_background_task_is_one_notification(tmp_path):
