@@ -26,6 +26,24 @@ NOT_AT_START = (
     "tui.widgets.keys_screen",
     "tui.widgets.exchange_log",  # the Exchanges tab is built when first shown
     "google.protobuf",  # the OpenIAP wire format
+    # Textual widgets only a form or a transfer shows
+    "textual.widgets._text_area",
+    "textual.widgets._progress_bar",
+    "textual.document",
+    # the Documents pane's actions: imported when one is first used
+    "tui.services.nuxeo.dialogs",
+    "tui.services.nuxeo.property_editors",
+    "tui.services.nuxeo.versions_view",
+    "tui.services.nuxeo.trash_view",
+    "tui.services.nuxeo.direct_edit",
+    "tui.services.nuxeo.form_flow",
+    "tui.services.nuxeo.document_flows",
+    "tui.services.nuxeo.edit_flow",
+    "tui.services.nuxeo.transfers",
+    "tui.services.nuxeo.export",
+    "tui.widgets.export",
+    "tui.widgets.dialogs",
+    "csv",
 )
 
 

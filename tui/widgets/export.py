@@ -1,8 +1,9 @@
 """Export what a pane shows to a file: JSON lines or CSV, streamed row by row with a progress bar.
 
-A pane offers an `ExportSource` (what it is, its rows as an async iterator, how many if known); `ExportScreen` asks
-where (a safe default name in the current folder) and in which format, then writes as the rows come, so a long export
-(every page of a ticket search) holds one page in memory and can be stopped with esc.
+A pane offers an `ExportSource` (what it is, its rows as an async iterator, how many if known; in `export_source.py`,
+which panes import without this screen); `ExportScreen` asks where (a safe default name in the current folder) and in
+which format, then writes as the rows come, so a long export (every page of a ticket search) holds one page in memory
+and can be stopped with esc.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from __future__ import annotations
 import csv
 import json
 import time
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TextIO
 
@@ -24,16 +23,10 @@ from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
 from tui.http import ServiceError
 from tui.widgets.dialogs import DIALOG_CSS
+from tui.widgets.export_source import ExportSource as ExportSource  # also named from here by some panes
 from tui.widgets.key_footer import KeyFooter
 
 FORMATS = (("JSON lines", "jsonl"), ("CSV", "csv"))
-
-
-@dataclass
-class ExportSource:
-    what: str  # "tickets", "search results": names the default file and the messages
-    rows: Callable[[], AsyncIterator[dict[str, Any]]]
-    total: int | None = None  # when known, the progress bar shows a fraction
 
 
 def default_path(what: str, fmt: str, folder: Path | None = None) -> Path:

@@ -16,7 +16,7 @@ from textual.widgets import Input
 from tui.contract import ServiceClient
 from tui.drafts import DraftStore
 from tui.http import AuthError, ExchangeLog, ServiceError, UnavailableError
-from tui.widgets.export import ExportSource
+from tui.widgets.export_source import ExportSource
 from tui.widgets.read_only import READ_ONLY_SENTENCE, GuardsWrites, writes_forbidden
 
 ClientT = TypeVar("ClientT", bound=ServiceClient)

@@ -9,7 +9,7 @@ from typing import Any
 
 from tui.services.nuxeo.client import NuxeoClient
 from tui.services.nuxeo.models import Document
-from tui.widgets.export import ExportSource
+from tui.widgets.export_source import ExportSource
 
 EXPORT_PAGE_SIZE = 200
 

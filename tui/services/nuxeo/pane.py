@@ -4,14 +4,15 @@ automation operations.
 The pane holds the tree and the details side by side and keeps them in step; what it is made of lives beside it:
 paging folders in (`folder_loader.py`), the tree and details views, editing (`edit_flow.py`), file transfers
 (`transfers.py`), new/move/operation forms (`document_flows.py`), and `form_flow.py`, the one way every form here
-meets a failure.
+meets a failure. Those action modules (and the dialogs and Textual widgets they bring) are imported by the action
+that first needs them, not with the pane: start-up imports only what the tree and the details show.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import events, on, work
@@ -22,23 +23,19 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from tui.http import ServiceError
-from tui.services.nuxeo import direct_edit, keys
+from tui.services.nuxeo import keys
 from tui.services.nuxeo.client import NuxeoClient
 from tui.services.nuxeo.details_view import DocumentDetails
-from tui.services.nuxeo.dialogs import SearchDialog
-from tui.services.nuxeo.document_flows import ask_move, ask_new_document, ask_trash, restore, run_operation
-from tui.services.nuxeo.edit_flow import edit_document
-from tui.services.nuxeo.export import search_export
 from tui.services.nuxeo.first_screen import root_and_first_page
 from tui.services.nuxeo.folder_loader import FolderLoader
+from tui.services.nuxeo.lock_version_keys import LockAndVersionKeys
 from tui.services.nuxeo.models import Document, DocumentPage, Operation
 from tui.services.nuxeo.render import document_label
-from tui.services.nuxeo.transfers import download, upload
-from tui.services.nuxeo.trash_view import TrashScreen
 from tui.services.nuxeo.tree_view import PREFETCH_DISTANCE, DocumentTree, FolderState, NodeData, node_data
-from tui.services.nuxeo.versions_view import LockAndVersionKeys
-from tui.widgets.export import ExportSource
 from tui.widgets.pane import PaneContext, ServicePane
+
+if TYPE_CHECKING:
+    from tui.widgets.export_source import ExportSource
 
 
 class DocumentsPane(LockAndVersionKeys, ServicePane[NuxeoClient]):
@@ -279,10 +276,14 @@ class DocumentsPane(LockAndVersionKeys, ServicePane[NuxeoClient]):
             self.edit_document(doc)
 
     def action_direct_edit(self) -> None:
+        from tui.services.nuxeo import direct_edit
+
         direct_edit.start(self, self.selected_doc(), self.show_updated)
 
     @work(exclusive=True, group="nuxeo-edit", exit_on_error=False)
     async def edit_document(self, doc: Document) -> None:
+        from tui.services.nuxeo.edit_flow import edit_document
+
         new_doc = await edit_document(self, doc)
         if new_doc is not None:
             self.show_updated(new_doc)
@@ -301,6 +302,8 @@ class DocumentsPane(LockAndVersionKeys, ServicePane[NuxeoClient]):
         parent = node_data(folder).doc
         if parent is None:
             return
+        from tui.services.nuxeo.document_flows import ask_new_document
+
         doc = await ask_new_document(self, parent)
         if doc is None:
             return
@@ -325,6 +328,8 @@ class DocumentsPane(LockAndVersionKeys, ServicePane[NuxeoClient]):
         doc = node_data(node).doc
         if doc is None:
             return
+        from tui.services.nuxeo.document_flows import ask_trash
+
         if not await ask_trash(self, doc):
             return
         self.document_tree.remove_document(node)
@@ -340,6 +345,8 @@ class DocumentsPane(LockAndVersionKeys, ServicePane[NuxeoClient]):
 
     @work(exclusive=True, group="nuxeo-delete", exit_on_error=False)
     async def restore_trashed(self, doc: Document) -> None:
+        from tui.services.nuxeo.document_flows import restore
+
         restored = await restore(self, doc)
         if restored is None:
             return
@@ -361,6 +368,8 @@ class DocumentsPane(LockAndVersionKeys, ServicePane[NuxeoClient]):
         if doc is None:
             self.notify("Select a folder first.", severity="warning")
             return
+        from tui.services.nuxeo.trash_view import TrashScreen
+
         self.app.push_screen(TrashScreen(self.client, doc), lambda restored: self.put_back(restored or []))
 
     def action_move(self) -> None:
@@ -378,6 +387,8 @@ class DocumentsPane(LockAndVersionKeys, ServicePane[NuxeoClient]):
         doc = node_data(node).doc
         if doc is None:
             return
+        from tui.services.nuxeo.document_flows import ask_move
+
         moved = await ask_move(self, doc)
         if moved is None:
             return
@@ -399,6 +410,8 @@ class DocumentsPane(LockAndVersionKeys, ServicePane[NuxeoClient]):
 
     @work(exclusive=True, group="nuxeo-search", exit_on_error=False)
     async def search_documents(self) -> None:
+        from tui.services.nuxeo.dialogs import SearchDialog
+
         query, page, docs = self._search_state
         dialog = SearchDialog(
             lambda text, number: self.client.search(text, page=number, page_size=50), query, page, docs
@@ -412,6 +425,8 @@ class DocumentsPane(LockAndVersionKeys, ServicePane[NuxeoClient]):
         query, page, _ = self._search_state
         if not query:
             return None
+        from tui.services.nuxeo.export import search_export
+
         return search_export(self.client, query, page.total_size if page is not None else None)
 
     # -- files ---------------------------------------------------------------------------------------------------------
@@ -427,6 +442,8 @@ class DocumentsPane(LockAndVersionKeys, ServicePane[NuxeoClient]):
 
     @work(exclusive=True, group="nuxeo-download", exit_on_error=False)
     async def download_file(self, doc: Document) -> None:
+        from tui.services.nuxeo.transfers import download
+
         saved = await download(self, doc)
         if saved is not None:
             self.notify(f"Saved {saved}.", timeout=5, markup=False)
@@ -443,6 +460,8 @@ class DocumentsPane(LockAndVersionKeys, ServicePane[NuxeoClient]):
         doc = node_data(node).doc
         if doc is None:
             return
+        from tui.services.nuxeo.transfers import upload
+
         uploaded = await upload(self, doc)
         if uploaded is None:
             return
@@ -468,4 +487,6 @@ class DocumentsPane(LockAndVersionKeys, ServicePane[NuxeoClient]):
             except Exception as exc:
                 self.report(exc, "list the automation operations")
                 return
+        from tui.services.nuxeo.document_flows import run_operation
+
         await run_operation(self, self._operations, node_data(node).doc if node is not None else None)
