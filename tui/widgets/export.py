@@ -23,7 +23,7 @@ from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
 from tui.http import ServiceError
 from tui.widgets.dialogs import DIALOG_CSS
-from tui.widgets.export_source import ExportSource as ExportSource  # also named from here by some panes
+from tui.widgets.export_source import ExportSource
 from tui.widgets.key_footer import KeyFooter
 
 FORMATS = (("JSON lines", "jsonl"), ("CSV", "csv"))

@@ -34,7 +34,7 @@ from tui.services.cerb.table_view import (
 from tui.services.cerb.triage import Lookups, TicketChanges
 from tui.services.cerb.triage_control import TriageControl
 from tui.services.cerb.writing import draft_notes, new_ticket_editor, ticket_editor
-from tui.widgets.export import ExportSource
+from tui.widgets.export_source import ExportSource
 from tui.widgets.paged_table import PagedTable
 from tui.widgets.pane import PaneContext, ServicePane
 

@@ -22,7 +22,7 @@ from tui.http import ServiceError
 from tui.services.cerb import keys, render
 from tui.services.cerb.client import CerbClient
 from tui.services.cerb.models import Ticket
-from tui.widgets.export import ExportSource
+from tui.widgets.export_source import ExportSource
 from tui.widgets.paged_table import Column, PagedTable, Row
 
 # name, label, query ("mine" is filled in with the signed-in worker's id)

@@ -33,7 +33,7 @@ from tui.services.max.dialogs import (
 from tui.services.max.models import Activity, Comment, Context, StreamView
 from tui.services.max.stream_pane import StreamPane
 from tui.services.max.stream_view import ActivityStream
-from tui.widgets.export import ExportSource
+from tui.widgets.export_source import ExportSource
 from tui.widgets.pane import PaneContext
 
 

@@ -16,7 +16,7 @@ from tui.services.openiap.dialogs.publish import SendFn
 from tui.services.openiap.inspector import Inspector, TailItem, message_document
 from tui.services.openiap.sources import Source
 from tui.services.openiap.tail_view import TailPanel
-from tui.widgets.export import ExportSource
+from tui.widgets.export_source import ExportSource
 from tui.widgets.json_view import to_json_text
 from tui.widgets.pane import PaneContext
 

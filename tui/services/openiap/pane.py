@@ -31,7 +31,7 @@ from tui.services.openiap.source_list import BROWSE_KEY, SourceList
 from tui.services.openiap.sources import ADD_PROMPTS, DEMO_SOURCES, Source, TailedStore, check_workitem_queue, follow
 from tui.services.openiap.tail_view import TailPanel, TailView
 from tui.services.openiap.workitems_view import WorkitemsView
-from tui.widgets.export import ExportSource
+from tui.widgets.export_source import ExportSource
 from tui.widgets.pane import PaneContext, ServicePane
 from tui.widgets.read_only import writes_forbidden
 
