@@ -89,7 +89,8 @@ class FirstAnswers:
 
     @property
     def started(self) -> bool:
-        return bool(self.pid)
+        """A helper was forked (it may have answered and ended since)."""
+        return bool(self.kind)
 
     async def answers(self, client: Any, exchange_log: ExchangeLog | None, fetch: FirstScreen) -> Any:
         """The helper's answers for the pane (its exchanges added to `exchange_log`); the helper's `ServiceError` is
@@ -107,12 +108,12 @@ class FirstAnswers:
         return outcome.answers
 
     async def _outcome(self) -> Outcome:
-        if not self.started:
-            raise HelperLost("no helper was started")
+        if self._received is None and self._fd < 0:
+            raise HelperLost("no helper was started, or it was closed")
         if self._received is None:
             self._received = self._read()
         data = await self._received
-        try:
+        try:  # pickle is safe here: the bytes come from this program's own child, through a pipe only the two share
             outcome = pickle.loads(data)
         except Exception:  # nothing written (the helper died), or cut short: no use
             raise HelperLost("the helper's answer could not be read") from None
