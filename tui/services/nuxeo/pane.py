@@ -116,9 +116,11 @@ class DocumentsPane(LockAndVersionKeys, ServicePane[NuxeoClient]):
         self._connected_ok()
         tree.move_cursor(tree.root)
         # A fresh repository has a single domain under the root: open it so the first screen shows something useful.
+        # After the frame that shows the root: opening it sends this process's first request, which first imports
+        # the HTTP stack (tui.first_answers), and the root's answers should not wait for that.
         children = tree.root.children
         if len(children) == 1 and node_data(children[0]).folder is not None and children[0].allow_expand:
-            children[0].expand()
+            self.call_after_refresh(children[0].expand)
 
     @on(events.Mount)
     def _follow_connection(self) -> None:
