@@ -7,8 +7,9 @@ pane's first screen (the registry's `first_screen`) with the real client, and ha
 Textual and builds the screen; it imports httpx only when the pane makes its next request.
 
 Whatever goes wrong with the helper itself (no `fork` on this system, the helper killed, an answer that cannot be read
-back) only means the pane asks itself, as it does without a helper. A server that cannot be reached is asked again from
-here too: that failure, seen by this process's client, starts the pane's usual recovery.
+back) only means the pane asks itself, as it does without a helper. What goes wrong with the server is the client's
+`ServiceError`, raised here as the client would have raised it: the pane reports it (and, when the server cannot be
+reached, probes until it answers) without asking a slow server a second time.
 
 Nothing here imports Textual or httpx.
 """
@@ -24,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from tui.http.errors import ServiceError, UnavailableError
+from tui.http.errors import ServiceError
 from tui.services import SERVICES, ServiceKind
 
 if TYPE_CHECKING:
@@ -94,15 +95,13 @@ class FirstAnswers:
 
     async def answers(self, client: Any, exchange_log: ExchangeLog | None, fetch: FirstScreen) -> Any:
         """The helper's answers for the pane (its exchanges added to `exchange_log`); the helper's `ServiceError` is
-        raised here. When the helper is lost, or could not reach the server, `fetch(client)` asks from here."""
+        raised here. When the helper is lost, `fetch(client)` asks from here."""
         try:
             outcome = await self._outcome()
         except HelperLost:
             return await fetch(client)
         if exchange_log is not None:
             exchange_log.adopt(outcome.exchanges)
-        if isinstance(outcome.error, UnavailableError):
-            return await fetch(client)
         if outcome.error is not None:
             raise outcome.error
         return outcome.answers

@@ -96,18 +96,39 @@ def unused_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def test_a_server_that_cannot_be_reached_is_asked_again_from_the_app_which_then_recovers_as_usual():
-    profile = nuxeo_profile(f"http://127.0.0.1:{unused_port()}")
+async def test_a_server_that_cannot_be_reached_is_told_once_and_the_pane_probes_until_it_is_back(tmp_path):
+    from tui.sandbox import Sandbox
+    from tui.services.nuxeo.pane import DocumentsPane
+    from tui.widgets.connection_bar import ConnectionBar
+
+    port = unused_port()
+    profile = nuxeo_profile(f"http://127.0.0.1:{port}")
     log = ExchangeLog()
-    heard: list[str] = []
     with FirstAnswers.start(profile, "nuxeo") as helper:
         client = client_for(profile, log)
-        client.on_state(lambda state, detail: heard.append(state))
         with pytest.raises(UnavailableError) as raised:
             await helper.answers(client, log, FETCH)
+        assert "client" not in client.http.__dict__  # not asked a second time: a slow server would be waited for twice
     assert "Cannot connect to Nuxeo" in raised.value.message
-    assert heard == ["error"]  # this process's client saw it: the pane's probing starts from that
-    assert len(log.entries) >= 4 and not any(e.sent for e in log.entries)  # the helper's two, then ours
+    assert log.entries and not any(e.sent for e in log.entries)  # the helper's attempts, handed over
+
+    app = make_app(profile, tmp_path, pane="nuxeo", first_answers=FirstAnswers.start(profile, "nuxeo"))
+    box: Sandbox | None = None
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            pane = app.query_one(DocumentsPane)
+            pane.RECOVERY_DELAYS = (0.3, 0.6)
+            bar = app.query_one(ConnectionBar)
+            await wait_for(pilot, lambda: bar.state_of("nuxeo") == "error", timeout=15)
+            assert not pane.root_loaded
+            box = Sandbox(port=port, data_dir=tmp_path / "sandbox", kinds=["nuxeo"]).start()
+            # no key pressed: the pane's probe finds the server back and loads the tree
+            await wait_for(pilot, lambda: pane.root_loaded, timeout=20)
+            assert bar.state_of("nuxeo") == "ok"
+            assert "Domain (3)" in str(pane.document_tree.root.children[0].label)
+    finally:
+        if box is not None:
+            box.stop()
 
 
 async def test_a_helper_lost_on_the_way_means_the_app_asks_itself(sandbox_url):

@@ -86,15 +86,21 @@ class ServicePane(GuardsWrites, Vertical, Generic[ClientT]):
             self._stop_listening = None
 
     def _client_state(self, state: str, detail: str) -> None:
-        if state == "error" and not self._unreachable:
-            self._unreachable = True
-            self._recovery_attempt = 0
-            self.set_state("error", detail)
-            self._schedule_probe()
+        if state == "error":
+            self._server_unreachable(detail)
         elif state == "ok" and self._unreachable:
             self._unreachable = False
             self.set_state("ok")
             self.reload()  # what the pane shows may be stale, or missing after the failure
+
+    def _server_unreachable(self, detail: str) -> None:
+        """Probe the server until it answers, then reload. Heard from the client, or from a report of an error the
+        client did not see itself (the first answers fetched by a helper process, `tui.first_answers`)."""
+        if self.recovers_by_probing and not self._unreachable:
+            self._unreachable = True
+            self._recovery_attempt = 0
+            self.set_state("error", detail)
+            self._schedule_probe()
 
     def _schedule_probe(self) -> None:
         delays = self.RECOVERY_DELAYS
@@ -159,6 +165,7 @@ class ServicePane(GuardsWrites, Vertical, Generic[ClientT]):
                 self.set_state("error", error.message)
             if isinstance(error, UnavailableError):  # the hint is the client's, for any caller: the app adds its key
                 text += " (ctrl+r reloads)"
+                self._server_unreachable(error.message)
         else:
             text = (
                 f"Could not {doing or 'finish that'}: something unexpected went wrong. Try again, or reload (ctrl+r)."
