@@ -1,7 +1,7 @@
 """The first pane's first answers from a helper process (`tui.first_answers`): the same answers as asking from the app's
-process, the exchanges handed over, failures told as the client tells them, and the app's own requests when the helper
-is lost or the server cannot be reached. The sandbox runs in a process of its own: the helper is forked from this one,
-which should have no server threads of its own."""
+process, the exchanges handed over, failures told once as the client tells them (an unreachable server then probed by
+the pane), and the app's own requests when the helper is lost. The sandbox runs in a process of its own where the helper
+is forked from this one, which should then have no server threads of its own."""
 
 from __future__ import annotations
 
