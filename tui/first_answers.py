@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from tui.profiles import Connection, Profile
 
 FirstScreen = Callable[[Any], Awaitable[Any]]
+# Seconds the app waits for the helper before asking itself: longer than the client ever takes to answer or fail (its
+# deadline per exchange, its retries), so only a helper that is stuck for good is given up on.
+PATIENCE = 120.0
 
 
 class HelperLost(Exception):
@@ -58,6 +61,7 @@ class FirstAnswers:
         self.pid = pid
         self._fd = fd
         self._received: asyncio.Future[bytes] | None = None
+        self.patience = PATIENCE
 
     @classmethod
     def start(cls, profile: Profile | None, kind: str) -> FirstAnswers:
@@ -111,7 +115,11 @@ class FirstAnswers:
             raise HelperLost("no helper was started, or it was closed")
         if self._received is None:
             self._received = self._read()
-        data = await self._received
+        try:
+            data = await asyncio.wait_for(self._received, self.patience)
+        except TimeoutError:
+            self.close()
+            raise HelperLost("the helper did not answer in time") from None
         try:  # pickle is safe here: the bytes come from this program's own child, through a pipe only the two share
             outcome = pickle.loads(data)
         except Exception:  # nothing written (the helper died), or cut short: no use

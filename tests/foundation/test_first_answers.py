@@ -145,6 +145,29 @@ async def test_a_helper_lost_on_the_way_means_the_app_asks_itself(sandbox_url):
     assert "client" in client.http.__dict__ and len(log.entries) == 2  # asked from here
 
 
+async def test_a_helper_stuck_for_good_is_given_up_on_and_the_app_asks_itself():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()  # accepts connections and never answers
+    try:
+        profile = nuxeo_profile(f"http://127.0.0.1:{listener.getsockname()[1]}")
+        with FirstAnswers.start(profile, "nuxeo") as helper:
+            pid = helper.pid
+            helper.patience = 0.5
+            asked: list[object] = []
+
+            async def fetch_here(client: object) -> str:
+                asked.append(client)
+                return "asked from here"
+
+            client = client_for(profile, ExchangeLog())
+            assert await helper.answers(client, None, fetch_here) == "asked from here"
+            assert asked == [client]
+            assert_ended(pid)  # stopped, not left behind
+    finally:
+        listener.close()
+
+
 def test_no_helper_without_first_requests_or_with_a_keyring_secret(sandbox_url):
     profile = sandbox_profile(sandbox_url)
     assert SERVICES["cerb"].first_screen() is None
