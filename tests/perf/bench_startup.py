@@ -3,7 +3,8 @@
 Figures, each a fresh process per launch, runs interleaved:
 - the app on a sandbox that is already running (its own process), against a bare Textual hello-world;
 - `servicedeck demo` (the app plus its embedded sandbox, seeded from nothing), against the same bare app;
-- for context, the same bare app with the app's tabs and empty panes: what Textual itself costs for that layout.
+- for context, the same bare app with the app's tabs (Textual's `TabbedContent`) and empty panes: what stock Textual
+  costs for that layout.
 
 Run: `python -m tests.perf startup`.
 """
@@ -86,7 +87,7 @@ def main() -> None:
         limit=2.0,
     )
     report(
-        "context: bare app with the same tabs, empty panes",
+        "context: bare app with the same tabs (TabbedContent), empty panes",
         samples["tabs"],
         "ms",
         reference=bare,
