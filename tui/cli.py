@@ -23,16 +23,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-# httpx imports its own command-line tool (click, rich's progress bars, pygments) on `import httpx` when click is
-# installed; servicedeck never runs it, and it costs a tenth of the start-up. With this entry httpx skips it.
-sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
-
-# the imports below come after that line (E402): they import httpx
-from tui import __version__  # noqa: E402
-from tui.commands.common import CommandError, load_profile, run_command  # noqa: E402
-from tui.first_answers import FirstAnswers  # noqa: E402
-from tui.http import redact_url, warm_up_tls  # noqa: E402
-from tui.profiles import (  # noqa: E402
+from tui import __version__
+from tui.commands.common import CommandError, load_profile, run_command
+from tui.first_answers import FirstAnswers
+from tui.http import redact_url, warm_up_tls
+from tui.profiles import (
     Connection,
     Profile,
     ProfileError,
@@ -42,10 +37,15 @@ from tui.profiles import (  # noqa: E402
     keyring_available,
     sandbox_profile,
 )
-from tui.services import SERVICES  # noqa: E402
+from tui.services import SERVICES
 
 if TYPE_CHECKING:
     from textual.app import App
+
+# httpx imports its own command-line tool (click, rich's progress bars, pygments) on `import httpx` when click is
+# installed; servicedeck never runs it, and it costs a tenth of the start-up. With this entry httpx skips it. Nothing
+# above imports httpx (a start-up test checks): it comes with the first request.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 DEFAULT_SANDBOX_PORT = 8470
 

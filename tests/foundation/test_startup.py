@@ -50,6 +50,7 @@ NOT_AT_START = (
 def test_the_command_line_imports_nothing_the_first_screen_does_not_need():
     code = (
         "import sys, tui.cli, tui.app, tui.services.nuxeo.pane\n"
+        "import httpx  # as the first request imports it: without its command-line tool\n"
         f"print([m for m in {NOT_AT_START!r} if sys.modules.get(m) is not None])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
