@@ -10,6 +10,7 @@ publishing on workspaces), with their field types; blob fields of webcontainer a
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -161,6 +162,38 @@ def field_type(key: str) -> Any:
         if key in fields:
             return fields[key]
     return None
+
+
+# The fields of a blob (Nuxeo's `content` type), which a query may name below a blob property: `file:content/name`.
+BLOB_FIELDS = frozenset({"name", "mime-type", "encoding", "digest", "length", "data"})
+_LIST_INDEX = re.compile(r"\d+|\*\d*")  # `files:files/0/...`, or a wildcard `*` / `*1`
+
+
+def is_known_property(prop: str) -> bool:
+    """Whether one of the schemas defines `prop`: a prefixed field, then the sub-path its type has ("file:content/name",
+    "files:files/0/file/length", "dc:subjects/1"). Nuxeo refuses a query naming anything else ("No such property")."""
+    head, *parts = prop.split("/")
+    kind: Any = field_type(head)
+    if kind is None:
+        return False
+    for part in parts:
+        if isinstance(kind, dict) and kind.get("type") == "complex[]":
+            if not _LIST_INDEX.fullmatch(part):
+                return False
+            kind = {"type": "complex", "fields": kind.get("fields") or {}}
+        elif isinstance(kind, dict):
+            kind = (kind.get("fields") or {}).get(part)
+            if kind is None:
+                return False
+        elif kind == "blob":
+            if part not in BLOB_FIELDS:
+                return False
+            kind = "string"
+        elif isinstance(kind, str) and kind.endswith("[]") and _LIST_INDEX.fullmatch(part):
+            kind = kind[:-2]
+        else:  # below a scalar there is nothing
+            return False
+    return True
 
 
 def parent_type(type_name: str) -> str:

@@ -85,7 +85,7 @@ def render(
         "entity-type": "document",
         "repository": REPOSITORY,
         "uid": doc.uid,
-        "path": doc.path,
+        "path": doc.path or None,  # "" only for an orphan version (`as_live`)
         "type": doc.type,
         "state": doc.state,
         "parentRef": doc.parent_uid,
@@ -199,10 +199,11 @@ def documents_json(repo: Repository, docs: list[Doc], how: Rendering) -> list[di
 
 
 def as_live(repo: Repository, version: Doc) -> Doc:
-    """A version is shown at its live document's path, under its parent (it has neither of its own)."""
+    """A version is shown at its live document's path, under its parent (it has neither of its own); once the live
+    document is deleted, with no path ("", written as null, as Nuxeo writes an orphan version's) and no parent."""
     live = repo.by_uid(version.version_of or "")
     if live is None:
-        return version
+        return replace(version, path="", parent_uid=None)
     return replace(version, path=live.path, parent_uid=live.parent_uid)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tui.sandbox.nuxeo.doctypes import SCHEMA_FIELDS, SCHEMA_PREFIXES, types_with_facet
+from tui.sandbox.nuxeo.doctypes import SCHEMA_FIELDS, SCHEMA_PREFIXES, is_known_property, types_with_facet
 
 
 class NxqlError(ValueError):
@@ -116,9 +116,29 @@ COLUMNS = {
     "dc:modified": "modified",
     "dc:created": "created",
 }
-ALWAYS_FALSE = {"ecm:isProxy", "ecm:isLatestVersion"}
+ALWAYS_FALSE = {"ecm:isProxy"}
+# The latest version of its series (the same live document), by when it was made, as Nuxeo marks it at each check-in
+# and again when a version is removed; the latest major version is the latest of those whose minor number is 0.
+_MINOR_IS_0 = "json_extract({t}properties, '$.\"uid:minor_version\"') = 0"
+_NONE_LATER = (
+    "(is_version = 1{mine} AND NOT EXISTS (SELECT 1 FROM documents AS later WHERE later.is_version = 1"
+    " AND later.version_of = documents.version_of{theirs} AND (later.created > documents.created"
+    " OR (later.created = documents.created AND later.rowid > documents.rowid))))"
+)
+LATEST_VERSION_FLAGS = {
+    "ecm:isLatestVersion": _NONE_LATER.format(mine="", theirs=""),
+    "ecm:isLatestMajorVersion": _NONE_LATER.format(
+        mine=" AND " + _MINOR_IS_0.format(t=""), theirs=" AND " + _MINOR_IS_0.format(t="later.")
+    ),
+}
 # Columns holding 0/1, which a query may compare with 'true' or 'false'
-BOOLEAN_COLUMNS = {"ecm:isTrashed", "ecm:isVersion", "ecm:isCheckedInVersion", "ecm:isCheckedOut"}
+BOOLEAN_COLUMNS = {
+    "ecm:isTrashed",
+    "ecm:isVersion",
+    "ecm:isCheckedInVersion",
+    "ecm:isCheckedOut",
+    *LATEST_VERSION_FLAGS,
+}
 # A name without a prefix is looked up, as Nuxeo does, only in the schemas declared without one (their JSON keys use
 # the schema name instead): `content` is file:content, `note` is note:note, `uid` is uid:uid (the uid schema's own
 # field, empty on every document here, so `uid = '...'` matches nothing). dublincore has the prefix dc: `title` is
@@ -353,14 +373,19 @@ class Parser:
             return f"{column} COLLATE NOCASE" if ordering and column == "title" else column
         if prop in ALWAYS_FALSE:
             return "0"
+        if prop in LATEST_VERSION_FLAGS:
+            return LATEST_VERSION_FLAGS[prop]
         if prop.startswith("ecm:"):
             raise NxqlError(f"unknown property {prop}")
         head, sep, rest = prop.partition("/")
+        field = prop
         if ":" not in head:
             if head not in UNPREFIXED_FIELDS:
                 raise NxqlError(f"No such property: {prop} (dublincore properties are written dc:title)")
-            prop = UNPREFIXED_FIELDS[head] + sep + rest
-        self.params.append(json_path(prop))
+            field = UNPREFIXED_FIELDS[head] + sep + rest
+        if not is_known_property(field):  # Nuxeo refuses the query (400) rather than match nothing
+            raise NxqlError(f"No such property: {prop}")
+        self.params.append(json_path(field))
         return "json_extract(properties, ?)"
 
     def param(self, value: object) -> str:

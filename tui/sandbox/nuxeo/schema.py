@@ -117,11 +117,14 @@ CREATE TABLE tokens (
     token TEXT PRIMARY KEY, username TEXT NOT NULL, application TEXT, device_id TEXT, permission TEXT, created TEXT
 );
 """
-# The children orders, uid last: a page is read from the index alone (no sort, no table rows for skipped entries).
+# The children orders, uid last, after the trash flag (a folder lists what is not in the trash): a page is read from
+# the index alone (no sort, no table rows for skipped entries). The first indexes had no trash flag: dropped.
 INDEXES_SQL = """
-CREATE INDEX IF NOT EXISTS documents_children_by_title
-    ON documents (parent_uid, folderish DESC, title COLLATE NOCASE, uid);
-CREATE INDEX IF NOT EXISTS documents_children_by_position ON documents (parent_uid, pos, uid);
+DROP INDEX IF EXISTS documents_children_by_title;
+DROP INDEX IF EXISTS documents_children_by_position;
+CREATE INDEX IF NOT EXISTS documents_live_children_by_title
+    ON documents (parent_uid, is_trashed, folderish DESC, title COLLATE NOCASE, uid);
+CREATE INDEX IF NOT EXISTS documents_live_children_by_position ON documents (parent_uid, is_trashed, pos, uid);
 CREATE INDEX IF NOT EXISTS documents_versions ON documents (version_of) WHERE version_of IS NOT NULL;
 """
 

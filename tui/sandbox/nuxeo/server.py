@@ -215,10 +215,11 @@ class NuxeoSandbox:
 
     def search(self, request: Request, parts: list[str]) -> Response:
         """NXQL (`query`, `query/NXQL`, `search/execute`, `search/lang/NXQL/execute`) or a page provider
-        (`query/{name}`, `search/pp/{name}/execute`), run by `page_providers`."""
+        (`query/{name}`, `search/pp/{name}/execute`), run by `page_providers`. Nuxeo serves every one of them to GET
+        alone (and HEAD, which GET answers without a body): any other method is 405, in its exception entity."""
         parts = [p for p in parts if p]
-        if request.method not in ("GET", "POST"):
-            raise NuxeoHTTPError(405, f"No {request.method} on /api/v1/{'/'.join(parts)}")
+        if request.method not in ("GET", "HEAD"):
+            raise NuxeoHTTPError(405, f"Method Not Allowed: /api/v1/{'/'.join(parts)} answers GET only")
         if parts in (["query"], ["query", "NXQL"], ["search", "execute"]):
             return search_response(self.repo, request, None)
         if parts[0] == "query" and len(parts) == 2:

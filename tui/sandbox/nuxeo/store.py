@@ -25,7 +25,7 @@ from tui.sandbox.nuxeo.doctypes import TYPES, allowed_properties, checked_value,
 from tui.sandbox.nuxeo.errors import NuxeoHTTPError
 from tui.sandbox.nuxeo.nxql import Compiled
 from tui.sandbox.nuxeo.schema import DOC_COLUMNS, INDEXES_SQL, SCHEMA_SQL, Doc, add_missing_columns
-from tui.sandbox.nuxeo.versioning import MAJOR, MINOR, delete_versions, is_versionable_type, refuse_change
+from tui.sandbox.nuxeo.versioning import MAJOR, MINOR, is_versionable_type, refuse_change
 
 
 def now_iso() -> str:
@@ -104,14 +104,19 @@ class Repository:
     def children(
         self, parent: Doc, offset: int, limit: int, order_by: list[str] | None = None
     ) -> tuple[list[Doc], int]:
-        total = self.db.execute("SELECT count(*) FROM documents WHERE parent_uid = ?", (parent.uid,)).fetchone()[0]
+        """A page of a folder's children and how many there are, as the children adapter lists them (Nuxeo runs it
+        through CURRENT_DOC_CHILDREN): documents in the trash are left out; versions have no parent, so are too."""
+        total = self.db.execute(
+            "SELECT count(*) FROM documents WHERE parent_uid = ? AND is_trashed = 0", (parent.uid,)
+        ).fetchone()[0]
         if not order_by:
             order_by = ["pos ASC"] if parent.type == "OrderedFolder" else ["folderish DESC", "title COLLATE NOCASE ASC"]
         # page through the index first (uids only), then read just that page's rows
         uids = [
             row[0]
             for row in self.db.execute(
-                f"SELECT uid FROM documents WHERE parent_uid = ? ORDER BY {', '.join(order_by)}, uid LIMIT ? OFFSET ?",
+                f"SELECT uid FROM documents WHERE parent_uid = ? AND is_trashed = 0 ORDER BY {', '.join(order_by)}, uid"
+                " LIMIT ? OFFSET ?",
                 (parent.uid, limit, offset),
             )
         ]
@@ -299,7 +304,8 @@ class Repository:
             return
         if doc.parent_uid is None:
             raise NuxeoHTTPError(400, "The repository root cannot be deleted")
-        delete_versions(self, doc.path, like_prefix(doc.path))
+        # its versions (and those of what it holds) stay, as in Nuxeo, where a later clean-up removes orphan versions:
+        # they keep no parent and a path of their own, so the delete below does not reach them
         self.db.execute(
             "DELETE FROM documents WHERE path = ? OR path LIKE ? ESCAPE '\\'", (doc.path, like_prefix(doc.path))
         )

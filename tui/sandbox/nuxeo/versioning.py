@@ -185,12 +185,3 @@ def restore(repo: Repository, version: Doc, user: str, when: str, *, snapshot: b
         ),
     )
     return repo.by_uid(live.uid)  # type: ignore[return-value]
-
-
-def delete_versions(repo: Repository, live_path: str, like_pattern: str) -> None:
-    """With a live document (and what it holds) go its versions."""
-    repo.db.execute(
-        "DELETE FROM documents WHERE is_version = 1 AND version_of IN"
-        " (SELECT uid FROM documents WHERE path = ? OR path LIKE ? ESCAPE '\\')",
-        (live_path, like_pattern),
-    )
