@@ -170,8 +170,8 @@ async def test_a_helper_stuck_for_good_is_given_up_on_and_the_app_asks_itself():
 
 def test_no_helper_without_first_requests_or_with_a_keyring_secret(sandbox_url):
     profile = sandbox_profile(sandbox_url)
-    assert SERVICES["cerb"].first_screen() is None
-    with FirstAnswers.start(profile, "cerb") as helper:
+    assert SERVICES["max"].first_screen() is None
+    with FirstAnswers.start(profile, "max") as helper:
         assert not helper.started
     profile.connections["nuxeo"].secret_source = "keyring"  # asking the keyring may prompt: once, in the app
     with FirstAnswers.start(profile, "nuxeo") as helper:
@@ -195,18 +195,19 @@ def test_a_helper_still_running_when_the_app_ends_is_stopped():
         listener.close()
 
 
-def test_the_apps_process_imports_no_http_stack_before_its_first_answers(sandbox_url):
-    """The command line forks the helper, then imports Textual and builds the app and its client: none of that needs
-    httpx (a sixth of start-up), which comes with the pane's next request."""
+@pytest.mark.parametrize("kind", ["nuxeo", "cerb"])
+def test_the_apps_process_imports_no_http_stack_before_its_first_answers(sandbox_url, kind):
+    """The command line forks the helper, then imports Textual and builds the app, the pane and its client: none of
+    that needs httpx (a sixth of start-up), which comes with the pane's next request."""
     code = (
         "import sys\n"
         "from tui.profiles import sandbox_profile\n"
         "import tui.cli\n"
         "from tui.app import ServiceDeckApp\n"
         "from tui.services import SERVICES\n"
-        "import tui.services.nuxeo.pane\n"
-        f"app = ServiceDeckApp(sandbox_profile({sandbox_url!r}, ['nuxeo']), initial_pane='nuxeo')\n"
-        "app._client_for(SERVICES['nuxeo'])\n"
+        f"SERVICES[{kind!r}].pane_class()\n"
+        f"app = ServiceDeckApp(sandbox_profile({sandbox_url!r}, [{kind!r}]), initial_pane={kind!r})\n"
+        f"app._client_for(SERVICES[{kind!r}])\n"
         "print([m for m in ('httpx', 'httpcore', 'anyio', 'h11') if m in sys.modules])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -264,3 +265,27 @@ async def test_the_helpers_answers_reach_the_pane_in_the_app(sandbox_url, tmp_pa
         assert helper.pid == 0  # answered, ended
         first_two = [e.url for e in app.exchange_log.entries[:2]]
         assert any(url.endswith("/path/") for url in first_two), first_two
+
+
+async def test_the_tickets_pane_shows_the_helpers_first_page_without_asking_for_it_again(sandbox_url, tmp_path):
+    from tui.services.cerb.pane import TicketsPane
+    from tui.widgets.paged_table import PagedTable
+
+    profile = sandbox_profile(sandbox_url, ["cerb"])
+    helper = FirstAnswers.start(profile, "cerb")
+    assert helper.started
+    app = make_app(profile, tmp_path, pane="cerb", first_answers=helper)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.query_one(TicketsPane)
+        table = pane.query_one(PagedTable)
+        await wait_for(pilot, lambda: table.total is not None and table.total > 0, timeout=15)
+        assert helper.pid == 0  # answered, ended
+
+        def first_pages() -> list[str]:
+            return [e.url for e in app.exchange_log.entries if "ticket/search" in e.url and "&page=1&" in e.url]
+
+        assert len(first_pages()) == 1, first_pages()  # the helper's, handed over: not asked again
+        assert "q=status%3Ao+sort%3A-updated" in first_pages()[0]
+        await pilot.press("right_square_bracket")  # another filter: the pane asks itself
+        await wait_for(pilot, lambda: len(first_pages()) == 2)
+        assert "q=status%3Aw" in first_pages()[1]

@@ -87,6 +87,7 @@ class HttpConnection:
         public: Iterable[str] = (),
         error_from_response: Callable[[httpx.Response], ServiceError | None] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        make_auth: Callable[[], httpx.Auth] | None = None,
     ):
         self.base_url = base_url
         self.service = service
@@ -106,15 +107,19 @@ class HttpConnection:
             "timeout": timeout,
             "transport": transport,
         }
+        self._make_auth = make_auth  # an auth built on httpx's classes: made with the client, when httpx is imported
 
     @cached_property
     def client(self) -> httpx.AsyncClient:
         """The pooled httpx client, made (and httpx imported) on first use."""
         import httpx
 
+        options = dict(self._client_options)
+        if self._make_auth is not None:
+            options["auth"] = self._make_auth()
         return httpx.AsyncClient(
             base_url=self.base_url,
-            **self._client_options,
+            **options,
             verify=shared_tls_context(),
             limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
             follow_redirects=True,

@@ -76,6 +76,7 @@ SERVICES: dict[str, ServiceKind] = {
             client_path="tui.services.cerb.client:CerbClient",
             pane_path="tui.services.cerb.pane:TicketsPane",
             default_url="https://cerb.example.com/rest/",
+            first_screen_path="tui.services.cerb.first_screen:first_page",
             username_label="Access key",
             secret_label="Secret",
         ),

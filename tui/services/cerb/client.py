@@ -13,10 +13,7 @@ from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
-
 from tui.http import BadRequestError, ExchangeLog, HttpConnection, HttpServiceClient, expect, redact_text
-from tui.services.cerb.auth import BearerAuth, CerbSignatureAuth
 from tui.services.cerb.errors import SERVICE, TicketChanged, cerb_error
 from tui.services.cerb.models import (
     STATUS_IDS,
@@ -47,6 +44,8 @@ from tui.services.cerb.wire import (
 )
 
 if TYPE_CHECKING:
+    import httpx  # imported by the connection with the first request (see tui.http.connection)
+
     from tui.profiles import Connection
 
 TICKET_EXPAND = ("group_", "bucket_", "owner_", "org_")
@@ -77,11 +76,16 @@ class CerbClient(HttpServiceClient):
         self.base_url = base_url
         self.access_key = access_key
         self.server_version = ""
-        auth: httpx.Auth = BearerAuth(token) if token else CerbSignatureAuth(access_key, secret)
+
+        def make_auth() -> httpx.Auth:  # with the connection's httpx client, on the first request
+            from tui.services.cerb.auth import BearerAuth, CerbSignatureAuth
+
+            return BearerAuth(token) if token else CerbSignatureAuth(access_key, secret)
+
         self.http = HttpConnection(
             base_url,
             service=SERVICE,
-            auth=auth,
+            make_auth=make_auth,
             exchange_log=exchange_log,
             secrets=[secret, token],
             error_from_response=cerb_error,
@@ -114,6 +118,8 @@ class CerbClient(HttpServiceClient):
         if params:
             kwargs["params"] = [(k, str(v)) for k, v in params]
         if data is not None:
+            import httpx
+
             # encoded here, not by httpx, so the signed body is exactly the body sent
             kwargs["content"] = str(httpx.QueryParams([(k, str(v)) for k, v in data])).encode()
             kwargs["headers"] = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-
-import httpx
+from typing import TYPE_CHECKING
 
 from tui.http import AuthError, BadRequestError, ConflictError, NotFoundError, ProtocolError, ServiceError, expect
 from tui.services.cerb.models import Difference, Ticket
 from tui.services.cerb.wire import ErrorReply
+
+if TYPE_CHECKING:
+    import httpx
 
 SERVICE = "Cerb"
 

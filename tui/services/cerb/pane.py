@@ -21,10 +21,10 @@ from tui.services.cerb import keys, render
 from tui.services.cerb.client import CerbClient
 from tui.services.cerb.conversation_view import ConversationView
 from tui.services.cerb.dialogs import PickDialog
+from tui.services.cerb.first_screen import FILTER_QUERIES, FIRST_SEARCH
 from tui.services.cerb.models import Attachment, Conversation, Ticket
 from tui.services.cerb.table_view import (
     FILTER_NAMES,
-    FILTER_QUERIES,
     SORTABLE,
     SearchBar,
     TicketTableView,
@@ -54,10 +54,8 @@ class TicketsPane(ServicePane[CerbClient]):
 
     def __init__(self, client: CerbClient, context: PaneContext, **kwargs: Any):
         super().__init__(client, context, **kwargs)
-        self.filter_name = "open"
+        self.filter_name, self.sort_key, self.sort_ascending = FIRST_SEARCH
         self.search_text = ""
-        self.sort_key = "updated"
-        self.sort_ascending = False
         self.query_error = ""  # why the current search shows nothing, when it failed
         self.open_ticket: Ticket | None = None
         self.conversation: Conversation | None = None
@@ -120,7 +118,15 @@ class TicketsPane(ServicePane[CerbClient]):
         self.query_one(SearchBar).show_query(self.filter_name, self.search_text)
         self._set_count("…")
         self._state_once("connecting")
-        self.query_one(TicketTableView).run_query(self.sort_key, self.sort_ascending)
+        # the first search's first page, when the app asked for it as it started (and nothing has changed since)
+        first, self.first_answers = self.first_answers, None
+        if first is not None and (self.filter_name, self.sort_key, self.sort_ascending, self.search_text) != (
+            *FIRST_SEARCH,
+            "",
+        ):
+            first.cancel()
+            first = None
+        self.query_one(TicketTableView).run_query(self.sort_key, self.sort_ascending, first)
 
     @on(TicketTableView.Loaded)
     def _page_loaded(self, event: TicketTableView.Loaded) -> None:

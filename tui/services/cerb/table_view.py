@@ -21,26 +21,15 @@ from textual.widgets import Input, Static
 from tui.http import ServiceError
 from tui.services.cerb import keys, render
 from tui.services.cerb.client import CerbClient
-from tui.services.cerb.models import Ticket
+from tui.services.cerb.first_screen import FILTERS, PAGE_SIZE, TABLE_EXPAND
+from tui.services.cerb.models import Ticket, TicketPage
 from tui.widgets.export_source import ExportSource
 from tui.widgets.paged_table import Column, PagedTable, Row
 
-# name, label, query ("mine" is filled in with the signed-in worker's id)
-FILTERS: list[tuple[str, str, str]] = [
-    ("open", "Open", "status:o"),
-    ("waiting", "Waiting", "status:w"),
-    ("closed", "Closed", "status:c"),
-    ("all", "All", ""),
-    ("mine", "Mine", "owner.id:{me}"),
-    ("unassigned", "Unassigned", "owner.id:0"),
-]
 FILTER_NAMES = [name for name, _, _ in FILTERS]
-FILTER_QUERIES = {name: query for name, _, query in FILTERS}
 FILTER_LABELS = {name: label for name, label, _ in FILTERS}
 
-PAGE_SIZE = 50
 EXPORT_PAGE = 250  # tickets per request when an export reads every page of the search
-TABLE_EXPAND = ("group_", "bucket_", "owner_")  # what the columns show; the ticket view fetches the rest
 
 # Narrow terminals: the subject keeps 28 cells at least; group and owner shrink first, then columns hide, the least
 # telling first (group / bucket, importance, owner, updated, status). The mask is how a ticket is named: it stays.
@@ -165,8 +154,9 @@ class TicketTableView(Vertical):
     def table(self) -> PagedTable:
         return self.query_one("#cerb-table", PagedTable)
 
-    def run_query(self, sort_key: str, ascending: bool) -> None:
-        """Start over: a new filter, search or sort. Pages of the old query still in flight are ignored."""
+    def run_query(self, sort_key: str, ascending: bool, first_page: Awaitable[TicketPage] | None = None) -> None:
+        """Start over: a new filter, search or sort. Pages of the old query still in flight are ignored.
+        `first_page`: the answer to this search's first page, already asked for (as the app starts)."""
         self.workers.cancel_group(self, "cerb-pages")
         self.clear_selection()
         self._sort_key, self._sort_ascending = sort_key, ascending
@@ -174,7 +164,7 @@ class TicketTableView(Vertical):
         table.sorted_key, table.sorted_ascending = sort_key, ascending
         generation = table.reset(0)
         table.empty_text = "Loading…"
-        self.run_worker(self._load_page(generation, 0), group="cerb-pages")
+        self.run_worker(self._load_page(generation, 0, first_page), group="cerb-pages")
 
     @on(PagedTable.PageNeeded)
     def _page_needed(self, event: PagedTable.PageNeeded) -> None:
@@ -182,16 +172,20 @@ class TicketTableView(Vertical):
         if event.generation == self.table.generation:
             self.run_worker(self._load_page(event.generation, event.page), group="cerb-pages")
 
-    async def _load_page(self, generation: int, page: int) -> None:
+    async def _load_page(self, generation: int, page: int, answer: Awaitable[TicketPage] | None = None) -> None:
         table = self.table
         try:
-            result = await self._client.search_tickets(
-                await self._search_text(),
-                page=page + 1,
-                limit=PAGE_SIZE,
-                sort=self._sort_key,
-                ascending=self._sort_ascending,
-                expand=TABLE_EXPAND,
+            result = (
+                await answer
+                if answer is not None
+                else await self._client.search_tickets(
+                    await self._search_text(),
+                    page=page + 1,
+                    limit=PAGE_SIZE,
+                    sort=self._sort_key,
+                    ascending=self._sort_ascending,
+                    expand=TABLE_EXPAND,
+                )
             )
         except ServiceError as exc:
             table.page_failed(page)

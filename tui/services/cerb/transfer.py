@@ -17,12 +17,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
-
 from tui.http import BadRequestError, HttpConnection, ProtocolError, UnavailableError, safe_file_name
 from tui.services.cerb.errors import SERVICE
 
 if TYPE_CHECKING:
+    import httpx
+
     from tui.services.cerb.models import Attachment
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes in all; 0 when unknown)
@@ -67,6 +67,8 @@ def upload_fields(path: Path) -> list[tuple[str, str | int]]:
 
 def _not_the_file(http: HttpConnection, response: httpx.Response, head: bytes) -> Exception:
     """Why a reply is not the file: Cerb answers a download it refuses with its JSON error (HTTP 200)."""
+    import httpx  # already imported: a download is under way
+
     reply = httpx.Response(response.status_code, content=head, headers=response.headers, request=response.request)
     http.json(reply)  # not JSON at all: that is the error
     http.raise_for_error(reply)  # Cerb's error, mapped (and any secret it echoes masked) as every reply's is
