@@ -3,6 +3,7 @@
 Figures, each a fresh process per launch, runs interleaved:
 - the app on a sandbox that is already running (its own process), against a bare Textual hello-world;
 - `servicedeck demo` (the app plus its embedded sandbox, seeded from nothing), against the same bare app;
+- the app opening on the Tickets pane, to its first page of tickets, against the same bare app;
 - for context, the same bare app with the app's tabs (Textual's `TabbedContent`) and empty panes: what stock Textual
   costs for that layout.
 
@@ -19,6 +20,7 @@ from tests.perf.terminal import time_to_text
 
 ROUNDS = int(os.environ.get("STARTUP_ROUNDS", "7"))
 FIRST_LEVEL = "Domain (3)"  # the root's first child, with its count, as the tree draws it
+TICKET_COUNT = "tickets · open"  # the Tickets pane's count, shown once the first page is in
 
 BARE = """
 from textual.app import App
@@ -52,7 +54,7 @@ Tabs().run()
 def main() -> None:
     home = isolate_home("servicedeck-bench-startup-")
     python = sys.executable
-    with SandboxProcess(home / "running-sandbox", ["nuxeo"]) as sandbox:
+    with SandboxProcess(home / "running-sandbox", ["nuxeo", "cerb"]) as sandbox:
         app_env = {"SERVICEDECK_SANDBOX_URL": sandbox.base_url}
         cwd = str(ROOT)
         runs = {
@@ -65,6 +67,12 @@ def main() -> None:
                 * 1000
             ),
             "demo": lambda: time_to_text([python, "-m", "tui", "demo", "--pane", "nuxeo"], FIRST_LEVEL, cwd=cwd) * 1000,
+            "tickets": lambda: (
+                time_to_text(
+                    [python, "-m", "tui", "--profile", "sandbox", "--pane", "cerb"], TICKET_COUNT, env=app_env, cwd=cwd
+                )
+                * 1000
+            ),
         }
         samples = interleaved(runs, ROUNDS)
     bare = samples["bare"]
@@ -85,6 +93,14 @@ def main() -> None:
         reference_name="bare Textual hello-world",
         target="<= 2.0x",
         limit=2.0,
+    )
+    report(
+        "launch to the Tickets pane's first page (sandbox already running)",
+        samples["tickets"],
+        "ms",
+        reference=bare,
+        reference_name="bare Textual hello-world",
+        target="(no target)",
     )
     report(
         "context: bare app with the same tabs (TabbedContent), empty panes",
