@@ -89,7 +89,7 @@ class Document:
             folderish_child = children.has_folderish_child
         return cls(
             uid=wire.uid,
-            path=wire.path,
+            path=wire.path or "",
             type=wire.type or "",
             title=wire.title or "",
             state=wire.state or "",

@@ -420,7 +420,9 @@ class DocumentsPane(LockAndVersionKeys, ServicePane[NuxeoClient]):
         )
         doc = await self.app.push_screen_wait(dialog)
         self._search_state = (dialog.query_text, dialog.last_page, dialog.docs)
-        if doc is not None:
+        if doc is not None and not doc.path:  # a version of a deleted document: Nuxeo keeps it, in no folder
+            self.notify(f"{doc.title} is a version of a deleted document: it is in no folder.", markup=False)
+        elif doc is not None:
             await self.reveal_path(doc.path)
 
     def export_source(self) -> ExportSource | None:

@@ -2,7 +2,7 @@
 
 A reply that does not fit (a `null` where a document belongs, a list instead of a page, a document without a uid, a
 blob length of `1e999`) becomes one `ProtocolError` naming the request and the place. What the client cannot work
-without is required (a document's uid and path, a page's entries, an operation's id); the rest may be missing or
+without is required (a document's uid, a page's entries, an operation's id); the rest may be missing or
 `null`, as older servers leave fields out. Unknown keys are ignored; numbers sent as strings (a blob's length) are
 accepted. `models.py` turns these into the typed values the pane uses.
 
@@ -23,8 +23,9 @@ SERVICE = "Nuxeo"
 T = TypeVar("T")
 
 Id = Annotated[str, msgspec.Meta(min_length=1)]
-# JSON's safe integers: a count past them is not a count. -1 is Nuxeo's "unknown" for a result count.
-Count = Annotated[int, msgspec.Meta(ge=-1, le=2**53)]
+# JSON's safe integers: a count past them is not a count. Nuxeo says a result count is unknown with -1, or with -2
+# when its page provider stopped counting (a limit on how far it counts).
+Count = Annotated[int, msgspec.Meta(ge=-2, le=2**53)]
 Index = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
 
 
@@ -77,7 +78,7 @@ class ContextWire(Wire):
 
 class DocumentWire(Wire):
     uid: Id
-    path: Id
+    path: str | None = None  # null for a version whose live document was deleted (Nuxeo keeps those until a clean-up)
     type: str | None = None
     title: str | None = None
     state: str | None = None
