@@ -1,13 +1,17 @@
-"""Documents fixtures: a Nuxeo sandbox per test module, a signed-in client, and a folder of the test's own."""
+"""Documents fixtures: a Nuxeo sandbox per test module, a signed-in client, and a folder of the test's own; httpx on
+the sandbox as its administrator, for the wire details no client exercises."""
 
 from __future__ import annotations
 
 import uuid
 
+import httpx
 import pytest
 
 from tests.conftest import start_sandbox
 from tui.services.nuxeo.client import NuxeoClient
+
+ADMIN = ("Administrator", "Administrator")  # the sandbox's administrator
 
 
 @pytest.fixture(scope="module")
@@ -30,3 +34,9 @@ async def workspace(client):
     return await client.create(
         "/default-domain/workspaces", type="Folder", name=f"t-{uuid.uuid4().hex[:8]}", properties={"dc:title": "Tests"}
     )
+
+
+@pytest.fixture
+def http(box):
+    with httpx.Client(base_url=box.base_url + "/nuxeo/", auth=ADMIN, timeout=10) as client:
+        yield client

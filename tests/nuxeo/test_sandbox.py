@@ -6,9 +6,8 @@ import httpx
 import pytest
 
 from tests.conftest import start_sandbox
+from tests.nuxeo.conftest import ADMIN
 from tui.sandbox import Sandbox
-
-AUTH = ("Administrator", "Administrator")
 
 
 @pytest.fixture(scope="module")
@@ -16,12 +15,6 @@ def box(tmp_path_factory):
     sandbox = start_sandbox(tmp_path_factory, "nuxeo", scale={"nuxeo_docs": 30})
     yield sandbox
     sandbox.stop()
-
-
-@pytest.fixture
-def http(box):
-    with httpx.Client(base_url=box.base_url + "/nuxeo/", auth=AUTH, timeout=10) as client:
-        yield client
 
 
 def test_connection_and_description(box):
@@ -210,7 +203,7 @@ def test_batch_lifecycle(http):
 def test_data_survives_a_restart_without_a_second_seed(tmp_path):
     first = Sandbox(data_dir=tmp_path, kinds=["nuxeo"], scale={"nuxeo_docs": 20}).start()
     try:
-        with httpx.Client(base_url=first.base_url + "/nuxeo/", auth=AUTH, timeout=10) as http:
+        with httpx.Client(base_url=first.base_url + "/nuxeo/", auth=ADMIN, timeout=10) as http:
             created = http.post(
                 "api/v1/path/default-domain/workspaces",
                 json={"entity-type": "document", "type": "Note", "name": "kept", "properties": {"dc:title": "Kept"}},
@@ -220,7 +213,7 @@ def test_data_survives_a_restart_without_a_second_seed(tmp_path):
         first.stop()
     second = Sandbox(data_dir=tmp_path, kinds=["nuxeo"], scale={"nuxeo_docs": 20}).start()
     try:
-        with httpx.Client(base_url=second.base_url + "/nuxeo/", auth=AUTH, timeout=10) as http:
+        with httpx.Client(base_url=second.base_url + "/nuxeo/", auth=ADMIN, timeout=10) as http:
             assert http.get("api/v1/path/default-domain/workspaces/kept").json()["title"] == "Kept"
             archive = http.get("api/v1/path/default-domain/workspaces/Archive/@children").json()
             assert archive["resultsCount"] == 20

@@ -14,7 +14,6 @@ import pytest
 from tests.conftest import start_sandbox
 from tui.services.nuxeo.client import NuxeoClient
 
-AUTH = ("Administrator", "Administrator")
 WORKSPACES = "api/v1/path/default-domain/workspaces"
 NXQL = "api/v1/search/lang/NXQL/execute"
 
@@ -24,12 +23,6 @@ def box(tmp_path_factory):
     sandbox = start_sandbox(tmp_path_factory, "nuxeo", scale={"nuxeo_docs": 30})
     yield sandbox
     sandbox.stop()
-
-
-@pytest.fixture
-def http(box):
-    with httpx.Client(base_url=box.base_url + "/nuxeo/", auth=AUTH, timeout=10) as client:
-        yield client
 
 
 def create(http: httpx.Client, parent: str, type_name: str, title: str) -> dict[str, Any]:
